@@ -1,0 +1,217 @@
+"""From ranked hits to what a person reads: a short answer, its source, or a
+plain "not covered" with nearby topics.
+
+The short answer depends on what was found: an FAQ entry gives its answer, a
+directory line gives itself with its block's shared lines (hours, languages), a
+list gives its lead-in and items, and a passage gives the one to three
+sentences that best match the question.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .lexical import LexicalIndex, QueryTerms
+from .records import Chunk, Document
+from .retrieve import Hit, Retriever
+from .settings import Settings
+from .text import tokenize, truncate
+
+SEP = " \u203a "  # between parts of a source: "Guide › Section › Subsection"
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    source: str
+    kind: str
+    doc: str
+    chunk_id: str
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Passage:
+    text: str
+    score: float
+    source: str
+    kind: str
+    doc: str
+    chunk_id: str
+    highlight: str
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class FaqMatch:
+    question: str
+    answer: str
+    score: float
+    source: str
+    doc: str
+    chunk_id: str
+
+
+@dataclass(frozen=True)
+class Response:
+    question: str
+    abstained: bool
+    confidence: float
+    answer: Answer | None
+    passages: list[Passage]
+    faq: list[FaqMatch]
+    suggestions: list[str]
+    notice: str | None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for p in d["passages"]:
+            p["span"] = list(p["span"])
+        if d["answer"]:
+            d["answer"]["span"] = list(d["answer"]["span"])
+        return d
+
+
+def source_of(doc: Document, chunk: Chunk) -> str:
+    trail = [t for t in chunk.trail if t != doc.title]
+    return SEP.join((doc.title, *trail))
+
+
+def confidence(top: Hit | None, terms: QueryTerms, settings: Settings) -> float:
+    if top is None:
+        return 0.0
+    z = settings.conf_score_weight * top.score + settings.conf_coverage_weight * terms.coverage + settings.conf_bias
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def compose(
+    question: str,
+    hits: list[Hit],
+    qvec: np.ndarray,
+    terms: QueryTerms,
+    retriever: Retriever,
+    settings: Settings,
+    k: int,
+) -> Response:
+    stored = retriever.stored
+    hits = _prefer_faq_match(hits, settings)
+    conf = confidence(hits[0] if hits else None, terms, settings)
+    abstained = conf < settings.abstain_below
+    lex = retriever.lexical
+
+    passages = []
+    for h in hits[:k]:
+        c = stored.chunks[h.chunk]
+        doc = stored.documents[c.doc]
+        passages.append(
+            Passage(c.text, round(h.score, 4), source_of(doc, c), c.kind, c.doc, c.id,
+                    _highlight(c, h, retriever, qvec, terms, lex), c.span)
+        )
+    faqs = []
+    for h in sorted((h for h in hits if stored.chunks[h.chunk].kind == "faq"), key=lambda h: -h.score):
+        c = stored.chunks[h.chunk]
+        if h.score >= 0.5 * (hits[0].score if hits else 1) and len(faqs) < 3:
+            faqs.append(FaqMatch(c.question, c.answer, round(h.score, 4), source_of(stored.documents[c.doc], c), c.doc, c.id))
+
+    answer = None
+    notice = None
+    suggestions: list[str] = []
+    if hits and not abstained:
+        top = hits[0]
+        c = stored.chunks[top.chunk]
+        doc = stored.documents[c.doc]
+        text = _short_answer(c, top, retriever, qvec, terms, settings)
+        answer = Answer(text, source_of(doc, c), c.kind, c.doc, c.id, c.span)
+        notice = doc.notice
+    else:
+        suggestions = _suggestions(hits, stored, settings.suggestions)
+    return Response(question, abstained, round(conf, 4), answer, passages, faqs, suggestions, notice)
+
+
+def _prefer_faq_match(hits: list[Hit], settings: Settings) -> list[Hit]:
+    """A question that closely restates an FAQ question is answered by that FAQ."""
+    best = max((h for h in hits if h.question_sim >= settings.faq_question_threshold), key=lambda h: h.question_sim, default=None)
+    if best is None or best is hits[0]:
+        return hits
+    promoted = Hit(best.chunk, max(best.score, hits[0].score), best.dense, best.lexical, best.role, best.question_sim)
+    return [promoted] + [h for h in hits if h is not best]
+
+
+def _part_ranking(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, lex: LexicalIndex) -> list[int]:
+    if not c.parts:
+        return []
+    dense = retriever.part_scores(h.chunk, qvec)
+    wanted = {lex_id for lex_id in terms.ids.tolist()}
+    scores = []
+    for i in range(len(c.parts)):
+        toks = {lex.vocab.get(t) for t in tokenize(c.part_text(i))}
+        overlap = sum(lex.idf_by_id[t] for t in wanted & toks) / terms.weight if terms.weight else 0.0
+        d = dense.get(i, h.dense if len(c.parts) == 1 else 0.0)
+        scores.append(retriever.settings.dense_weight * d + retriever.settings.lexical_weight * min(overlap, 1.0))
+    return sorted(range(len(c.parts)), key=lambda i: -scores[i])
+
+
+def _highlight(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, lex: LexicalIndex) -> str:
+    if c.kind == "faq":
+        return c.question
+    ranking = _part_ranking(c, h, retriever, qvec, terms, lex)
+    return c.part_text(ranking[0]) if ranking else ""
+
+
+def _short_answer(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, settings: Settings) -> str:
+    limit = settings.max_answer_chars
+    if c.kind == "faq":
+        return _first_sentences(c.answer, c, limit)
+    if c.kind == "entry":
+        return truncate(c.text, limit)
+    ranking = _part_ranking(c, h, retriever, qvec, terms, retriever.lexical)
+    if c.kind == "list":
+        intro = " \u2014 ".join(x for x in ((c.trail[-1] if c.trail else ""), c.lead) if x)
+
+        def render(items: list[int]) -> str:
+            return "\n".join(([intro] if intro else []) + ["\u2022 " + c.part_text(i) for i in items])
+
+        text = render(list(range(len(c.parts))))
+        return text if len(text) <= limit else truncate(render(sorted(ranking[:3])), limit)
+    # A passage: the best sentence, with a neighbour when it is short on its own.
+    if not ranking:
+        return truncate(c.text, limit)
+    best = ranking[0]
+    chosen = [best]
+    if len(c.part_text(best)) < 160 and len(c.parts) > 1:
+        nxt = best + 1 if best + 1 < len(c.parts) else best - 1
+        if len(c.part_text(best)) + len(c.part_text(nxt)) < limit:
+            chosen.append(nxt)
+    chosen.sort()
+    s, e = c.parts[chosen[0]][0], c.parts[chosen[-1]][1]
+    return truncate(c.text[s:e], limit)
+
+
+def _first_sentences(text: str, c: Chunk, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    out = ""
+    for s, e in c.parts:
+        piece = c.text[s:e]
+        if len(out) + len(piece) + 1 > limit:
+            break
+        out = f"{out} {piece}".strip()
+    return out or truncate(text, limit)
+
+
+def _suggestions(hits: list[Hit], stored, n: int) -> list[str]:
+    """Nearby topics a person can ask about instead: FAQ questions, or sections."""
+    out: list[str] = []
+    for h in hits:
+        c = stored.chunks[h.chunk]
+        topic = c.question if c.kind == "faq" else (c.trail[-1] if c.trail else "")
+        if topic and topic not in out:
+            out.append(topic)
+        if len(out) >= n:
+            break
+    return out

@@ -1,0 +1,122 @@
+"""Blocks to chunks: stable ids, answerable parts, and the texts we embed.
+
+Each chunk is embedded through several *views*: the whole chunk under its
+heading, each part on its own (a sentence, a list item, a directory line), and
+for FAQ entries the question alone. Search scores a chunk by its best view, so a
+one-sentence answer inside a long paragraph, or a question phrased like an FAQ
+question, is found without a second model call at query time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from .parse import Block
+from .records import QUESTION, WHOLE, Chunk, Document
+from .settings import ChunkSettings
+from .text import split_sentences
+
+
+def chunk_document(doc: Document, blocks: list[Block], settings: ChunkSettings) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for b in blocks:
+        if b.kind == "passage":
+            chunks.extend(_passages(doc, b, settings))
+        elif b.kind == "list":
+            chunks.append(_list(doc, b))
+        elif b.kind == "faq":
+            chunks.append(_faq(doc, b))
+        elif b.kind == "entry":
+            chunks.append(_entry(doc, b))
+    return chunks
+
+
+def heading_of(doc_title: str, trail: tuple[str, ...]) -> str:
+    return trail[-1] if trail else doc_title
+
+
+def _id(doc: Document, kind: str, trail: tuple[str, ...], text: str) -> str:
+    key = "\x1f".join((doc.doc_id, kind, *trail, text))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _make(doc: Document, kind: str, b: Block, text: str, span, parts, views, **extra) -> Chunk:
+    return Chunk(
+        id=_id(doc, kind, b.trail, text),
+        doc=doc.doc_id,
+        kind=kind,
+        trail=b.trail,
+        text=text,
+        span=span,
+        parts=tuple(parts),
+        views=tuple(views),
+        **extra,
+    )
+
+
+def _passages(doc: Document, b: Block, settings: ChunkSettings) -> list[Chunk]:
+    head = heading_of(doc.title, b.trail)
+    sentences = split_sentences(b.text)
+    # Window the sentences so that no chunk exceeds max_chars (a single longer
+    # sentence stays whole: cutting it mid-clause helps nobody).
+    windows: list[list[tuple[int, int]]] = [[]]
+    for s, e in sentences:
+        cur = windows[-1]
+        if cur and e - cur[0][0] > settings.max_chars:
+            windows.append([])
+        windows[-1].append((s, e))
+    out = []
+    for win in windows:
+        if not win:
+            continue
+        w0, w1 = win[0][0], win[-1][1]
+        text = b.text[w0:w1]
+        parts = [(s - w0, e - w0) for s, e in win]
+        views = [(f"{head}: {text}", WHOLE)]
+        if len(parts) > 1:
+            views += [(f"{head}: {text[s:e]}", i) for i, (s, e) in enumerate(parts)]
+        # The block span covers the source; a window maps into it proportionally
+        # only when the block is one unsplit line, so keep the block span then.
+        span = b.span if len(windows) == 1 else _sub_span(b, w0, w1)
+        out.append(_make(doc, "passage", b, text, span, parts, views))
+    return out
+
+
+def _sub_span(b: Block, start: int, end: int) -> tuple[int, int]:
+    # Soft-wrapped lines were joined with single spaces, so offsets drift by at
+    # most the number of joined newlines; clamp to the block.
+    s = min(b.span[0] + start, b.span[1])
+    e = min(b.span[0] + end, b.span[1])
+    return (s, max(s, e))
+
+
+def _list(doc: Document, b: Block) -> Chunk:
+    head = heading_of(doc.title, b.trail)
+    lines = ([b.lead] if b.lead else []) + ["\u2022 " + it for it in b.items]
+    text = "\n".join(lines)
+    parts, pos = [], len(b.lead) + 1 if b.lead else 0
+    for it in b.items:
+        start = pos + 2  # after the bullet and its space
+        parts.append((start, start + len(it)))
+        pos = start + len(it) + 1
+    lead = f"{b.lead} " if b.lead else ""
+    views = [(f"{head}: {text}", WHOLE)] + [(f"{head}: {lead}{it}", i) for i, it in enumerate(b.items)]
+    return _make(doc, "list", b, text, b.span, parts, views, lead=b.lead)
+
+
+def _faq(doc: Document, b: Block) -> Chunk:
+    text = f"{b.question}\n{b.text}"
+    offset = len(b.question) + 1
+    parts = [(s + offset, e + offset) for s, e in split_sentences(b.text)]
+    views = [(b.question, QUESTION), (f"{b.question} {b.text}", WHOLE)]
+    return _make(doc, "faq", b, text, b.span, parts, views, question=b.question, answer=b.text)
+
+
+def _entry(doc: Document, b: Block) -> Chunk:
+    head = heading_of(doc.title, b.trail)
+    text = "\n".join((b.text, *b.context))
+    parts = [(0, len(b.text))]
+    views = [(f"{head}: {b.text}", 0)]
+    if b.context:
+        views.append((f"{head}: " + ". ".join((b.text, *b.context)), WHOLE))
+    return _make(doc, "entry", b, text, b.span, parts, views, context=b.context)

@@ -1,0 +1,184 @@
+"""``faqrag`` command line: build, ask, info, eval. A thin shell over the engine.
+
+Heavy modules are imported inside each command so ``faqrag --help`` is instant,
+and every ``FaqragError`` becomes one line on stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import FaqragError
+
+DEFAULT_CORPUS = Path("corpus")
+DEFAULT_INDEX = Path("index")
+
+
+def _err(msg: str) -> None:
+    print(f"faqrag: error: {msg}", file=sys.stderr)
+
+
+def _warn(msg: str) -> None:
+    print(f"faqrag: warning: {msg}", file=sys.stderr)
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= n <= 50:
+        raise argparse.ArgumentTypeError("must be between 1 and 50")
+    return n
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="faqrag", description="Answer questions from a help guide, with sources.")
+    p.add_argument("--version", action="version", version=f"faqrag {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="parse, chunk and embed the corpus into an index (the rebuild command)")
+    b.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus folder (default: corpus)")
+    b.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index)")
+    b.add_argument("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled)")
+    b.add_argument("--if-stale", action="store_true", help="do nothing when the index is up to date")
+
+    a = sub.add_parser("ask", help="answer one question")
+    a.add_argument("question", nargs="+", help="the question (quote it, or not)")
+    a.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index)")
+    a.add_argument("--k", type=_positive, default=5, help="passages to return (1-50, default 5)")
+    a.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    a.add_argument("--model", help="model to embed the question with; must be the one the index was built with")
+    a.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
+
+    i = sub.add_parser("info", help="describe the index and whether it is stale")
+    i.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index)")
+    i.add_argument("--corpus", type=Path, help="corpus folder to compare with (default: the one it was built from)")
+    i.add_argument("--json", action="store_true", help="print the manifest and staleness as JSON")
+
+    e = sub.add_parser("eval", help="answer a file of questions and report how well")
+    from .evaluate import add_arguments
+
+    add_arguments(e)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return {"build": cmd_build, "ask": cmd_ask, "info": cmd_info, "eval": cmd_eval}[args.command](args)
+    except FaqragError as err:
+        _err(str(err))
+        return 1
+    except KeyboardInterrupt:
+        _err("interrupted; nothing was changed")
+        return 130
+
+
+def needs_build(index: Path, corpus: Path, model: str | None) -> str | None:
+    """Why the index must be (re)built, or None when it is up to date."""
+    from .embedding import resolve_model
+    from .settings import ChunkSettings
+    from .store import read_manifest, stale_files
+
+    try:
+        manifest = read_manifest(index)
+    except FaqragError as err:
+        return str(err).split(";")[0]
+    model_id, _ = resolve_model(model or manifest["model"]["id"])
+    if manifest["model"]["id"] != model_id:
+        return f"built with model {manifest['model']['id']}"
+    if manifest.get("chunking") != ChunkSettings().to_dict():
+        return "chunk settings changed"
+    changed = stale_files(manifest, corpus)
+    return f"corpus changed: {', '.join(changed)}" if changed else None
+
+
+def cmd_build(args) -> int:
+    from .embedding import SentenceTransformerEmbedder
+    from .store import build_index
+
+    if args.if_stale:
+        reason = needs_build(args.index, args.corpus, args.model)
+        if reason is None:
+            print(f"index at {args.index} is up to date")
+            return 0
+        print(f"rebuilding {args.index}: {reason}", file=sys.stderr)
+    embedder = SentenceTransformerEmbedder(args.model)
+    summary = build_index(
+        args.corpus,
+        args.index,
+        embedder,
+        log=lambda m: print(m, file=sys.stderr),
+        progress=sys.stderr.isatty(),
+    )
+    print(summary.line())
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .engine import Engine, check_question
+    from .settings import Settings
+
+    settings = Settings.from_file(args.settings) if args.settings else Settings()
+    question = check_question(" ".join(args.question), settings)  # before the slow model load
+    engine = Engine.open(args.index, model=args.model, settings=settings)
+    stale = engine.stale_files()
+    if stale:
+        _warn(f"the index is stale ({', '.join(stale)} changed); rebuild it with 'faqrag build'")
+    resp = engine.ask(question, k=args.k)
+    if args.json:
+        print(json.dumps(resp.to_dict(), ensure_ascii=False))
+        return 0
+    print(format_response(resp))
+    return 0
+
+
+def format_response(resp) -> str:
+    lines = []
+    if resp.abstained:
+        lines.append("The guide does not seem to cover this question.")
+        if resp.suggestions:
+            lines.append("Nearby topics: " + "; ".join(resp.suggestions))
+    else:
+        lines += [resp.answer.text, "", f"Source: {resp.answer.source}  (confidence {resp.confidence:.2f})"]
+        if resp.notice:
+            lines.append(f"Note: {resp.notice}")
+    if resp.passages:
+        lines += ["", "Passages:"]
+        for n, p in enumerate(resp.passages, 1):
+            snippet = " ".join(p.text.split())
+            lines.append(f"{n}. [{p.score:.2f}] {p.source}\n   {snippet[:200]}{'…' if len(snippet) > 200 else ''}")
+    return "\n".join(lines)
+
+
+def cmd_info(args) -> int:
+    from .store import read_manifest, stale_files
+
+    manifest = read_manifest(args.index)
+    stale = stale_files(manifest, args.corpus)
+    if args.json:
+        print(json.dumps({"manifest": manifest, "stale_files": stale}, indent=2, ensure_ascii=False))
+        return 0
+    c = manifest["counts"]
+    print(f"index:     {args.index}")
+    print(f"built:     {manifest['built_at']} by faqrag {manifest['package_version']}")
+    print(f"model:     {manifest['model']['id']} (dimension {manifest['model']['dimension']})")
+    print(f"corpus:    {manifest['corpus']['dir']} ({c['documents']} documents)")
+    print(f"chunks:    {c['chunks']} ({c['views']} vectors)")
+    print(f"status:    {'STALE: ' + ', '.join(stale) + ' changed; run faqrag build' if stale else 'up to date'}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluate import run
+
+    return run(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

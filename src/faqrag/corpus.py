@@ -1,0 +1,216 @@
+"""Reading the corpus folder: guides, FAQ files and their metadata.
+
+Supported files: ``.txt`` and ``.md``/``.markdown`` guides, and ``.csv`` or
+``.jsonl`` FAQ files with ``question`` and ``answer`` fields (an optional
+``category`` becomes the heading trail). A document's title, source URL and
+notice come from a sidecar ``<file>.meta.json`` or from front matter at the top
+of a guide (``---`` / ``title: ...`` / ``---``). Every problem is a
+``CorpusError`` naming the file, the line where there is one, and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from pathlib import Path
+
+from .errors import CorpusError
+from .parse import Block, parse_guide
+from .records import Document
+
+GUIDE_SUFFIXES = {".txt": False, ".md": True, ".markdown": True}  # value: is Markdown
+FAQ_SUFFIXES = (".csv", ".jsonl")
+META_SUFFIX = ".meta.json"
+META_KEYS = frozenset({"title", "url", "notice"})
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The supported files of a corpus folder, in a stable order."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it or pass --corpus DIR")
+    files = [
+        p
+        for p in sorted(corpus_dir.rglob("*"))
+        if p.is_file()
+        and not p.name.endswith(META_SUFFIX)
+        and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
+        and (p.suffix.lower() in GUIDE_SUFFIXES or p.suffix.lower() in FAQ_SUFFIXES)
+    ]
+    if not files:
+        raise CorpusError(
+            f"corpus folder {corpus_dir} has no .txt, .md, .csv or .jsonl files; add a guide or an FAQ file"
+        )
+    return files
+
+
+def file_hashes(corpus_dir: Path) -> dict[str, str]:
+    """sha256 of each corpus file and sidecar, keyed by path relative to the folder."""
+    out = {}
+    for p in corpus_files(corpus_dir):
+        for f in (p, p.with_name(p.name + META_SUFFIX)):
+            if f.exists():
+                out[f.relative_to(corpus_dir).as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def load_corpus(corpus_dir: Path) -> list[tuple[Document, list[Block]]]:
+    """Read and parse every corpus file."""
+    return [load_file(p, corpus_dir) for p in corpus_files(corpus_dir)]
+
+
+def load_file(path: Path, corpus_dir: Path) -> tuple[Document, list[Block]]:
+    rel = path.relative_to(corpus_dir).as_posix()
+    raw = _read_bytes(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise CorpusError(
+            f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}); save it as UTF-8"
+        ) from None
+    if not text.strip():
+        raise CorpusError(f"{path}: the file is empty; add content or remove it from the corpus")
+    meta = _sidecar(path)
+    suffix = path.suffix.lower()
+    if suffix in GUIDE_SUFFIXES:
+        front, body = _front_matter(text, path)
+        for key, value in front.items():
+            meta.setdefault(key, value)
+        parsed_title, blocks = parse_guide(body, markdown=GUIDE_SUFFIXES[suffix])
+        kind = "guide"
+        if not blocks:
+            raise CorpusError(f"{path}: no text to index was found; check the file's content")
+    else:
+        parsed_title = None
+        blocks = _faq_blocks(text, path, jsonl=suffix == ".jsonl")
+        kind = "faq"
+    title = meta.get("title") or parsed_title or _title_from_name(path)
+    doc = Document(
+        doc_id=rel,
+        title=title,
+        kind=kind,
+        text=text,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        url=meta.get("url"),
+        notice=meta.get("notice"),
+    )
+    return doc, blocks
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(
+                f"{path}: {size // (1024 * 1024)} MiB is over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit; split it"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError(f"{path}: file not found; check the corpus folder") from None
+    except OSError as err:
+        raise CorpusError(f"{path}: cannot be read ({err.strerror}); check its permissions") from None
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or path.name
+
+
+def _sidecar(path: Path) -> dict[str, str]:
+    side = path.with_name(path.name + META_SUFFIX)
+    if not side.exists():
+        return {}
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CorpusError(f"{side}: not valid UTF-8 JSON ({err}); fix the metadata file") from None
+    return _check_meta(data, side)
+
+
+def _check_meta(data: object, where: Path) -> dict[str, str]:
+    if not isinstance(data, dict):
+        raise CorpusError(f"{where}: metadata must be an object with title, url and notice")
+    unknown = set(data) - META_KEYS
+    if unknown:
+        raise CorpusError(
+            f"{where}: unknown metadata key(s) {', '.join(sorted(unknown))}; use only {', '.join(sorted(META_KEYS))}"
+        )
+    out = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise CorpusError(f"{where}: metadata '{key}' must be a string")
+        if value.strip():
+            out[key] = value.strip()
+    return out
+
+
+def _front_matter(text: str, path: Path) -> tuple[dict[str, str], str]:
+    """Front matter is blanked out (not cut) so character spans stay true to the file."""
+    m = re.match(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", text, re.S)
+    if not m:
+        return {}, text
+    data = {}
+    for line in m.group(1).splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            raise CorpusError(f"{path}: front matter line '{line.strip()}' is not 'key: value'")
+        data[key.strip().lower()] = value.strip().strip("'\"")
+    meta = _check_meta(data, path)
+    blank = re.sub(r"[^\n]", " ", text[: m.end()])
+    return meta, blank + text[m.end() :]
+
+
+def _faq_blocks(text: str, path: Path, *, jsonl: bool) -> list[Block]:
+    line_starts = [0]
+    for m in re.finditer(r"\n", text):
+        line_starts.append(m.end())
+
+    def span(first: int, last: int) -> tuple[int, int]:  # 1-based inclusive line numbers
+        end = line_starts[last] - 1 if last < len(line_starts) else len(text)
+        return line_starts[first - 1], max(end, line_starts[first - 1])
+
+    rows: list[tuple[int, int, dict]] = []
+    if jsonl:
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise CorpusError(f"{path}, line {n}: not valid JSON ({err.msg}); fix or remove the line") from None
+            if not isinstance(obj, dict):
+                raise CorpusError(f"{path}, line {n}: expected an object with question and answer")
+            rows.append((n, n, obj))
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+        if "question" not in fields or "answer" not in fields:
+            raise CorpusError(
+                f"{path}, line 1: the header needs 'question' and 'answer' columns (found: {', '.join(fields) or 'none'})"
+            )
+        reader.fieldnames = fields
+        prev = 1
+        try:
+            for row in reader:
+                rows.append((prev + 1, reader.line_num, row))
+                prev = reader.line_num
+        except csv.Error as err:
+            raise CorpusError(f"{path}, line {reader.line_num}: {err}; fix the CSV quoting") from None
+
+    blocks = []
+    for first, last, row in rows:
+        q, a = row.get("question"), row.get("answer")
+        if not isinstance(q, str) or not isinstance(a, str) or not q.strip() or not a.strip():
+            raise CorpusError(f"{path}, line {first}: needs a non-empty 'question' and 'answer'")
+        category = row.get("category") or row.get("section") or ""
+        trail = (category.strip(),) if isinstance(category, str) and category.strip() else ()
+        blocks.append(Block("faq", " ".join(a.split()), span(first, last), trail, question=" ".join(q.split())))
+    if not blocks:
+        raise CorpusError(f"{path}: no question/answer rows; add some or remove the file")
+    return blocks

@@ -1,0 +1,99 @@
+"""The answering engine: one object that the CLI, the page and evaluation share."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .answer import Response, compose
+from .embedding import Embedder, SentenceTransformerEmbedder
+from .errors import QuestionError
+from .retrieve import Retriever
+from .settings import Settings
+from .store import StoredIndex, check_model, load_index, stale_files
+
+
+def check_question(question: str, settings: Settings) -> str:
+    """The question, stripped, or a QuestionError saying what to change."""
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("the question is empty; type a question")
+    q = question.strip()
+    if len(q) > settings.max_question_chars:
+        raise QuestionError(
+            f"the question is {len(q):,} characters long; the limit is {settings.max_question_chars:,}, shorten it"
+        )
+    bad = next((ch for ch in q if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)
+    if bad is not None:
+        raise QuestionError(f"the question contains a control character (U+{ord(bad):04X}); remove it")
+    return " ".join(q.split())
+
+
+class Engine:
+    def __init__(self, stored: StoredIndex, embedder: Embedder, settings: Settings | None = None):
+        check_model(stored, embedder)
+        self.stored = stored
+        self.embedder = embedder
+        self.settings = settings or Settings()
+        self.retriever = Retriever(stored, self.settings)
+
+    @classmethod
+    def open(
+        cls,
+        index_dir: Path,
+        *,
+        model: str | None = None,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+    ) -> Engine:
+        """Load an index and the model it was built with (or ``model``, which must match)."""
+        stored = load_index(index_dir)
+        if embedder is None:
+            embedder = SentenceTransformerEmbedder(model or stored.manifest["model"]["id"])
+        return cls(stored, embedder, settings)
+
+    def stale_files(self, corpus_dir: Path | None = None) -> list[str]:
+        return stale_files(self.stored.manifest, corpus_dir)
+
+    def ask(self, question: str, k: int = 5) -> Response:
+        q = check_question(question, self.settings)
+        t0 = time.perf_counter()
+        qvec = self.embedder.encode([q])[0]
+        return self._answer(q, qvec, k, (time.perf_counter() - t0) * 1000)
+
+    def ask_many(
+        self,
+        questions: Sequence[str],
+        k: int = 5,
+        *,
+        batch_size: int = 32,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> list[Response]:
+        """Answer many questions, embedding them in batches."""
+        qs = [check_question(q, self.settings) for q in questions]
+        out: list[Response] = []
+        for i in range(0, len(qs), batch_size):
+            batch = qs[i : i + batch_size]
+            t0 = time.perf_counter()
+            vecs = self.embedder.encode(batch, batch_size=batch_size)
+            per = (time.perf_counter() - t0) * 1000 / len(batch)
+            out.extend(self._answer(q, v, k, per) for q, v in zip(batch, vecs))
+            if on_batch:
+                on_batch(len(batch))
+        return out
+
+    def _answer(self, q: str, qvec, k: int, embed_ms: float) -> Response:
+        t1 = time.perf_counter()
+        terms = self.retriever.lexical.terms(q)
+        hits = self.retriever.search(qvec, terms, max(k, 10))
+        t2 = time.perf_counter()
+        resp = compose(q, hits, qvec, terms, self.retriever, self.settings, k)
+        t3 = time.perf_counter()
+        resp.timings_ms.update(
+            embed=round(embed_ms, 2),
+            search=round((t2 - t1) * 1000, 2),
+            compose=round((t3 - t2) * 1000, 2),
+            total=round(embed_ms + (t3 - t1) * 1000, 2),
+        )
+        return resp

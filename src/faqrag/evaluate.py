@@ -1,0 +1,316 @@
+"""Batch evaluation: answer a file of labelled questions and measure.
+
+Input is JSON lines or CSV with ``question`` and optionally ``id``, ``type`` and
+``answers`` (gold strings, any of which counts; in CSV separated by ``|``; an
+empty list means the right behaviour is to decline). Gold strings are matched
+after folding case, curly quotes, dashes and white space.
+
+Ranked metrics look at the list [short answer, passage 1, passage 2, ...]: the
+rank of the first item that holds a gold string. There is one relevant item per
+question, so nDCG@10 is 1/log2(1 + rank) and MRR@10 is 1/rank (0 past rank 10).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import median
+
+from .errors import FaqragError
+from .text import contains
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    type: str
+    question: str
+    answers: tuple[str, ...]
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.answers)
+
+
+def add_arguments(p) -> None:
+    p.add_argument("input", type=Path, help="questions: .jsonl or .csv with question[, id, type, answers]")
+    p.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index)")
+    p.add_argument("--k", type=int, default=5, help="passages per question (default 5)")
+    p.add_argument("--output", type=Path, help="write one JSON line per question here")
+    p.add_argument("--report", type=Path, help="write the report: .json (machine), .html or .md (people)")
+    p.add_argument("--compare", type=Path, help="a previous report.json: list questions that got better or worse")
+    p.add_argument("--model", help="model to embed questions with; must match the index")
+    p.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
+
+
+# -------------------------------------------------------------------- input
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FaqragError(f"{path}: file not found; check the path") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise FaqragError(f"{path}: not UTF-8 text (offset {err.start}); save it as UTF-8") from None
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = _csv_rows(text, path)
+    elif suffix in (".jsonl", ".json"):
+        rows = _jsonl_rows(text, path)
+    else:
+        raise FaqragError(f"{path}: use a .jsonl or .csv file")
+    out, seen = [], set()
+    for line, row in rows:
+        q = row.get("question")
+        if not isinstance(q, str) or not q.strip():
+            raise FaqragError(f"{path}, line {line}: 'question' is missing or empty")
+        answers = row.get("answers", [])
+        if isinstance(answers, str):
+            answers = [a.strip() for a in answers.split("|") if a.strip()]
+        if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+            raise FaqragError(f"{path}, line {line}: 'answers' must be a list of strings")
+        qid = str(row.get("id") or f"q{line}")
+        if qid in seen:
+            raise FaqragError(f"{path}, line {line}: id '{qid}' is used twice; ids must be unique")
+        seen.add(qid)
+        out.append(EvalQuestion(qid, str(row.get("type") or "untyped"), q.strip(), tuple(answers)))
+    if not out:
+        raise FaqragError(f"{path}: no questions found")
+    return out
+
+
+def _jsonl_rows(text: str, path: Path):
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise FaqragError(f"{path}, line {n}: not valid JSON ({err.msg}); fix or remove the line") from None
+        if not isinstance(obj, dict):
+            raise FaqragError(f"{path}, line {n}: expected a JSON object with a 'question'")
+        rows.append((n, obj))
+    return rows
+
+
+def _csv_rows(text: str, path: Path):
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "question" not in fields:
+        raise FaqragError(f"{path}, line 1: no 'question' column (found: {', '.join(fields) or 'none'})")
+    reader.fieldnames = fields
+    rows, prev = [], 1
+    try:
+        for row in reader:
+            rows.append((prev + 1, row))
+            prev = reader.line_num
+    except csv.Error as err:
+        raise FaqragError(f"{path}, line {reader.line_num}: {err}") from None
+    return rows
+
+
+# ------------------------------------------------------------------ scoring
+
+
+def judge(q: EvalQuestion, resp: dict) -> dict:
+    """Per-question results, added to the answer JSON."""
+    ranked = ([resp["answer"]["text"]] if resp["answer"] else []) + [p["text"] for p in resp["passages"]]
+    hit_rank = next((i + 1 for i, t in enumerate(ranked) if any(contains(t, a) for a in q.answers)), None)
+    hit_answer = bool(resp["answer"]) and any(contains(resp["answer"]["text"], a) for a in q.answers)
+    return {
+        "id": q.id,
+        "type": q.type,
+        "answers": list(q.answers),
+        **resp,
+        "hit_answer": hit_answer,
+        "hit_rank": hit_rank,
+        "latency_ms": resp["timings_ms"]["total"],
+    }
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    i = min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))
+    return s[i]
+
+
+def summarize(results: list[dict], wall_seconds: float) -> dict:
+    covered = [r for r in results if r["answers"]]
+    uncovered = [r for r in results if not r["answers"]]
+
+    def rate(rows, pred):
+        return round(sum(1 for r in rows if pred(r)) / len(rows), 4) if rows else None
+
+    def ranked(rows):
+        ranks = [r["hit_rank"] for r in rows]
+        return {
+            "answer_accuracy": rate(rows, lambda r: r["hit_answer"]),
+            "hit@1": rate(rows, lambda r: r["hit_rank"] == 1),
+            "hit@3": rate(rows, lambda r: r["hit_rank"] is not None and r["hit_rank"] <= 3),
+            "hit@5": rate(rows, lambda r: r["hit_rank"] is not None and r["hit_rank"] <= 5),
+            "mrr@10": round(sum(1 / x for x in ranks if x and x <= 10) / len(rows), 4) if rows else None,
+            "ndcg@10": round(sum(1 / math.log2(1 + x) for x in ranks if x and x <= 10) / len(rows), 4) if rows else None,
+            "false_abstention": rate(rows, lambda r: r["abstained"]),
+        }
+
+    by_type = {}
+    groups = defaultdict(list)
+    for r in results:
+        groups[r["type"]].append(r)
+    for t, rows in sorted(groups.items()):
+        cov = [r for r in rows if r["answers"]]
+        unc = [r for r in rows if not r["answers"]]
+        by_type[t] = {
+            "n": len(rows),
+            "answer_accuracy": rate(cov, lambda r: r["hit_answer"]),
+            "hit@5": rate(cov, lambda r: r["hit_rank"] is not None and r["hit_rank"] <= 5),
+            "abstention": rate(unc, lambda r: r["abstained"]),
+        }
+    lat = [r["latency_ms"] for r in results]
+    answers = [len(r["answer"]["text"]) for r in results if r["answer"]]
+    return {
+        "questions": len(results),
+        "covered": len(covered),
+        "uncovered": len(uncovered),
+        **ranked(covered),
+        "abstention": rate(uncovered, lambda r: r["abstained"]),
+        "latency_ms_p50": round(_pct(lat, 50), 2),
+        "latency_ms_p95": round(_pct(lat, 95), 2),
+        "questions_per_second": round(len(results) / wall_seconds, 2) if wall_seconds else None,
+        "median_answer_chars": median(answers) if answers else 0,
+        "by_type": by_type,
+    }
+
+
+def outcome(r: dict) -> bool:
+    """Whether a question was answered right: gold in the answer, or declined when it should be."""
+    return r["hit_answer"] if r["answers"] else r["abstained"]
+
+
+def compare(results: list[dict], previous: dict) -> dict:
+    before = previous.get("outcomes", {})
+    better, worse = [], []
+    for r in results:
+        was = before.get(r["id"])
+        if was is None:
+            continue
+        now = outcome(r)
+        if now and not was:
+            better.append(r["id"])
+        elif was and not now:
+            worse.append(r["id"])
+    return {"better": better, "worse": worse}
+
+
+# ---------------------------------------------------------------- the command
+
+
+def format_table(summary: dict) -> str:
+    def f(x):
+        return "   -  " if x is None else f"{x * 100:5.1f}%"
+
+    rows = [
+        ("covered questions", str(summary["covered"])),
+        ("  answer accuracy", f(summary["answer_accuracy"])),
+        ("  hit@1 / @3 / @5", f"{f(summary['hit@1'])} {f(summary['hit@3'])} {f(summary['hit@5'])}"),
+        ("  MRR@10 / nDCG@10", f"{summary['mrr@10']} / {summary['ndcg@10']}"),
+        ("  false abstention", f(summary["false_abstention"])),
+        ("uncovered questions", str(summary["uncovered"])),
+        ("  abstention", f(summary["abstention"])),
+        ("latency p50 / p95", f"{summary['latency_ms_p50']} / {summary['latency_ms_p95']} ms"),
+        ("questions per second", str(summary["questions_per_second"])),
+        ("median answer length", f"{summary['median_answer_chars']} chars"),
+    ]
+    out = [f"{k:<24}{v}" for k, v in rows]
+    out.append("")
+    out.append(f"{'type':<12}{'n':>4}  {'answer':>7}  {'hit@5':>7}  {'abstain':>7}")
+    for t, m in summary["by_type"].items():
+        out.append(f"{t:<12}{m['n']:>4}  {f(m['answer_accuracy']):>7}  {f(m['hit@5']):>7}  {f(m['abstention']):>7}")
+    return "\n".join(out)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a whole file or nothing: a temporary sibling renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run(args) -> int:
+    from .engine import Engine
+    from .settings import Settings
+
+    questions = load_questions(args.input)
+    previous = None
+    if args.compare:
+        try:
+            previous = json.loads(args.compare.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as err:
+            raise FaqragError(f"{args.compare}: cannot read the previous report ({err}); pass a report.json") from None
+    settings = Settings.from_file(args.settings) if args.settings else Settings()
+    engine = Engine.open(args.index, model=args.model, settings=settings)
+    bar = _progress(len(questions))
+    t0 = time.perf_counter()
+    responses = engine.ask_many([q.question for q in questions], k=args.k, on_batch=bar)
+    wall = time.perf_counter() - t0
+    if bar:
+        bar(0, done=True)
+    results = [judge(q, r.to_dict()) for q, r in zip(questions, responses)]
+    summary = summarize(results, wall)
+    report = {"summary": summary, "outcomes": {r["id"]: outcome(r) for r in results}}
+    if previous is not None:
+        report["compare"] = compare(results, previous)
+    print(format_table(summary))
+    if previous is not None:
+        c = report["compare"]
+        print(f"\nbetter than {args.compare}: {', '.join(c['better']) or 'none'}")
+        print(f"worse than {args.compare}:  {', '.join(c['worse']) or 'none'}")
+    if args.output:
+        write_atomically(args.output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results))
+    if args.report:
+        from .report import render
+
+        write_atomically(args.report, render(args.report.suffix.lower(), report, results))
+        print(f"\nreport written to {args.report}")
+    return 0
+
+
+def _progress(total: int):
+    """A one-line progress bar on a terminal; nothing when output is piped."""
+    if not sys.stderr.isatty():
+        return None
+    state = {"done": 0}
+
+    def tick(n: int, done: bool = False) -> None:
+        state["done"] += n
+        if done:
+            print(file=sys.stderr)
+            return
+        frac = state["done"] / total
+        print(f"\r[{'#' * int(30 * frac):<30}] {state['done']}/{total}", end="", file=sys.stderr, flush=True)
+
+    return tick
+
+
+

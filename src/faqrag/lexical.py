@@ -1,0 +1,76 @@
+"""BM25 over the chunks (bm25s), with scores put on a 0-1 scale.
+
+Raw BM25 scores are not comparable across questions, which makes them useless
+for fusion with cosine similarity and for confidence. We divide a chunk's score
+by the score a chunk would get for matching every question term once at
+average length: the sum of the terms' IDFs, where a term the corpus never uses
+counts with the largest IDF. A 1.0 then means "all of the question's weight is
+here", and a question about something the corpus never mentions cannot score
+high however common its other words are.
+
+The index is built at load time from the stored chunks, so the index folder
+holds only FAISS and JSON files; at our corpus sizes this takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from .records import Chunk
+from .text import tokenize
+
+
+def lexical_text(chunk: Chunk) -> str:
+    """What BM25 sees: the heading trail too, so "Europe" finds Europe's lines."""
+    return " ".join((*chunk.trail, chunk.text))
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    ids: np.ndarray  # vocabulary ids of the question's known terms
+    weight: float  # sum of IDFs of all question terms, known or not
+    known_weight: float  # sum of IDFs of the terms the corpus uses
+
+    @property
+    def coverage(self) -> float:
+        """Share of the question's term weight that the corpus uses at all."""
+        return self.known_weight / self.weight if self.weight else 0.0
+
+
+class LexicalIndex:
+    def __init__(self, chunks: list[Chunk], *, k1: float = 1.2, b: float = 0.75):
+        import bm25s  # deferred: only searching needs it
+
+        docs = [tokenize(lexical_text(c)) for c in chunks]
+        self.vocab: dict[str, int] = {}
+        for toks in docs:
+            for t in toks:
+                self.vocab.setdefault(t, len(self.vocab))
+        self.vocab.setdefault("", len(self.vocab))  # bm25s wants an empty token for empty docs
+        n = len(docs)
+        df = Counter(t for toks in docs for t in set(toks))
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.idf_by_id = {self.vocab[t]: v for t, v in self.idf.items()}
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.n = n
+        self._bm25 = bm25s.BM25(k1=k1, b=b)
+        ids = [[self.vocab[t] for t in toks] for toks in docs]
+        self._bm25.index((ids, self.vocab), show_progress=False)
+
+    def terms(self, question: str) -> QueryTerms:
+        toks = list(dict.fromkeys(tokenize(question)))
+        weight = sum(self.idf.get(t, self.max_idf) for t in toks)
+        known = [t for t in toks if t in self.idf]
+        known_weight = sum(self.idf[t] for t in known)
+        return QueryTerms(np.array([self.vocab[t] for t in known], dtype=np.int64), weight, known_weight)
+
+    def scores(self, terms: QueryTerms) -> np.ndarray:
+        """Normalised BM25 score of every chunk (see module docstring)."""
+        if not len(terms.ids) or not terms.weight:
+            return np.zeros(self.n, dtype=np.float32)
+        raw = self._bm25.get_scores_from_ids(terms.ids.tolist())
+        return (raw / terms.weight).astype(np.float32)

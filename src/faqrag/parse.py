@@ -1,0 +1,333 @@
+"""Structure-aware parsing of a plain-text or Markdown guide into blocks.
+
+A guide is read as a run of *units* (one line, or several soft-wrapped lines of
+one paragraph), each classified by its shape alone: a heading, a bullet or
+numbered item, a ``Label: value`` directory line, a question, or prose. Units
+are then grouped into blocks that keep their heading trail:
+
+* ``passage``: a prose paragraph;
+* ``list``: bullet or step items with the lead-in sentence that introduces them;
+* ``faq``: a question line and the prose that answers it;
+* ``entry``: one ``Label: value`` line of a directory block, with the block's
+  shared lines (labels that recur in sibling blocks, such as opening hours)
+  attached as context.
+
+Nothing here knows about any particular guide: the rules are about shape (title
+case, terminal punctuation, what follows a line), so they carry to other guides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^(=+|-+)\s*$")
+_BULLET = re.compile(r"^\s*(?:[-*+\u2022\u25aa\u25e6\u2023\u2043\u00b7\u2013])\s+(.*\S)\s*$")
+_NUMBERED = re.compile(r"^\s*(\d{1,2}|[A-Za-z])[.)]\s+(.*\S)\s*$")
+_LABEL = re.compile(r"^([A-Za-z0-9][^:]{0,60}?):\s+(\S.*?)\s*$")
+_QA_PREFIX = re.compile(r"^(?:Q|Question)\s*[:.)]\s*(.*\S)\s*$", re.I)
+_A_PREFIX = re.compile(r"^(?:A|Answer)\s*[:.)]\s*", re.I)
+# Enumerated headings: "Step 3: ...", "Option B: ...", "Part II - ...", "1. ...".
+_ENUMERATED = re.compile(r"^(?:([A-Za-z]+)\s+(\d{1,3}|[A-Z]|[IVX]{1,4})\b|(\d{1,2})[.)]\s|([A-Z])[.)]\s)")
+_SMALL_WORDS = frozenset("a an and the of for to in on at by with or vs via from as is".split())
+
+
+@dataclass(frozen=True)
+class Block:
+    """One retrievable piece of a guide before chunking."""
+
+    kind: str  # passage | list | faq | entry
+    text: str
+    span: tuple[int, int]
+    trail: tuple[str, ...]
+    lead: str = ""
+    items: tuple[str, ...] = ()
+    question: str = ""
+    label: str = ""
+    value: str = ""
+    group: int = -1  # entry blocks: which directory block they belong to
+    context: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class _Unit:
+    kind: str  # heading | bullet | numbered | entry | question | para | answer
+    text: str
+    start: int
+    end: int
+    level: int = 0
+    label: str = ""
+    value: str = ""
+
+
+def parse_guide(text: str, *, markdown: bool = False) -> tuple[str | None, list[Block]]:
+    """Parse a guide; returns its title (first heading, if any) and its blocks."""
+    units = _units(text, markdown=markdown)
+    title = None
+    if units and units[0].kind == "heading":
+        title = units[0].text
+        units = units[1:]
+    return title, _blocks(units)
+
+
+# --------------------------------------------------------------------- units
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in text.splitlines(keepends=True):
+        end = pos + len(line.rstrip("\r\n"))
+        spans.append((pos, end))
+        pos += len(line)
+    return spans
+
+
+def _title_case(s: str) -> bool:
+    words = re.findall(r"[A-Za-z][\w'\u2019&-]*", s)
+    content = [w for w in words if w.lower() not in _SMALL_WORDS]
+    if not content:
+        return False
+    return sum(w[0].isupper() for w in content) >= 0.6 * len(content)
+
+
+def _headingish(s: str) -> bool:
+    """Short, unpunctuated, mostly letters: could be a heading in plain text."""
+    if not s or len(s) > 120 or len(s.split()) > 16 or s[-1] in ".!?;,":
+        return False
+    if not (s[0].isupper() or _ENUMERATED.match(s)):
+        return False
+    letters = sum(c.isalpha() for c in s)
+    return letters >= 0.5 * sum(not c.isspace() for c in s)
+
+
+_SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
+
+
+def _is_prose(s: str) -> bool:
+    return len(s) > 140 or (s.endswith(".") and len(s.split()) >= 8) or bool(_SENTENCE_BREAK.search(s))
+
+
+def _classify(line: str, start: int, end: int, markdown: bool) -> _Unit:
+    s = line.strip()
+    m = _MD_HEADING.match(s) if markdown else None
+    if m:
+        body = _strip_md(m.group(2))
+        kind = "question" if body.endswith("?") else "heading"
+        return _Unit(kind, body, start, end, level=len(m.group(1)))
+    m = _QA_PREFIX.match(s)
+    if m:
+        return _Unit("question", _strip_md(m.group(1)), start, end)
+    if _A_PREFIX.match(s):
+        return _Unit("answer", _strip_md(_A_PREFIX.sub("", s)), start, end)
+    m = _BULLET.match(line)
+    if m:
+        return _Unit("bullet", _strip_md(m.group(1)), start, end)
+    bare = _strip_md(s)
+    if bare.endswith("?") and len(bare) <= 250 and not _SENTENCE_BREAK.search(bare):
+        return _Unit("question", bare, start, end)
+    m = _NUMBERED.match(line)
+    if m:
+        return _Unit("numbered", bare, start, end)
+    m = _LABEL.match(bare)
+    if m and not m.group(1).lower().startswith("http") and len(m.group(1).split()) <= 8 and not _is_prose(m.group(2)):
+        return _Unit("entry", bare, start, end, label=m.group(1).strip(), value=m.group(2).strip())
+    return _Unit("para", bare, start, end)
+
+
+def _strip_md(s: str) -> str:
+    s = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), s)
+    s = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", s)
+    return s.strip()
+
+
+def _units(text: str, *, markdown: bool) -> list[_Unit]:
+    raw: list[_Unit | None] = []  # None marks a blank line
+    lines = _lines(text)
+    in_fence = False
+    for i, (s, e) in enumerate(lines):
+        line = text[s:e]
+        if markdown and line.strip().startswith("```"):
+            in_fence = not in_fence
+            continue
+        if not line.strip() or (markdown and _SETEXT.match(line) and raw and raw[-1] is None):
+            raw.append(None)
+            continue
+        if markdown and i + 1 < len(lines) and _SETEXT.match(text[slice(*lines[i + 1])]) and line.strip():
+            raw.append(_Unit("heading", _strip_md(line), s, e, level=1 if "=" in text[slice(*lines[i + 1])] else 2))
+            continue
+        if markdown and _SETEXT.match(line):
+            raw.append(None)
+            continue
+        raw.append(_classify(line, s, e, markdown))
+
+    # Soft-wrapped prose: consecutive "para" lines with no blank between are one unit.
+    units: list[_Unit] = []
+    prev: _Unit | None = None
+    for u in raw:
+        if u is None:
+            prev = None
+            continue
+        if prev is not None and u.kind == "para" and prev.kind in ("para", "answer", "bullet", "numbered"):
+            prev.text = f"{prev.text} {u.text}"
+            prev.end = u.end
+            continue
+        units.append(u)
+        prev = u
+    has_md_headings = markdown and any(u.kind == "heading" for u in units)
+    if not has_md_headings:
+        _plain_headings(units)
+    return units
+
+
+def _plain_headings(units: list[_Unit]) -> None:
+    """Decide which plain lines are headings, and at what level."""
+    # Right to left, so "Step 3: Choose" followed by "Option A: Phone" sees
+    # that its successor is a heading too.
+    for i in range(len(units) - 1, -1, -1):
+        u = units[i]
+        follows = units[i + 1].kind if i + 1 < len(units) else None
+        if u.kind == "entry" and _is_heading_entry(u, follows):
+            u.kind = "para"  # decided below as a heading candidate
+    section_level = 1
+    families: list[tuple[str, int]] = []  # active enumerator families and their levels
+    current = 0
+    for i, u in enumerate(units):
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        follows = nxt.kind if nxt else None
+        follows_prose = follows in ("para", "answer") and _is_prose(nxt.text)
+        text = u.text
+        if u.kind == "numbered" and not (_title_case(text) and follows in ("para", "bullet", "answer") and _headingish(text)):
+            continue
+        if u.kind not in ("para", "numbered"):
+            continue
+        colon = text.endswith(":")
+        candidate = text[:-1].rstrip() if colon else text
+        if not _headingish(candidate) or follows is None:
+            continue
+        if colon and not (_title_case(candidate) and "," not in candidate):
+            continue  # a lead-in sentence such as "Have the following ready:"
+        if not colon and not _title_case(candidate):
+            if "," in candidate or follows not in ("para", "bullet", "numbered", "entry", "heading"):
+                continue
+        enum = _ENUMERATED.match(candidate)
+        family = None
+        if enum:
+            family = (enum.group(1) or "").lower() or ("number" if enum.group(3) else "letter")
+        if family:
+            known = [lvl for fam, lvl in families if fam == family]
+            if known:
+                level = known[0]
+            else:
+                level = max(current, section_level) + 1
+            families = [(f, lv) for f, lv in families if lv < level] + [(family, level)]
+        elif colon or not (follows_prose or follows == "question"):
+            level = section_level + 1
+            families = [(f, lv) for f, lv in families if lv < level]
+        else:
+            level = section_level
+            families = []
+        u.kind, u.text, u.level = "heading", candidate, level
+        current = level
+
+
+def _is_heading_entry(u: _Unit, follows: str | None) -> bool:
+    """``Step 1: Identify Your Issue Type`` is a heading, ``Hours: 9-5`` is data."""
+    value = u.value
+    if re.search(r"\d|@|https?://|www\.|,", value):
+        return False
+    return _title_case(value) and follows in ("para", "bullet", "numbered", "answer")
+
+
+# -------------------------------------------------------------------- blocks
+
+
+def _blocks(units: list[_Unit]) -> list[Block]:
+    blocks: list[Block] = []
+    trail: list[tuple[int, str]] = []
+    group = -1
+    last_kind = None
+    i = 0
+    while i < len(units):
+        u = units[i]
+        names = tuple(t for _, t in trail)
+        if u.kind == "heading":
+            trail = [(lv, t) for lv, t in trail if lv < u.level] + [(u.level, u.text)]
+            last_kind = "heading"
+            i += 1
+            continue
+        if u.kind == "question":
+            j = i + 1
+            parts: list[str] = []
+            while j < len(units) and units[j].kind in ("para", "answer", "bullet", "numbered"):
+                parts.append(("\u2022 " + units[j].text) if units[j].kind in ("bullet", "numbered") else units[j].text)
+                j += 1
+            if parts:
+                answer = " ".join(parts)
+                blocks.append(Block("faq", answer, (u.start, units[j - 1].end), names, question=u.text))
+                i = j
+                last_kind = "faq"
+                continue
+            # An unanswered question is just prose.
+            blocks.append(Block("passage", u.text, (u.start, u.end), names))
+            i += 1
+            continue
+        if u.kind in ("bullet", "numbered"):
+            j = i
+            items = []
+            while j < len(units) and units[j].kind in ("bullet", "numbered"):
+                items.append(units[j].text)
+                j += 1
+            lead = ""
+            start = u.start
+            if blocks and blocks[-1].kind == "passage" and blocks[-1].text.endswith(":") and last_kind == "passage":
+                prev = blocks.pop()
+                lead, start = prev.text, prev.span[0]
+            text = (lead + "\n" if lead else "") + "\n".join("\u2022 " + it for it in items)
+            blocks.append(Block("list", text, (start, units[j - 1].end), names, lead=lead, items=tuple(items)))
+            i = j
+            last_kind = "list"
+            continue
+        if u.kind == "entry":
+            if last_kind != "entry":
+                group += 1
+            blocks.append(Block("entry", u.text, (u.start, u.end), names, label=u.label, value=u.value, group=group))
+            last_kind = "entry"
+            i += 1
+            continue
+        blocks.append(Block("passage", u.text, (u.start, u.end), names))
+        last_kind = "passage"
+        i += 1
+    return _attach_entry_context(blocks)
+
+
+def _attach_entry_context(blocks: list[Block]) -> list[Block]:
+    """Give each directory entry the shared lines of its block as context.
+
+    A label that recurs in two or more entry groups under the same parent
+    heading (``Hours``, ``Languages`` ...) describes its group as a whole, so its
+    line travels with every other entry of that group.
+    """
+    groups: dict[int, list[Block]] = {}
+    for b in blocks:
+        if b.kind == "entry":
+            groups.setdefault(b.group, []).append(b)
+    label_groups: dict[tuple[tuple[str, ...], str], set[int]] = {}
+    for gid, members in groups.items():
+        parent = members[0].trail[:-1]
+        for b in members:
+            label_groups.setdefault((parent, b.label.lower()), set()).add(gid)
+    out = []
+    for b in blocks:
+        if b.kind != "entry":
+            out.append(b)
+            continue
+        parent = b.trail[:-1]
+        shared = [
+            m.text
+            for m in groups[b.group]
+            if m is not b and len(label_groups[(parent, m.label.lower())]) >= 2
+        ]
+        own_shared = len(label_groups[(parent, b.label.lower())]) >= 2
+        out.append(replace(b, context=() if own_shared else tuple(shared)))
+    return out

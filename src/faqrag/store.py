@@ -1,0 +1,275 @@
+"""The index on disk: build it atomically, load it with its manifest checked.
+
+An index folder holds ``vectors.faiss`` (FAISS's own format: one vector per
+chunk view), ``chunks.jsonl`` (the chunks, their views in vector order),
+``manifest.json`` (format, model, corpus hashes, settings, counts) and a short
+``README.md``. Nothing is pickled. A build writes a sibling temporary folder and
+swaps it in whole; a failed or interrupted build leaves the old index as it was.
+Rebuilds reuse the vectors of views whose text has not changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .chunking import chunk_document
+from .corpus import file_hashes, load_corpus
+from .embedding import Embedder
+from .errors import FaqragError, IndexStateError
+from .records import Chunk, Document
+from .settings import ChunkSettings
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+CHUNKS = "chunks.jsonl"
+DOCUMENTS = "documents.json"
+
+INDEX_README = """# index/
+
+Build output of `faqrag build` (or `make index`): not edited by hand, not committed.
+
+- `vectors.faiss`: FAISS inner-product index, one normalised vector per chunk view
+- `chunks.jsonl`: the chunks (text, kind, heading trail, source span) and their views, in vector order
+- `documents.json`: each corpus document's title, source URL, notice and text (for showing answers in place)
+- `manifest.json`: format version, model id and fingerprint, dimension, corpus file hashes,
+  chunk settings, counts, build time, package version
+
+Rebuild with `faqrag build --corpus corpus --index index`.
+"""
+
+
+@dataclass(frozen=True)
+class StoredIndex:
+    path: Path
+    manifest: dict
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    vectors: np.ndarray  # (views, dim) float32, row i is view i
+    faiss_index: object
+    view_chunk: np.ndarray  # chunk row of each view
+    view_role: np.ndarray  # role of each view (see records.WHOLE / QUESTION / part index)
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    index_dir: Path
+    documents: int
+    chunks: int
+    views: int
+    embedded: int  # views embedded now; the rest were reused
+    seconds: float
+
+    def line(self) -> str:
+        reused = self.views - self.embedded
+        return (
+            f"built {self.index_dir}: {self.documents} document(s), {self.chunks} chunks, "
+            f"{self.views} vectors ({self.embedded} embedded, {reused} reused) in {self.seconds:.1f} s"
+        )
+
+
+def _faiss():
+    import faiss  # deferred: only index work needs it
+
+    return faiss
+
+
+# ------------------------------------------------------------------- build
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    chunk_settings: ChunkSettings | None = None,
+    log: Callable[[str], None] = lambda _msg: None,
+    progress: bool = False,
+) -> BuildSummary:
+    t0 = time.perf_counter()
+    chunk_settings = chunk_settings or ChunkSettings()
+    hashes = file_hashes(corpus_dir)
+    docs_blocks = load_corpus(corpus_dir)
+    documents: list[Document] = []
+    chunks: list[Chunk] = []
+    seen: set[str] = set()
+    for doc, blocks in docs_blocks:
+        documents.append(doc)
+        for c in chunk_document(doc, blocks, chunk_settings):
+            if c.id not in seen:  # an identical block twice in one place adds nothing
+                seen.add(c.id)
+                chunks.append(c)
+    if not chunks:
+        raise FaqragError(f"no chunks were made from {corpus_dir}; check the corpus files")
+    log(f"parsed {len(documents)} document(s) into {len(chunks)} chunks")
+
+    view_texts = [text for c in chunks for text, _ in c.views]
+    cache = _reusable_vectors(index_dir, embedder)
+    missing = sorted({t for t in view_texts if t not in cache})
+    log(f"embedding {len(missing)} of {len(view_texts)} views with {embedder.model_id}")
+    if missing:
+        fresh = embedder.encode(missing, progress=progress)
+        cache.update(zip(missing, fresh))
+    dim = int(next(iter(cache.values())).shape[0]) if cache else embedder.dimension()
+    vectors = np.stack([cache[t] for t in view_texts]).astype(np.float32)
+
+    faiss = _faiss()
+    index = faiss.IndexFlatIP(dim)
+    index.add(vectors)
+
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "model": {"id": embedder.model_id, "fingerprint": embedder.fingerprint(), "dimension": dim},
+        "corpus": {"dir": str(corpus_dir.resolve()), "files": hashes},
+        "chunking": chunk_settings.to_dict(),
+        "counts": {"documents": len(documents), "chunks": len(chunks), "views": len(view_texts)},
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "package_version": __version__,
+    }
+    _write_atomically(index_dir, manifest, documents, chunks, index)
+    return BuildSummary(index_dir, len(documents), len(chunks), len(view_texts), len(missing), time.perf_counter() - t0)
+
+
+def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Vectors of the current index, by view text, if it was made by this model."""
+    try:
+        old = load_index(index_dir)
+    except FaqragError:
+        return {}
+    model = old.manifest["model"]
+    if model["id"] != embedder.model_id or model.get("fingerprint") != embedder.fingerprint():
+        return {}
+    texts = [text for c in old.chunks for text, _ in c.views]
+    return dict(zip(texts, old.vectors))
+
+
+def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index) -> None:
+    index_dir = index_dir.resolve()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
+    try:
+        _faiss().write_index(index, str(tmp / VECTORS))
+        with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
+            for c in chunks:
+                fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+        docs = {
+            d.doc_id: {"title": d.title, "kind": d.kind, "url": d.url, "notice": d.notice, "sha256": d.sha256, "text": d.text}
+            for d in documents
+        }
+        (tmp / DOCUMENTS).write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+        (tmp / "README.md").write_text(INDEX_README, encoding="utf-8")
+        # The manifest goes last: a folder without one is never taken for an index.
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        _swap_in(tmp, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(new, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    old.rmdir()
+    os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# -------------------------------------------------------------------- load
+
+
+def _corrupt(index_dir: Path, what: str) -> IndexStateError:
+    return IndexStateError(f"index at {index_dir} is corrupt ({what}); rebuild it with 'faqrag build'")
+
+
+def read_manifest(index_dir: Path) -> dict:
+    path = index_dir / MANIFEST
+    if not path.exists():
+        # A build may be swapping folders this instant; look once more.
+        time.sleep(0.05)
+        if not path.exists():
+            raise IndexStateError(f"no index at {index_dir}; build it with 'faqrag build --index {index_dir}'")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        version = manifest["format_version"]
+        manifest["model"]["id"], manifest["model"]["dimension"], manifest["counts"]["views"]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+        raise _corrupt(index_dir, "manifest.json is unreadable") from None
+    if version != FORMAT_VERSION:
+        raise IndexStateError(
+            f"index at {index_dir} has format {version} but this faqrag reads format {FORMAT_VERSION}; "
+            "rebuild it with 'faqrag build'"
+        )
+    return manifest
+
+
+def load_index(index_dir: Path) -> StoredIndex:
+    manifest = read_manifest(index_dir)
+    faiss = _faiss()
+    try:
+        index = faiss.read_index(str(index_dir / VECTORS))
+    except Exception:  # faiss raises RuntimeError with C++ text; the user needs only "corrupt"
+        raise _corrupt(index_dir, f"{VECTORS} cannot be read") from None
+    try:
+        with (index_dir / CHUNKS).open(encoding="utf-8") as fh:
+            chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
+        raw_docs = json.loads((index_dir / DOCUMENTS).read_text(encoding="utf-8"))
+        documents = {
+            doc_id: Document(doc_id=doc_id, title=d["title"], kind=d["kind"], text=d["text"], sha256=d["sha256"],
+                             url=d.get("url"), notice=d.get("notice"))
+            for doc_id, d in raw_docs.items()
+        }
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, IndexError):
+        raise _corrupt(index_dir, f"{CHUNKS} or {DOCUMENTS} is unreadable") from None
+    views = sum(len(c.views) for c in chunks)
+    dim = manifest["model"]["dimension"]
+    if index.ntotal != views or views != manifest["counts"]["views"] or index.d != dim:
+        raise _corrupt(index_dir, f"{index.ntotal} vectors of dimension {index.d} for {views} views")
+    vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, dim), np.float32)
+    view_chunk = np.fromiter((i for i, c in enumerate(chunks) for _ in c.views), dtype=np.int32, count=views)
+    view_role = np.fromiter((role for c in chunks for _, role in c.views), dtype=np.int32, count=views)
+    return StoredIndex(index_dir, manifest, documents, chunks, vectors, index, view_chunk, view_role)
+
+
+def check_model(stored: StoredIndex | dict, embedder: Embedder) -> None:
+    """The index must have been built by the model that will embed questions."""
+    manifest = stored.manifest if isinstance(stored, StoredIndex) else stored
+    built = manifest["model"]
+    if built["id"] != embedder.model_id:
+        raise IndexStateError(
+            f"the index was built with model '{built['id']}', not '{embedder.model_id}'; "
+            f"rebuild it with 'faqrag build --model {embedder.model_id}' or ask without --model"
+        )
+    fp = embedder.fingerprint()
+    if built.get("fingerprint") and fp and built["fingerprint"] != fp:
+        raise IndexStateError(
+            f"model '{embedder.model_id}' has changed since the index was built (its weights differ); "
+            "rebuild it with 'faqrag build'"
+        )
+
+
+def stale_files(manifest: dict, corpus_dir: Path | None = None) -> list[str]:
+    """Corpus files added, removed or changed since the index was built."""
+    corpus_dir = corpus_dir or Path(manifest["corpus"]["dir"])
+    try:
+        now = file_hashes(corpus_dir)
+    except FaqragError:
+        return ["(corpus folder missing or empty)"]
+    then = manifest["corpus"]["files"]
+    return sorted(name for name in set(now) | set(then) if now.get(name) != then.get(name))

@@ -1,0 +1,108 @@
+"""Text helpers shared by parsing, lexical search and answer extraction.
+
+Normalisation, sentence splitting and the BM25 tokenizer live together because
+they must agree: what the gold matcher, the tokenizer and the sentence splitter
+see as "the same text" has to be the same.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
+_QUOTES = {ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201c"): '"', ord("\u201d"): '"'}
+
+
+def normalize(text: str) -> str:
+    """Fold case, curly quotes, dashes and runs of white space."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def contains(haystack: str, needle: str) -> bool:
+    """Whether ``needle`` occurs in ``haystack`` once both are normalised."""
+    return normalize(needle) in normalize(haystack)
+
+
+# Abbreviations whose full stop does not end a sentence: single letters and
+# letter-dot runs ("a.m.", "U.S.", "e.g."), plus common titles.
+_ABBREV = re.compile(r"(?:\b(?:[A-Za-z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|St|vs|etc|No|approx|Inc|Ltd|Co)\.)$")
+_BOUNDARY = re.compile(r"[.!?]['\")\u201d\u2019]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) of ``text``, end exclusive, stripped."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        head = text[start : m.start() + 1]
+        if _ABBREV.search(head):
+            continue
+        spans.append((start, m.start() + len(m.group(0).rstrip())))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could did do does doing for from had has have
+    having how i if in into is it its itself me my myself of on or our ours should so than that the
+    their them then there these they this those to too was we were what when where which while who
+    whom why will with would you your yours yourself about after again all am any because before
+    between both during each few further here just more most no nor not now off once only other out
+    over own same some such under until up very s t don get got please tell want need""".split()
+)
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Phone numbers, codes and other digit groups: indexed as one digits-only token
+# too, so "0800 048 0888" and "0800-048-0888" meet.
+_DIGITS = re.compile(r"\+?\d[\d\s().\-/]{3,}\d")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    try:
+        import Stemmer  # PyStemmer: small C extension, Snowball English
+    except ImportError:  # pragma: no cover - declared dependency
+        return None
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lexical tokens: stemmed words without stop-words, plus digit groups."""
+    norm = normalize(text)
+    words = [w for w in _WORD.findall(norm) if w not in STOPWORDS]
+    stem = _stemmer()
+    tokens = stem.stemWords(words) if stem else words
+    for m in _DIGITS.finditer(norm):
+        digits = re.sub(r"\D", "", m.group(0))
+        if len(digits) >= 5:
+            tokens.append(digits)
+    return tokens
+
+
+def content_words(text: str) -> list[str]:
+    """Words of a question that carry meaning (for coverage and highlighting)."""
+    return [w for w in _WORD.findall(normalize(text)) if w not in STOPWORDS]
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut at a word boundary and mark the cut, so a short answer stays readable."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "\u2026"
