@@ -65,10 +65,13 @@ class SentenceTransformerEmbedder:
                 # A local model never needs the hub; do not let a library try.
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
             except ImportError:
                 raise FaqragError("sentence-transformers is not installed; run 'make install'") from None
+            hf_logging.disable_progress_bar()  # a load bar on every `ask` is noise
             try:
                 model = SentenceTransformer(self._location, device=self._device)
             except Exception as err:  # the library raises many kinds; all mean "cannot load"

@@ -53,6 +53,10 @@ class Engine:
             embedder = SentenceTransformerEmbedder(model or stored.manifest["model"]["id"])
         return cls(stored, embedder, settings)
 
+    def warm_up(self) -> None:
+        """Load the model now rather than inside the first question's timing."""
+        self.embedder.encode(["warm up"])
+
     def stale_files(self, corpus_dir: Path | None = None) -> list[str]:
         return stale_files(self.stored.manifest, corpus_dir)
 

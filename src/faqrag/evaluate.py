@@ -270,6 +270,7 @@ def run(args) -> int:
             raise FaqragError(f"{args.compare}: cannot read the previous report ({err}); pass a report.json") from None
     settings = Settings.from_file(args.settings) if args.settings else Settings()
     engine = Engine.open(args.index, model=args.model, settings=settings)
+    engine.warm_up()
     bar = _progress(len(questions))
     t0 = time.perf_counter()
     responses = engine.ask_many([q.question for q in questions], k=args.k, on_batch=bar)
