@@ -30,11 +30,11 @@ run: index
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 test: install
-	$(BIN)/ruff check src tests app.py bench
+	$(BIN)/ruff check src tests app.py bench tools
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check src tests app.py bench
+	$(BIN)/ruff check src tests app.py bench tools
 	$(BIN)/ruff format --check src tests app.py bench
 
 eval: index

@@ -110,7 +110,8 @@ def use_fake_model(monkeypatch, fake_embedder):
     import faqrag.engine
 
     def factory(model=None, **_kw):
-        return fake_embedder
+        # Any other name stands for another model, so mismatches can be tested.
+        return fake_embedder if model in (None, fake_embedder.model_id) else FakeEmbedder(model_id=model)
 
     monkeypatch.setattr(faqrag.embedding, "SentenceTransformerEmbedder", factory)
     monkeypatch.setattr(faqrag.engine, "SentenceTransformerEmbedder", factory)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .answer_type import holds
 from .lexical import LexicalIndex, QueryTerms
 from .records import Chunk, Document
 from .retrieve import Hit, Retriever
@@ -82,10 +83,19 @@ def source_of(doc: Document, chunk: Chunk) -> str:
     return SEP.join((doc.title, *trail))
 
 
-def confidence(top: Hit | None, terms: QueryTerms, settings: Settings) -> float:
-    if top is None:
-        return 0.0
-    z = settings.conf_score_weight * top.score + settings.conf_coverage_weight * terms.coverage + settings.conf_bias
+def confidence_features(hits: list[Hit], terms: QueryTerms) -> tuple[float, ...]:
+    """What confidence is computed from: the top hit's cosine and BM25 share,
+    how much of the question's term weight the corpus uses at all, and how
+    closely the question restates an FAQ question (the strongest evidence in
+    FAQ files)."""
+    if not hits:
+        return (0.0, 0.0, terms.coverage, 0.0)
+    top = hits[0]
+    return (top.dense, top.lexical, terms.coverage, max(h.question_sim for h in hits))
+
+
+def confidence(features: tuple[float, ...], settings: Settings) -> float:
+    z = settings.conf_bias + sum(w * x for w, x in zip(settings.conf_weights, features, strict=True))
     return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -97,12 +107,12 @@ def compose(
     retriever: Retriever,
     settings: Settings,
     k: int,
+    types: frozenset[str] = frozenset(),
 ) -> Response:
     stored = retriever.stored
-    hits = _prefer_faq_match(hits, settings)
-    conf = confidence(hits[0] if hits else None, terms, settings)
+    hits = prefer_faq_match(hits, settings)
+    conf = confidence(confidence_features(hits, terms), settings)
     abstained = conf < settings.abstain_below
-    lex = retriever.lexical
 
     passages = []
     for h in hits[:k]:
@@ -110,7 +120,7 @@ def compose(
         doc = stored.documents[c.doc]
         passages.append(
             Passage(c.text, round(h.score, 4), source_of(doc, c), c.kind, c.doc, c.id,
-                    _highlight(c, h, retriever, qvec, terms, lex), c.span)
+                    _highlight(c, h, retriever, qvec, terms, types), c.span)
         )
     faqs = []
     for h in sorted((h for h in hits if stored.chunks[h.chunk].kind == "faq"), key=lambda h: -h.score):
@@ -125,7 +135,7 @@ def compose(
         top = hits[0]
         c = stored.chunks[top.chunk]
         doc = stored.documents[c.doc]
-        text = _short_answer(c, top, retriever, qvec, terms, settings)
+        text = _short_answer(c, top, retriever, qvec, terms, settings, types)
         answer = Answer(text, source_of(doc, c), c.kind, c.doc, c.id, c.span)
         notice = doc.notice
     else:
@@ -133,16 +143,22 @@ def compose(
     return Response(question, abstained, round(conf, 4), answer, passages, faqs, suggestions, notice)
 
 
-def _prefer_faq_match(hits: list[Hit], settings: Settings) -> list[Hit]:
+def prefer_faq_match(hits: list[Hit], settings: Settings) -> list[Hit]:
     """A question that closely restates an FAQ question is answered by that FAQ."""
-    best = max((h for h in hits if h.question_sim >= settings.faq_question_threshold), key=lambda h: h.question_sim, default=None)
+    if not hits:
+        return hits
+    floor = hits[0].lexical - settings.faq_lexical_margin
+    matches = (h for h in hits if h.question_sim >= settings.faq_question_threshold and h.lexical >= floor)
+    best = max(matches, key=lambda h: h.question_sim, default=None)
     if best is None or best is hits[0]:
         return hits
     promoted = Hit(best.chunk, max(best.score, hits[0].score), best.dense, best.lexical, best.role, best.question_sim)
     return [promoted] + [h for h in hits if h is not best]
 
 
-def _part_ranking(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, lex: LexicalIndex) -> list[int]:
+def _part_ranking(
+    c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, lex: LexicalIndex, types: frozenset[str]
+) -> list[int]:
     if not c.parts:
         return []
     dense = retriever.part_scores(h.chunk, qvec)
@@ -152,24 +168,26 @@ def _part_ranking(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerm
         toks = {lex.vocab.get(t) for t in tokenize(c.part_text(i))}
         overlap = sum(lex.idf_by_id[t] for t in wanted & toks) / terms.weight if terms.weight else 0.0
         d = dense.get(i, h.dense if len(c.parts) == 1 else 0.0)
-        scores.append(retriever.settings.dense_weight * d + retriever.settings.lexical_weight * min(overlap, 1.0))
+        st = retriever.settings
+        bonus = st.type_bonus if types and holds(c.part_text(i), types) else 0.0
+        scores.append(st.dense_weight * d + st.lexical_weight * min(overlap, 1.0) + bonus)
     return sorted(range(len(c.parts)), key=lambda i: -scores[i])
 
 
-def _highlight(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, lex: LexicalIndex) -> str:
+def _highlight(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, types) -> str:
     if c.kind == "faq":
         return c.question
-    ranking = _part_ranking(c, h, retriever, qvec, terms, lex)
+    ranking = _part_ranking(c, h, retriever, qvec, terms, retriever.lexical, types)
     return c.part_text(ranking[0]) if ranking else ""
 
 
-def _short_answer(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, settings: Settings) -> str:
+def _short_answer(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, settings: Settings, types) -> str:
     limit = settings.max_answer_chars
     if c.kind == "faq":
         return _first_sentences(c.answer, c, limit)
     if c.kind == "entry":
         return truncate(c.text, limit)
-    ranking = _part_ranking(c, h, retriever, qvec, terms, retriever.lexical)
+    ranking = _part_ranking(c, h, retriever, qvec, terms, retriever.lexical, types)
     if c.kind == "list":
         intro = " \u2014 ".join(x for x in ((c.trail[-1] if c.trail else ""), c.lead) if x)
 

@@ -116,7 +116,9 @@ def _entry(doc: Document, b: Block) -> Chunk:
     head = heading_of(doc.title, b.trail)
     text = "\n".join((b.text, *b.context))
     parts = [(0, len(b.text))]
-    views = [(f"{head}: {b.text}", 0)]
+    # The bare line too: a heading shared by several entries ("Australia & New
+    # Zealand") must not make each of them look like the other.
+    views = [(f"{head}: {b.text}", 0), (b.text, 0)]
     if b.context:
         views.append((f"{head}: " + ". ".join((b.text, *b.context)), WHOLE))
     return _make(doc, "entry", b, text, b.span, parts, views, context=b.context)

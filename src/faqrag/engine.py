@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .answer import Response, compose
+from .answer_type import expected_types
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import QuestionError
 from .retrieve import Retriever
@@ -90,9 +91,10 @@ class Engine:
     def _answer(self, q: str, qvec, k: int, embed_ms: float) -> Response:
         t1 = time.perf_counter()
         terms = self.retriever.lexical.terms(q)
-        hits = self.retriever.search(qvec, terms, max(k, 10))
+        types = expected_types(q)
+        hits = self.retriever.search(qvec, terms, max(k, 10), types)
         t2 = time.perf_counter()
-        resp = compose(q, hits, qvec, terms, self.retriever, self.settings, k)
+        resp = compose(q, hits, qvec, terms, self.retriever, self.settings, k, types)
         t3 = time.perf_counter()
         resp.timings_ms.update(
             embed=round(embed_ms, 2),

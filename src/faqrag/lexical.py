@@ -3,7 +3,8 @@
 Raw BM25 scores are not comparable across questions, which makes them useless
 for fusion with cosine similarity and for confidence. We divide a chunk's score
 by the score a chunk would get for matching every question term once at
-average length: the sum of the terms' IDFs, where a term the corpus never uses
+average length: the sum of the terms' IDFs over (1 + k1), the Lucene form of
+BM25 that bm25s uses, where a term the corpus never uses
 counts with the largest IDF. A 1.0 then means "all of the question's weight is
 here", and a question about something the corpus never mentions cannot score
 high however common its other words are.
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .answer_type import cue_words
 from .records import Chunk
 from .text import tokenize
 
@@ -57,12 +59,17 @@ class LexicalIndex:
         self.idf_by_id = {self.vocab[t]: v for t, v in self.idf.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         self.n = n
+        self._k1 = k1
         self._bm25 = bm25s.BM25(k1=k1, b=b)
         ids = [[self.vocab[t] for t in toks] for toks in docs]
         self._bm25.index((ids, self.vocab), show_progress=False)
 
     def terms(self, question: str) -> QueryTerms:
         toks = list(dict.fromkeys(tokenize(question)))
+        # Words naming the form of the answer ("URL", "phone") are not its topic:
+        # a guide may never say "URL" yet hold the address asked for.
+        form = cue_words()
+        toks = [t for t in toks if t in self.idf or t not in form]
         weight = sum(self.idf.get(t, self.max_idf) for t in toks)
         known = [t for t in toks if t in self.idf]
         known_weight = sum(self.idf[t] for t in known)
@@ -73,4 +80,4 @@ class LexicalIndex:
         if not len(terms.ids) or not terms.weight:
             return np.zeros(self.n, dtype=np.float32)
         raw = self._bm25.get_scores_from_ids(terms.ids.tolist())
-        return (raw / terms.weight).astype(np.float32)
+        return (raw * (1 + self._k1) / terms.weight).astype(np.float32)

@@ -276,7 +276,8 @@ def _blocks(units: list[_Unit]) -> list[Block]:
             j = i
             items = []
             while j < len(units) and units[j].kind in ("bullet", "numbered"):
-                items.append(units[j].text)
+                m = _NUMBERED.match(units[j].text) if units[j].kind == "numbered" else None
+                items.append(m.group(2) if m else units[j].text)
                 j += 1
             lead = ""
             start = u.start

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .answer_type import _VALUES, holds
 from .lexical import LexicalIndex, QueryTerms
 from .records import QUESTION
 from .settings import Settings
@@ -38,8 +39,10 @@ class Retriever:
         n = len(stored.chunks)
         # Views of one chunk are contiguous rows: chunk i owns rows [start[i], start[i+1]).
         self.view_start = np.searchsorted(stored.view_chunk, np.arange(n + 1)).astype(np.int64)
+        # Which kinds of value (phone, url, ...) each chunk holds, found once here.
+        self.value_types = {t: np.array([holds(c.text, frozenset([t])) for c in stored.chunks], dtype=bool) for t in _VALUES}
 
-    def search(self, qvec: np.ndarray, terms: QueryTerms, k: int) -> list[Hit]:
+    def search(self, qvec: np.ndarray, terms: QueryTerms, k: int, types: frozenset[str] = frozenset()) -> list[Hit]:
         s = self.settings
         stored = self.stored
         n_views = stored.vectors.shape[0]
@@ -60,6 +63,11 @@ class Retriever:
         dense = np.maximum.reduceat(sims, offsets)
         lexical = np.minimum(lex[chunks], 1.0)
         fused = s.dense_weight * dense + s.lexical_weight * lexical
+        if types:
+            has = np.zeros(len(chunks), dtype=bool)
+            for t in types:
+                has |= self.value_types[t][chunks]
+            fused = fused + s.type_bonus * has
         order = np.argsort(-fused, kind="stable")[:k]
         roles = stored.view_role[rows]
         hits = []

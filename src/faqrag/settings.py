@@ -36,12 +36,13 @@ class Settings:
     dense_weight: float = 0.6
     lexical_weight: float = 0.4
     faq_question_threshold: float = 0.72  # cosine of question to FAQ question that counts as a match
-    # Confidence = logistic(a * top_score + b * coverage + c); see README for how
-    # these and the threshold were chosen.
-    conf_score_weight: float = 14.0
-    conf_coverage_weight: float = 4.0
-    conf_bias: float = -9.0
-    abstain_below: float = 0.5
+    faq_lexical_margin: float = 0.15  # ...unless the FAQ misses question terms the top hit has
+    type_bonus: float = 0.04  # for holding the kind of value asked for (a number, a URL, ...)
+    # Confidence = logistic(weights . (dense, lexical, coverage, faq question
+    # similarity) + bias); see README for how these and the threshold were chosen.
+    conf_weights: tuple[float, float, float, float] = (4.65, 3.586, 3.017, 1.938)
+    conf_bias: float = -6.068
+    abstain_below: float = 0.207
     suggestions: int = 3
 
     @classmethod
@@ -52,6 +53,8 @@ class Settings:
             raise FaqragError(
                 f"unknown setting(s) {', '.join(sorted(unknown))}; known settings are {', '.join(sorted(known))}"
             )
+        if "conf_weights" in data:
+            data = {**data, "conf_weights": tuple(data["conf_weights"])}
         return replace(cls(), **data)
 
     @classmethod

@@ -1,0 +1,133 @@
+"""The CLI end to end with the fake model: commands, JSON contract, bad input."""
+
+import json
+
+import pytest
+
+from faqrag.cli import main
+
+CONTRACT = {"question", "abstained", "confidence", "answer", "passages", "faq", "suggestions", "notice", "timings_ms"}
+
+
+@pytest.fixture
+def cli_index(tmp_path, guide_corpus, use_fake_model, capsys):
+    index = tmp_path / "index"
+    assert main(["build", "--corpus", str(guide_corpus), "--index", str(index)]) == 0
+    capsys.readouterr()
+    return index
+
+
+def ask_json(index, question, capsys, *extra):
+    assert main(["ask", "--index", str(index), "--json", *extra, question]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_build_prints_a_one_line_summary(tmp_path, guide_corpus, use_fake_model, capsys):
+    assert main(["build", "--corpus", str(guide_corpus), "--index", str(tmp_path / "ix")]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "1 document(s)" in out[0] and "chunks" in out[0]
+
+
+def test_build_if_stale_skips_an_up_to_date_index(cli_index, guide_corpus, capsys):
+    assert main(["build", "--if-stale", "--corpus", str(guide_corpus), "--index", str(cli_index)]) == 0
+    assert "up to date" in capsys.readouterr().out
+    (guide_corpus / "acme-help.txt").write_text("Changed\n\nA new guide text.\n")
+    assert main(["build", "--if-stale", "--corpus", str(guide_corpus), "--index", str(cli_index)]) == 0
+    captured = capsys.readouterr()
+    assert "corpus changed: acme-help.txt" in captured.err and "built" in captured.out
+
+
+def test_ask_json_contract_and_faq_answer(cli_index, capsys):
+    r = ask_json(cli_index, "How do I reset my widget?", capsys)
+    assert set(r) == CONTRACT
+    assert r["abstained"] is False and 0 <= r["confidence"] <= 1
+    assert r["answer"]["kind"] == "faq"
+    assert r["answer"]["text"].startswith("Hold the power button")
+    assert r["answer"]["source"] == "Acme Widgets Help Centre \u203a FAQs"
+    p = r["passages"][0]
+    assert set(p) >= {"text", "score", "source", "kind", "doc"}
+    assert r["faq"][0]["question"] == "How do I reset my widget?"
+    assert set(r["timings_ms"]) >= {"embed", "search", "total"}
+
+
+def test_directory_answer_brings_its_region_hours(cli_index, capsys, tmp_path):
+    # Confidence is calibrated for the real model; answer whatever the fake finds.
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"abstain_below": 0.0}')
+    r = ask_json(cli_index, "Bayview phone", capsys, "--settings", str(settings))
+    assert r["answer"]["kind"] == "entry"
+    assert "555-0201" in r["answer"]["text"] and "Mon-Sat 10 a.m.-6 p.m." in r["answer"]["text"]
+    assert r["answer"]["source"].endswith("Contact Directory \u203a Southern Region")
+
+
+def test_uncovered_question_abstains_with_suggestions(cli_index, capsys):
+    r = ask_json(cli_index, "quantum chromodynamics lecture schedule", capsys)
+    assert r["abstained"] is True and r["answer"] is None and r["notice"] is None
+
+
+def test_unknown_setting_is_refused(cli_index, capsys, tmp_path):
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"abstain_bellow": 0.3}')
+    assert main(["ask", "--index", str(cli_index), "--settings", str(settings), "widget"]) == 1
+    assert "unknown setting(s) abstain_bellow" in capsys.readouterr().err
+
+
+def test_k_limits_passages(cli_index, capsys):
+    assert len(ask_json(cli_index, "widget", capsys, "--k", "2")["passages"]) == 2
+
+
+def test_human_output_names_the_source(cli_index, capsys):
+    assert main(["ask", "--index", str(cli_index), "How", "do", "I", "reset", "my", "widget?"]) == 0
+    out = capsys.readouterr().out
+    assert "Hold the power button" in out and "Source: Acme Widgets Help Centre \u203a FAQs" in out
+
+
+def test_info_reports_staleness(cli_index, guide_corpus, capsys):
+    assert main(["info", "--index", str(cli_index)]) == 0
+    assert "up to date" in capsys.readouterr().out
+    (guide_corpus / "acme-help.txt").write_text("Changed\n\nText.\n")
+    assert main(["info", "--index", str(cli_index)]) == 0
+    assert "STALE: acme-help.txt" in capsys.readouterr().out
+
+
+def test_ask_warns_when_the_index_is_stale(cli_index, guide_corpus, capsys):
+    (guide_corpus / "acme-help.txt").write_text("Changed\n\nText.\n")
+    assert main(["ask", "--index", str(cli_index), "widget"]) == 0
+    assert "warning: the index is stale" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        ("   ", "the question is empty"),
+        ("x" * 2001, "the question is 2,001 characters long; the limit is 2,000"),
+        ("bell\x07", "control character (U+0007)"),
+    ],
+)
+def test_bad_questions_are_one_line_errors(cli_index, capsys, question, message):
+    assert main(["ask", "--index", str(cli_index), question]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_index_and_missing_corpus(tmp_path, use_fake_model, capsys):
+    assert main(["ask", "--index", str(tmp_path / "none"), "hello"]) == 1
+    assert "no index at" in capsys.readouterr().err
+    assert main(["build", "--corpus", str(tmp_path / "nocorpus"), "--index", str(tmp_path / "ix")]) == 1
+    err = capsys.readouterr().err
+    assert "corpus folder" in err and "does not exist" in err
+    assert not (tmp_path / "ix").exists()
+
+
+def test_bad_corpus_file_leaves_no_half_written_index(tmp_path, guide_corpus, use_fake_model, capsys):
+    index = tmp_path / "index"
+    (guide_corpus / "bad.jsonl").write_text('{"question": "a", "answer": "b"}\nnot json\n')
+    assert main(["build", "--corpus", str(guide_corpus), "--index", str(index)]) == 1
+    assert "bad.jsonl, line 2" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
+
+
+def test_ask_with_another_model_is_refused(cli_index, capsys):
+    assert main(["ask", "--index", str(cli_index), "--model", "some-other-model", "widget"]) == 1
+    err = capsys.readouterr().err
+    assert "built with model 'fake-hash-64', not 'some-other-model'" in err and "rebuild" in err

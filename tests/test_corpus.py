@@ -1,0 +1,68 @@
+"""Corpus files: FAQ files, metadata, and every way a file can be wrong."""
+
+import json
+
+import pytest
+
+from faqrag.corpus import corpus_files, load_corpus
+from faqrag.errors import CorpusError
+
+
+def write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+def test_csv_and_jsonl_faq_files(tmp_path):
+    write(tmp_path / "a.csv", 'question,answer,category\n"How old?","Ten, years.",About\nWhere?,Here,\n')
+    write(tmp_path / "b.jsonl", json.dumps({"question": "Why?", "answer": "Because."}) + "\n\n")
+    (doc_a, blocks_a), (doc_b, blocks_b) = load_corpus(tmp_path)
+    assert doc_a.kind == "faq" and doc_a.title == "A"
+    assert [(b.question, b.text, b.trail) for b in blocks_a] == [("How old?", "Ten, years.", ("About",)), ("Where?", "Here", ())]
+    assert doc_a.text[slice(*blocks_a[1].span)] == "Where?,Here,"
+    assert blocks_b[0].question == "Why?"
+
+
+def test_sidecar_and_front_matter_metadata(tmp_path):
+    write(tmp_path / "g.txt", "Guide\n\nSome text here for the guide.\n")
+    write(tmp_path / "g.txt.meta.json", json.dumps({"title": "The Guide", "url": "https://x.example", "notice": "Check."}))
+    write(tmp_path / "m.md", "---\ntitle: Front Title\nnotice: Unofficial\n---\n# Heading\n\nBody text.\n")
+    docs = {d.doc_id: (d, b) for d, b in load_corpus(tmp_path)}
+    g = docs["g.txt"][0]
+    assert (g.title, g.url, g.notice) == ("The Guide", "https://x.example", "Check.")
+    m, blocks = docs["m.md"]
+    assert (m.title, m.notice) == ("Front Title", "Unofficial")
+    assert m.text[slice(*blocks[0].span)] == "Body text."  # spans stay true to the file
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("empty.txt", "  \n", "empty.txt: the file is empty"),
+        ("latin.txt", "caf\xe9 menu".encode("latin-1"), "latin.txt: not UTF-8 text (byte 0xe9 at offset 3)"),
+        ("bad.jsonl", '{"question": "a", "answer": "b"}\n{oops\n', "bad.jsonl, line 2: not valid JSON"),
+        ("cols.csv", "q,a\nx,y\n", "cols.csv, line 1: the header needs 'question' and 'answer'"),
+        ("blank.csv", "question,answer\nx,\n", "blank.csv, line 2: needs a non-empty 'question' and 'answer'"),
+    ],
+)
+def test_bad_files_name_the_file_line_and_fix(tmp_path, name, content, message):
+    write(tmp_path / name, content)
+    with pytest.raises(CorpusError) as err:
+        load_corpus(tmp_path)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_metadata_key_is_rejected(tmp_path):
+    write(tmp_path / "g.txt", "Text of a guide.\n")
+    write(tmp_path / "g.txt.meta.json", json.dumps({"titel": "typo"}))
+    with pytest.raises(CorpusError, match="unknown metadata key"):
+        load_corpus(tmp_path)
+
+
+def test_missing_and_empty_corpus_folders(tmp_path):
+    with pytest.raises(CorpusError, match="does not exist"):
+        corpus_files(tmp_path / "nope")
+    write(tmp_path / "notes.pdf", b"%PDF")
+    with pytest.raises(CorpusError, match="has no .txt, .md, .csv or .jsonl files"):
+        corpus_files(tmp_path)

@@ -1,0 +1,87 @@
+"""The parser reads structure from shape alone, on guides it has never seen."""
+
+from conftest import GUIDE
+
+from faqrag.parse import parse_guide
+
+
+def blocks_of(kind, blocks):
+    return [b for b in blocks if b.kind == kind]
+
+
+def test_title_headings_and_trail():
+    title, blocks = parse_guide(GUIDE)
+    assert title == "Acme Widgets Help Centre"
+    first = blocks[0]
+    assert first.kind == "passage" and first.trail == ("Getting Started",)
+    register = next(b for b in blocks if "serial number" in b.text)
+    assert register.trail == ("Getting Started", "Step 2: Register Your Widget")
+
+
+def test_bullets_keep_their_lead_in():
+    _, blocks = parse_guide(GUIDE)
+    (lst,) = blocks_of("list", blocks)
+    assert lst.lead == "Check that the box holds the following:"
+    assert lst.items == ("The widget", "A charging cable", "The quick-start card")
+    assert lst.trail[-1] == "Step 1: Unpack the Box"
+
+
+def test_directory_entries_carry_region_and_shared_lines():
+    _, blocks = parse_guide(GUIDE)
+    bayview = next(b for b in blocks_of("entry", blocks) if b.label == "Bayview")
+    assert bayview.trail == ("Contact Directory", "Southern Region")
+    assert bayview.value == "555-0201"
+    # Hours and Languages recur in both regions, so they travel with each entry of theirs.
+    assert bayview.context == ("Hours: Mon-Sat 10 a.m.-6 p.m. local time", "Languages: English, Cornish")
+    hours = next(b for b in blocks_of("entry", blocks) if b.text.startswith("Hours: Mon-Fri"))
+    assert hours.trail[-1] == "Northern Region" and hours.context == ()
+
+
+def test_faq_pairs():
+    _, blocks = parse_guide(GUIDE)
+    faqs = blocks_of("faq", blocks)
+    assert [f.question for f in faqs] == ["How do I reset my widget?", "Can I return a widget after 30 days?"]
+    assert faqs[0].text.startswith("Hold the power button for ten seconds")
+    assert faqs[0].trail == ("FAQs",)
+
+
+def test_spans_point_into_the_source():
+    _, blocks = parse_guide(GUIDE)
+    for b in blocks:
+        s, e = b.span
+        source = GUIDE[s:e]
+        probe = (b.question or b.text).split("\n")[0][:20].lstrip("\u2022 ")
+        assert probe in source or b.lead[:20] in source
+
+
+def test_markdown_headings_lists_and_qa_prefixes():
+    md = """# Router Manual
+
+## Setup
+
+1. Connect the cable.
+2. Press **Start**.
+
+## Troubleshooting
+
+### Lights
+
+The red light means no signal. Check the cable.
+
+Q: Why is the router slow?
+A: Move it away from walls.
+"""
+    title, blocks = parse_guide(md, markdown=True)
+    assert title == "Router Manual"
+    (lst,) = blocks_of("list", blocks)
+    assert lst.items == ("Connect the cable.", "Press Start.") and lst.trail == ("Setup",)
+    red = next(b for b in blocks if "red light" in b.text)
+    assert red.trail == ("Troubleshooting", "Lights")
+    (faq,) = blocks_of("faq", blocks)
+    assert faq.question == "Why is the router slow?" and faq.text == "Move it away from walls."
+
+
+def test_time_abbreviations_are_not_sentence_breaks():
+    _, blocks = parse_guide("Hours\n\nOpen: Mon-Fri 9 a.m.-5 p.m. ET | Sat 10 a.m.-2 p.m. ET\n")
+    (entry,) = blocks
+    assert entry.kind == "entry" and entry.label == "Open"
