@@ -195,7 +195,14 @@ def _short_answer(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerm
             return "\n".join(([intro] if intro else []) + ["\u2022 " + c.part_text(i) for i in items])
 
         text = render(list(range(len(c.parts))))
-        return text if len(text) <= limit else truncate(render(sorted(ranking[:3])), limit)
+        if len(text) <= limit:
+            return text
+        # Too long whole: the best-matching items, as many as fit, in list order.
+        keep = ranking[:1]
+        for i in ranking[1:3]:
+            if len(render(sorted(keep + [i]))) <= limit:
+                keep.append(i)
+        return truncate(render(sorted(keep)), limit)
     # A passage: the best sentence, with a neighbour when it is short on its own.
     if not ranking:
         return truncate(c.text, limit)

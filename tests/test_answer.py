@@ -1,0 +1,43 @@
+"""Short answers: the part of a chunk that answers, within 500 characters."""
+
+import pytest
+
+from faqrag.answer_type import expected_types, holds
+from faqrag.engine import Engine
+from faqrag.settings import Settings
+from faqrag.store import build_index, load_index
+
+LONG_LIST = "Spare Parts\n\nThese parts can be ordered:\n\n" + "\n".join(
+    f"- Part number {n}: a replacement {name} for the widget, shipped within five working days of the order"
+    for n, name in enumerate(["lid", "hinge", "battery", "screen", "strap", "button", "speaker", "sensor"], 1)
+) + "\n"
+
+
+@pytest.fixture
+def engine(tmp_path, guide_corpus, fake_embedder):
+    (guide_corpus / "parts.md").write_text(LONG_LIST)
+    build_index(guide_corpus, tmp_path / "ix", fake_embedder)
+    return Engine(load_index(tmp_path / "ix"), fake_embedder, Settings(abstain_below=0.0))
+
+
+def test_passage_answer_is_the_matching_sentences_not_the_paragraph(engine):
+    r = engine.ask("How long does the first charge take?")
+    assert r.answer.kind == "passage"
+    assert "The first charge takes about two hours." in r.answer.text
+    assert "quick-start card" not in r.answer.text  # the paragraph's first sentence is not the answer
+
+
+def test_long_list_answer_keeps_the_matching_item_and_its_lead_in(engine):
+    r = engine.ask("replacement speaker part")
+    assert r.answer.kind == "list" and len(r.answer.text) <= 500
+    assert "replacement speaker" in r.answer.text
+    assert r.answer.text.startswith("These parts can be ordered:")  # "Spare Parts" is the title here
+    assert r.answer.source == "Spare Parts"
+
+
+def test_question_answered_by_url_prefers_text_with_an_address():
+    assert expected_types("What is the URL to register?") == {"url"}
+    assert expected_types("How many days does shipping take?") == frozenset()  # a count, not a phone number
+    assert holds("Visit https://acme.example/register", frozenset({"url"}))
+    assert not holds("Visit our register page", frozenset({"url"}))
+    assert holds("Call 555-0101 today", expected_types("Which number do I call?"))
