@@ -35,9 +35,31 @@ def test_long_list_answer_keeps_the_matching_item_and_its_lead_in(engine):
     assert r.answer.source == "Spare Parts"
 
 
+def test_a_number_listed_twice_brings_the_directory_hours(tmp_path, guide_corpus, fake_embedder):
+    (guide_corpus / "quick.txt").write_text("Quick Numbers\n\nBayview Hotline: 555-0201\nFax Line: 555-0999\n")
+    build_index(guide_corpus, tmp_path / "ix", fake_embedder)
+    engine = Engine(load_index(tmp_path / "ix"), fake_embedder, Settings(abstain_below=0.0))
+    r = engine.ask("Bayview Hotline")
+    assert r.answer.text.splitlines() == [
+        "Bayview Hotline: 555-0201",
+        "Hours: Mon-Sat 10 a.m.-6 p.m. local time",
+        "Languages: English, Cornish",
+    ]
+    assert r.answer.doc == "quick.txt"
+
+
 def test_question_answered_by_url_prefers_text_with_an_address():
     assert expected_types("What is the URL to register?") == {"url"}
     assert expected_types("How many days does shipping take?") == frozenset()  # a count, not a phone number
     assert holds("Visit https://acme.example/register", frozenset({"url"}))
     assert not holds("Visit our register page", frozenset({"url"}))
     assert holds("Call 555-0101 today", expected_types("Which number do I call?"))
+
+
+def test_source_drops_a_title_the_heading_repeats():
+    from faqrag.answer import source_of
+    from faqrag.records import Chunk, Document
+
+    doc = Document("g.txt", "Acme Help", "guide", "", "")
+    chunk = Chunk("id", "g.txt", "entry", ("Acme Help Toll-Free Numbers", "Europe"), "x", (0, 1))
+    assert source_of(doc, chunk) == "Acme Help \u203a Toll-Free Numbers \u203a Europe"

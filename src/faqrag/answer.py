@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .answer_type import holds
+from .answer_type import holds, numbers_in
 from .lexical import LexicalIndex, QueryTerms
 from .records import Chunk, Document
 from .retrieve import Hit, Retriever
@@ -79,8 +79,15 @@ class Response:
 
 
 def source_of(doc: Document, chunk: Chunk) -> str:
-    trail = [t for t in chunk.trail if t != doc.title]
+    trail = [_without_title(t, doc.title) for t in chunk.trail if t != doc.title]
     return SEP.join((doc.title, *trail))
+
+
+def _without_title(heading: str, title: str) -> str:
+    """"<Title> Toll-Free Numbers" reads "Toll-Free Numbers" after the title."""
+    if heading.startswith(title) and len(heading) > len(title) + 3:
+        return heading[len(title) :].lstrip(" -–—:|")
+    return heading
 
 
 def confidence_features(hits: list[Hit], terms: QueryTerms) -> tuple[float, ...]:
@@ -186,7 +193,7 @@ def _short_answer(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerm
     if c.kind == "faq":
         return _first_sentences(c.answer, c, limit)
     if c.kind == "entry":
-        return truncate(c.text, limit)
+        return truncate("\n".join((c.text, *_borrowed_context(c, retriever))), limit)
     ranking = _part_ranking(c, h, retriever, qvec, terms, retriever.lexical, types)
     if c.kind == "list":
         intro = " \u2014 ".join(x for x in ((c.trail[-1] if c.trail else ""), c.lead) if x)
@@ -215,6 +222,23 @@ def _short_answer(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerm
     chosen.sort()
     s, e = c.parts[chosen[0]][0], c.parts[chosen[-1]][1]
     return truncate(c.text[s:e], limit)
+
+
+def _borrowed_context(c: Chunk, retriever: Retriever) -> tuple[str, ...]:
+    """Shared lines of another directory entry that quotes the same number.
+
+    A guide may list a number twice: once in a bare list, once in a directory
+    block with its hours and languages. Whichever line matched, the person
+    should see the hours too.
+    """
+    if c.context:
+        return ()
+    for number in sorted(numbers_in(c.part_text(0))):
+        for i in retriever.entries_by_number.get(number, ()):
+            other = retriever.stored.chunks[i]
+            if other.id != c.id:
+                return other.context
+    return ()
 
 
 def _first_sentences(text: str, c: Chunk, limit: int) -> str:

@@ -53,3 +53,8 @@ def expected_types(question: str) -> frozenset[str]:
 def holds(text: str, types: frozenset[str]) -> bool:
     """Whether the text holds a value of any of the expected types."""
     return any(_VALUES[t].search(text) for t in types)
+
+
+def numbers_in(text: str) -> set[str]:
+    """Phone-like numbers of a text as digit strings, so formats compare equal."""
+    return {d for d in (re.sub(r"\D", "", m.group(0)) for m in _VALUES["phone"].finditer(text)) if len(d) >= 7}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_type import _VALUES, holds
+from .answer_type import _VALUES, holds, numbers_in
 from .lexical import LexicalIndex, QueryTerms
 from .records import QUESTION
 from .settings import Settings
@@ -41,6 +41,13 @@ class Retriever:
         self.view_start = np.searchsorted(stored.view_chunk, np.arange(n + 1)).astype(np.int64)
         # Which kinds of value (phone, url, ...) each chunk holds, found once here.
         self.value_types = {t: np.array([holds(c.text, frozenset([t])) for c in stored.chunks], dtype=bool) for t in _VALUES}
+        # Directory entries with shared lines (hours, languages), by the numbers
+        # they quote: another line quoting the same number can borrow them.
+        self.entries_by_number: dict[str, list[int]] = {}
+        for i, c in enumerate(stored.chunks):
+            if c.kind == "entry" and c.context:
+                for number in numbers_in(c.part_text(0)):
+                    self.entries_by_number.setdefault(number, []).append(i)
 
     def search(self, qvec: np.ndarray, terms: QueryTerms, k: int, types: frozenset[str] = frozenset()) -> list[Hit]:
         s = self.settings
