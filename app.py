@@ -1,0 +1,412 @@
+"""The faqrag page: ask the guide a question, get a short answer, where it comes
+from, and the passages behind it.
+
+A thin shell over ``faqrag.engine.Engine``: the engine decides the answer, the
+page only shows it. Corpus text is never handed to Markdown or raw HTML as is:
+it goes through ``st.text``, through ``as_html`` (escaped, plus our own
+``<mark>``), or through ``md_escape`` where Streamlit only takes Markdown
+(button and expander labels, alerts).
+
+Run with ``make run``. FAQRAG_INDEX and FAQRAG_CORPUS override the index and
+corpus folders (default: ``index`` and ``corpus`` next to this file).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from faqrag.answer import Response
+from faqrag.engine import Engine
+from faqrag.errors import FaqragError
+from faqrag.records import Chunk
+
+HERE = Path(__file__).resolve().parent
+BOX = "question_box"  # session-state key of the question input
+ASKED = "asked"  # session-state key of the question to answer on this run
+log = logging.getLogger("faqrag.app")
+
+CSS = """<style>
+.fq-text { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.5; }
+.fq-answer { font-size: 1.2rem; font-weight: 500; }
+.fq-source { color: rgba(128, 128, 128, 0.95); font-size: 0.875rem; }
+.fq-text mark { background: #ffe58f; color: inherit; padding: 0 0.1em; border-radius: 0.2em; }
+@media (prefers-color-scheme: dark) { .fq-text mark { background: #7a6200; } }
+</style>"""
+
+# An answer quoting any of these gets a "confirm before you share" line.
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+WEB = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b(?:[A-Za-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?\b")
+PHONE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+YEARS = re.compile(r"(?:1[89]|20)\d\d\s*-\s*(?:1[89]|20)\d\d")  # "2021-2024" is no phone number
+CONTACT_LINE = (
+    "Contact details in this answer are quoted from the guide. Confirm them on the official site "
+    "before sharing personal or payment details."
+)
+
+
+# ------------------------------------------------------------- pure helpers
+
+
+def md_escape(text: str) -> str:
+    """Text that Streamlit's Markdown shows literally.
+
+    Backslash-escaping ASCII punctuation stops emphasis, links, lists, HTML and
+    LaTeX; Streamlit's ``:icon:`` and ``:color[...]`` shortcuts ignore a
+    backslash before ':', so a zero-width space after each ':' breaks them.
+    """
+    escaped = re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$&^=\"'])", r"\\\1", text)
+    return escaped.replace(":", ":\u200b")
+
+
+def as_html(text: str, mark: tuple[int, int] | None = None, cls: str = "") -> str:
+    """``text`` escaped into a div, with ``text[mark[0]:mark[1]]`` in a <mark>."""
+    if mark and 0 <= mark[0] < mark[1] <= len(text):
+        s, e = mark
+        body = f"{html.escape(text[:s])}<mark>{html.escape(text[s:e])}</mark>{html.escape(text[e:])}"
+    else:
+        body = html.escape(text)
+    return f'<div class="fq-text {cls}">{body}</div>'
+
+
+def locate(text: str, needle: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """Where ``needle`` first occurs in ``text[start:end]``, as a span of ``text``."""
+    i = text.find(needle, start, len(text) if end is None else end) if needle else -1
+    return (i, i + len(needle)) if i >= 0 else None
+
+
+def excerpt(text: str, span: tuple[int, int], width: int = 300) -> tuple[str, tuple[int, int]]:
+    """Whole lines of ``text`` around ``span`` (with "…" where cut), and the span's place in them."""
+    s, e = span
+    a = text.rfind("\n", 0, s - width) + 1 if s > width else 0
+    b = text.find("\n", min(e + width, len(text)))
+    b = len(text) if b < 0 else b
+    before, after = ("…" if a > 0 else ""), ("…" if b < len(text) else "")
+    return before + text[a:b] + after, (s - a + len(before), e - a + len(before))
+
+
+def confidence_label(confidence: float) -> str:
+    # Answers below the engine's abstain threshold are never shown, so "Low" still means "answered".
+    if confidence >= 0.85:
+        return "High"
+    if confidence >= 0.65:
+        return "Medium"
+    return "Low"
+
+
+def quotes_contact_details(text: str) -> bool:
+    phones = [m.group() for m in PHONE.finditer(text) if not YEARS.fullmatch(m.group())]
+    return bool(EMAIL.search(text) or WEB.search(text) or any(sum(ch.isdigit() for ch in p) >= 7 for p in phones))
+
+
+def section_spans(chunks: list[Chunk]) -> dict[str, tuple[int, int]]:
+    """Chunk id -> the span, in its document, of every chunk under the same heading."""
+    extent: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
+    for c in chunks:
+        key = (c.doc, c.trail)
+        s, e = extent.get(key, c.span)
+        extent[key] = (min(s, c.span[0]), max(e, c.span[1]))
+    return {c.id: extent[(c.doc, c.trail)] for c in chunks}
+
+
+def example_questions(chunks: list[Chunk], n: int = 4) -> list[str]:
+    """Questions the guide can answer: its FAQ questions, else its section headings."""
+    out: list[str] = []
+    for q in [c.question for c in chunks if c.kind == "faq"] + [c.trail[-1] for c in chunks if c.trail]:
+        if q and q not in out:
+            out.append(q)
+    return out[:n]
+
+
+# ------------------------------------------------------- loaded once per process
+
+
+@dataclass(frozen=True)
+class Guide:
+    """An opened engine plus what the page derives from its index once."""
+
+    engine: Engine
+    sections: dict[str, tuple[int, int]]
+    examples: list[str]
+
+
+# Keyed on the manifest's mtime too, so an index rebuilt outside the page (faqrag build)
+# is picked up on the next run; two entries at most, the old one only until sessions drop it.
+@st.cache_resource(show_spinner="Loading the index and the model…", max_entries=2)
+def load_guide(index_dir: str, built_stamp: int) -> Guide:
+    engine = Engine.open(Path(index_dir))
+    engine.warm_up()  # so the first question is as fast as the rest
+    one_torch_thread()
+    chunks = engine.stored.chunks
+    return Guide(engine, section_spans(chunks), example_questions(chunks))
+
+
+def one_torch_thread() -> None:
+    """Run the model's maths on one thread in this server process.
+
+    A short question gains nothing from intra-op threads, and when another
+    process wants a CPU they wait on each other: on a busy 2-CPU machine one
+    question took ~480 ms with torch's default 2 threads and ~14 ms with 1.
+    Sessions already run in threads of their own. Only if the model brought
+    torch in; a test's fake model does not.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+@st.cache_resource
+def rebuild_lock() -> threading.Lock:
+    # One rebuild at a time per process; two would race to swap the folder in.
+    return threading.Lock()
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def index_problem(index_dir: str, corpus_dir: str) -> str | None:
+    """Why the index needs a (re)build, or None. Cached: it hashes the corpus files."""
+    from faqrag.cli import needs_build
+
+    return needs_build(Path(index_dir), Path(corpus_dir), None)
+
+
+def folders() -> tuple[Path, Path]:
+    index = os.environ.get("FAQRAG_INDEX")
+    corpus = os.environ.get("FAQRAG_CORPUS")
+    return (Path(index) if index else HERE / "index"), (Path(corpus) if corpus else HERE / "corpus")
+
+
+def open_guide(index: Path) -> tuple[Guide | None, str | None]:
+    try:
+        stamp = (index / "manifest.json").stat().st_mtime_ns
+    except OSError:
+        stamp = 0  # no manifest: load_guide raises the engine's own message
+    try:
+        return load_guide(str(index.resolve()), stamp), None
+    except FaqragError as err:
+        return None, str(err)
+    except Exception as err:  # anything else is our bug: log it, show one line
+        log.exception("cannot open the index at %s", index)
+        return None, f"the index at {index} could not be opened ({type(err).__name__}); see the server log"
+
+
+# ------------------------------------------------------------------ sidebar
+
+
+def render_sidebar(guide: Guide | None, index: Path, corpus: Path) -> tuple[int, bool]:
+    """Index facts, staleness with a rebuild button, and display settings."""
+    bar = st.sidebar
+    bar.header("Index")
+    model_id = None
+    if guide is not None:
+        m = guide.engine.stored.manifest
+        model_id = m["model"]["id"]
+        counts = m["counts"]
+        bar.text(
+            f"Documents: {counts['documents']}\nChunks: {counts['chunks']}\n"
+            f"Model: {model_id}\nBuilt: {m['built_at'].replace('T', ' ').replace('Z', ' UTC')}"
+        )
+    try:
+        problem = index_problem(str(index.resolve()), str(corpus.resolve()))
+    except FaqragError as err:
+        problem = str(err)
+    if problem:
+        bar.warning(md_escape(f"The index needs a rebuild: {problem}."))
+        label = "Rebuild the index" if guide is not None else "Build the index"
+        if bar.button(label, key="rebuild", type="primary"):
+            rebuild(index, corpus, model_id)
+    elif guide is not None:
+        bar.caption("Up to date with the corpus.")
+    if msg := st.session_state.pop("rebuilt", None):
+        bar.success(md_escape(msg))
+
+    bar.header("Settings")
+    k = bar.slider("Passages to show", 1, 10, 5, key="k")
+    show_scores = bar.checkbox("Show scores", value=True, key="show_scores")
+    return k, show_scores
+
+
+def rebuild(index: Path, corpus: Path, model_id: str | None) -> None:
+    """Build a new index beside the old one and swap it in; then reload for everyone.
+
+    Sessions answering right now keep the engine object they hold; clearing the
+    cache makes each session's next run open the new index.
+    """
+    from faqrag.embedding import SentenceTransformerEmbedder
+    from faqrag.store import build_index
+
+    lock = rebuild_lock()
+    if not lock.acquire(blocking=False):
+        st.sidebar.info("Another rebuild is running; try again in a moment.")
+        return
+    try:
+        with st.sidebar.status("Rebuilding the index…", expanded=True) as status:
+            try:
+                summary = build_index(corpus, index, SentenceTransformerEmbedder(model_id), log=status.text)
+            except FaqragError as err:
+                status.update(label="Rebuild failed", state="error")
+                st.sidebar.error(md_escape(str(err)))
+                return
+            except Exception as err:
+                log.exception("rebuild of %s failed", index)
+                status.update(label="Rebuild failed", state="error")
+                st.sidebar.error(md_escape(f"the rebuild failed ({type(err).__name__}); see the server log"))
+                return
+            status.update(label="Index rebuilt", state="complete")
+    finally:
+        lock.release()
+    load_guide.clear()
+    index_problem.clear()
+    st.session_state["rebuilt"] = summary.line()
+    st.rerun()
+
+
+# -------------------------------------------------------------- question box
+
+
+def ask(question: str | None = None) -> None:
+    """Callback of the form and of every question button: what to answer on this run."""
+    if question is not None:
+        st.session_state[BOX] = question  # a clicked question also fills the box
+    st.session_state[ASKED] = st.session_state.get(BOX, "")
+
+
+def question_buttons(questions: list[str], prefix: str) -> None:
+    with st.container(horizontal=True):
+        for i, q in enumerate(questions):
+            st.button(md_escape(q), key=f"{prefix}-{i}", on_click=ask, args=(q,))
+
+
+def render_question_form(examples: list[str]) -> None:
+    # A form, so Enter in the box submits and typing does not rerun the page.
+    with st.form("ask", border=False):
+        box, go = st.columns([6, 1], vertical_alignment="bottom")
+        box.text_input("Your question", key=BOX, placeholder="Type a question and press Enter")
+        go.form_submit_button("Ask", type="primary", on_click=ask, width="stretch")
+    if examples:
+        st.caption("Or try one of these:")
+        question_buttons(examples, "example")
+
+
+# ------------------------------------------------------------------ results
+
+
+def render_answer(guide: Guide, resp: Response) -> None:
+    a = resp.answer
+    doc = guide.engine.stored.documents[a.doc]
+    with st.container(border=True):
+        st.html(as_html(a.text, cls="fq-answer"))
+        st.html(as_html(f"Source: {a.source}", cls="fq-source"))
+        st.text(f"Confidence: {confidence_label(resp.confidence)} ({resp.confidence:.2f})")
+        if resp.notice:
+            st.warning(md_escape(resp.notice), icon="⚠️")
+        if quotes_contact_details(a.text):
+            st.info(CONTACT_LINE, icon="ℹ️")
+        with st.expander("Show the answer in its place in the guide"):
+            s, e = a.span
+            found = locate(doc.text, a.text, s, e) or (s, e)  # mark the answer itself when it is verbatim
+            st.html(as_html(*excerpt(doc.text, found)))
+        if doc.url and doc.url.startswith(("https://", "http://")):
+            st.link_button("Open the original page", doc.url)
+
+
+def render_abstention(resp: Response) -> None:
+    st.warning("The guide does not cover this question, so there is no answer to show.")
+    if resp.suggestions:
+        st.caption("Nearby topics the guide does cover:")
+        question_buttons(resp.suggestions, "suggestion")
+
+
+def render_faq(resp: Response, show_scores: bool) -> None:
+    if not resp.faq:
+        return
+    st.subheader("Matching FAQ entries")
+    for f in resp.faq:
+        with st.container(border=True):
+            st.html(as_html(f.question, cls="fq-answer"))
+            st.html(as_html(f.answer))
+            st.html(as_html(f.source + (f"  ·  score {f.score:.2f}" if show_scores else ""), cls="fq-source"))
+
+
+def render_passages(guide: Guide, resp: Response, show_scores: bool) -> None:
+    if not resp.passages:
+        return
+    if resp.abstained:
+        # Hidden unless asked for: weak matches next to "not covered" read like an answer.
+        if not st.toggle("Show the closest passages anyway", key="show_closest"):
+            return
+        st.subheader("Closest passages")
+        st.caption("None of these answers the question; they are only the nearest text in the guide.")
+    else:
+        st.subheader("Passages")
+    documents = guide.engine.stored.documents
+    for n, p in enumerate(resp.passages, 1):
+        with st.container(border=True):
+            score = f"  ·  score {p.score:.2f}" if show_scores else ""
+            st.html(as_html(f"{n}. {p.source}{score}", cls="fq-source"))
+            st.html(as_html(p.text, locate(p.text, p.highlight)))
+            doc = documents[p.doc]
+            s, e = guide.sections.get(p.chunk_id, tuple(p.span))
+            hs, he = locate(doc.text, p.highlight, *p.span) or tuple(p.span)
+            with st.expander("Show the full section"):
+                st.html(as_html(doc.text[s:e], (hs - s, he - s)))
+
+
+def render_result(guide: Guide, k: int, show_scores: bool) -> None:
+    question = st.session_state.get(ASKED)
+    if question is None:
+        return
+    if not question.strip():
+        st.info("Type a question in the box above, or pick one of the examples.")
+        return
+    try:
+        resp = guide.engine.ask(question, k=k)
+    except FaqragError as err:
+        st.error(md_escape(str(err)))
+        return
+    except Exception as err:  # our bug, not the user's: log it, show one line
+        log.exception("answering %r failed", question)
+        st.error(md_escape(f"something went wrong answering this question ({type(err).__name__}); see the server log"))
+        return
+    if resp.abstained:
+        render_abstention(resp)
+    else:
+        render_answer(guide, resp)
+    render_faq(resp, show_scores)
+    render_passages(guide, resp, show_scores)
+    st.caption(f"Answered in {resp.timings_ms.get('total', 0):.0f} ms.")
+
+
+def main() -> None:
+    st.set_page_config(page_title="Ask the guide", page_icon="💬")
+    st.html(CSS)
+    index, corpus = folders()
+    guide, problem = open_guide(index)
+    k, show_scores = render_sidebar(guide, index, corpus)
+    st.title("Ask the guide")
+    if guide is None:
+        st.error(md_escape(f"The guide cannot be opened: {problem}."))
+        return
+    titles = sorted({d.title for d in guide.engine.stored.documents.values()})
+    st.text("Answers come only from: " + "; ".join(titles))
+    render_question_form(guide.examples)
+    render_result(guide, k, show_scores)
+
+
+def run() -> None:
+    try:
+        main()
+    except Exception as err:  # last resort: one line on the page, the traceback in the server log
+        log.exception("the page failed")
+        st.error(md_escape(f"Something went wrong ({type(err).__name__}); see the server log."))
+
+
+if __name__ == "__main__":  # Streamlit runs this file as __main__; tests import the helpers
+    run()

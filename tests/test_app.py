@@ -1,0 +1,230 @@
+"""The Streamlit page, driven through ``streamlit.testing.v1.AppTest``.
+
+Helper tests are plain and fast. Page tests with the fake model use the small
+guide from conftest (so the page is shown to work on any corpus); page tests
+marked ``integration`` use the real model on the real guide, indexed once per
+session.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+CORPUS = ROOT / "corpus"
+COVERED = "What is the support number in the UK?"
+UNCOVERED = "Who painted the Mona Lisa?"
+
+
+def _load_app_module():
+    # Imported under another name so its `if __name__ == "__main__"` page does not run.
+    spec = importlib.util.spec_from_file_location("faqrag_app", APP)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+app = _load_app_module()
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page says, roughly as a person reads it (HTML bodies included, unrendered)."""
+    parts = [
+        e.value
+        for kind in ("text", "markdown", "caption", "info", "warning", "error", "success", "html")
+        for e in at.get(kind)
+    ]
+    parts += [b.label for b in at.button]
+    return "\n".join(str(p) for p in parts)
+
+
+def start(monkeypatch, index: Path, corpus: Path = CORPUS) -> AppTest:
+    monkeypatch.setenv("FAQRAG_INDEX", str(index))
+    monkeypatch.setenv("FAQRAG_CORPUS", str(corpus))
+    at = AppTest.from_file(str(APP)).run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.text_input(key=app.BOX).input(question)
+    at.form_submit_button[0].click().run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture(scope="module", autouse=True)
+def torch_threads_restored():
+    """The page puts torch on one thread for its process; give later test files the default back."""
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch else None
+    yield
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(before or os.cpu_count() or 1)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def test_md_escape_leaves_nothing_for_markdown_to_interpret():
+    out = app.md_escape("**b** _i_ [l](http://x) <b>h</b> $x$ :red[x] :smile: 1. item")
+    for raw in ("**", "_i_", "](", "<b>", "$x$", ":red", ":smile:"):
+        assert raw not in out
+    assert out.replace("\\", "").replace("\u200b", "") == "**b** _i_ [l](http://x) <b>h</b> $x$ :red[x] :smile: 1. item"
+
+
+def test_as_html_escapes_everything_but_our_mark():
+    out = app.as_html("<script>alert(1)</script> & more", mark=(0, 8))
+    assert "<script>" not in out
+    assert out.count("<mark>") == 1 and "<mark>&lt;script&gt;</mark>" in out
+    assert "&amp; more" in out
+
+
+def test_excerpt_marks_the_span_in_whole_lines():
+    text = "first line\n" + "x" * 1000 + "\nthe answer here\n" + "y" * 1000 + "\nlast"
+    s = text.index("the answer")
+    snippet, (ms, me) = app.excerpt(text, (s, s + 10), width=20)
+    assert snippet[ms:me] == "the answer"
+    assert snippet.startswith("…") and snippet.endswith("…")
+    whole, span = app.excerpt("short text", (6, 10))
+    assert whole == "short text" and whole[span[0] : span[1]] == "text"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Call 0800-048-0888 (Toll-Free)", True),
+        ("Dial +44 20 3900 5678 today", True),
+        ("Write to help@example.org", True),
+        ("Visit https://example.org/help", True),
+        ("See help.example.co.uk for details", True),
+        ("Open Mon-Fri 9 a.m.-6 p.m., founded in 1997, since 2021-2024", False),
+        ("Hold the power button for ten seconds.", False),
+    ],
+)
+def test_contact_details_are_detected(text, expected):
+    assert app.quotes_contact_details(text) is expected
+
+
+def test_confidence_labels():
+    assert [app.confidence_label(c) for c in (0.99, 0.7, 0.55)] == ["High", "Medium", "Low"]
+
+
+def test_examples_and_sections_come_from_any_index(built_index):
+    from faqrag.store import load_index
+
+    chunks = load_index(built_index).chunks
+    examples = app.example_questions(chunks)
+    assert examples[:2] == ["How do I reset my widget?", "Can I return a widget after 30 days?"]
+    sections = app.section_spans(chunks)
+    entries = [c for c in chunks if c.trail and c.trail[-1] == "Northern Region"]
+    assert len(entries) > 1 and {sections[c.id] for c in entries} == {sections[entries[0].id]}
+
+
+# ---------------------------------------------------- page, fake model, any guide
+
+
+def test_page_answers_from_a_small_guide_and_escapes_it(monkeypatch, tmp_path, use_fake_model, fake_embedder):
+    from faqrag.store import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "guide.txt").write_text(
+        "Gadget Guide\n\nFAQs\n\nHow do I clean the <b>gadget</b>?\n\n"
+        "Wipe it with a **dry** cloth; never use $solvent$ or :red[water].\n",
+        encoding="utf-8",
+    )
+    index = tmp_path / "index"
+    build_index(corpus, index, fake_embedder)
+    at = ask(start(monkeypatch, index, corpus), "How do I clean the gadget?")
+    assert not at.error
+    answer_html = "\n".join(h.value for h in at.html)
+    assert "**dry** cloth" in answer_html and "$solvent$" in answer_html
+    assert "&lt;b&gt;gadget&lt;/b&gt;" in answer_html and "<b>gadget</b>" not in answer_html
+    assert any("How do I clean" in b.label for b in at.button)  # an example taken from the guide
+
+
+# ------------------------------------------------------ page, real model and guide
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory) -> Path:
+    """The real guide indexed with the real model, once per session (shared with tests/e2e)."""
+    from faqrag.embedding import SentenceTransformerEmbedder
+    from faqrag.store import build_index
+
+    index = tmp_path_factory.getbasetemp() / "real-guide-index"
+    if not (index / "manifest.json").exists():
+        build_index(CORPUS, index, SentenceTransformerEmbedder())
+    return index
+
+
+@pytest.mark.integration
+def test_covered_question_shows_answer_source_and_passages(monkeypatch, real_index):
+    at = ask(start(monkeypatch, real_index), COVERED)
+    assert not at.error
+    text = page_text(at)
+    assert "0800-048-0888" in text
+    assert "Source:" in text and "Confidence:" in text
+    assert any("Passages" == h.value for h in at.subheader)
+    assert len([e for e in at.expander if e.label.startswith("Show the full section")]) == 5
+    assert any("quoted from the guide" in i.value for i in at.info)  # the answer quotes a phone number
+    assert "does not cover" not in text
+
+
+@pytest.mark.integration
+def test_uncovered_question_abstains_and_offers_topics(monkeypatch, real_index):
+    at = ask(start(monkeypatch, real_index), UNCOVERED)
+    assert not at.error
+    assert any("does not cover" in w.value for w in at.warning)
+    assert "Confidence:" not in page_text(at)
+    assert [b for b in at.button if b.key.startswith("suggestion-")]
+
+
+@pytest.mark.integration
+def test_clicking_a_suggestion_asks_it(monkeypatch, real_index):
+    at = ask(start(monkeypatch, real_index), UNCOVERED)
+    first = at.button(key="suggestion-0")
+    suggestion = first.label.replace("\\", "").replace("\u200b", "")  # undo md_escape
+    first.click().run(timeout=60)
+    assert not at.exception and not at.error
+    assert at.session_state[app.ASKED] == suggestion
+    assert at.text_input(key=app.BOX).value == suggestion  # the box shows what was asked
+    assert "Source:" in page_text(at) or any("does not cover" in w.value for w in at.warning)
+
+
+@pytest.mark.integration
+def test_clicking_an_example_answers_it(monkeypatch, real_index):
+    at = start(monkeypatch, real_index)
+    at.button(key="example-0").click().run(timeout=60)
+    assert not at.exception and not at.error
+    assert "Source:" in page_text(at)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", ["", "   "])
+def test_empty_question_gets_a_gentle_prompt(monkeypatch, real_index, question):
+    at = ask(start(monkeypatch, real_index), question)
+    assert not at.error
+    assert any("Type a question" in i.value for i in at.info)
+
+
+@pytest.mark.integration
+def test_bad_question_is_an_error_message(monkeypatch, real_index):
+    at = ask(start(monkeypatch, real_index), "x" * 2001)
+    assert len(at.error) == 1 and "limit" in at.error[0].value
+
+
+def test_missing_index_is_an_error_message_with_a_build_button(monkeypatch, tmp_path):
+    at = start(monkeypatch, tmp_path / "no-such-index")
+    assert len(at.error) == 1 and "no index" in at.error[0].value
+    assert at.sidebar.button(key="rebuild").label == "Build the index"
