@@ -12,6 +12,7 @@ question, so nDCG@10 is 1/log2(1 + rank) and MRR@10 is 1/rank (0 past rank 10).
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -44,12 +45,23 @@ class EvalQuestion:
 def add_arguments(p) -> None:
     p.add_argument("input", type=Path, help="questions: .jsonl or .csv with question[, id, type, answers]")
     p.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index)")
-    p.add_argument("--k", type=int, default=5, help="passages per question (default 5)")
+    p.add_argument("--k", type=_passages, default=5, help="passages per question (1-50, default 5)")
     p.add_argument("--output", type=Path, help="write one JSON line per question here")
     p.add_argument("--report", type=Path, help="write the report: .json (machine), .html or .md (people)")
     p.add_argument("--compare", type=Path, help="a previous report.json: list questions that got better or worse")
     p.add_argument("--model", help="model to embed questions with; must match the index")
     p.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
+
+
+def _passages(text: str) -> int:
+    """--k as argparse checks it, so a bad value fails before the model loads."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= n <= 50:
+        raise argparse.ArgumentTypeError("must be between 1 and 50")
+    return n
 
 
 # -------------------------------------------------------------------- input
@@ -107,16 +119,25 @@ def _jsonl_rows(text: str, path: Path):
 
 
 def _csv_rows(text: str, path: Path):
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
-    if "question" not in fields:
-        raise FaqragError(f"{path}, line 1: no 'question' column (found: {', '.join(fields) or 'none'})")
-    reader.fieldnames = fields
-    rows, prev = [], 1
+    # csv.reader rather than DictReader: DictReader skips blank lines silently,
+    # which would make the line numbers in our messages point at the wrong row.
+    reader = csv.reader(io.StringIO(text))
     try:
-        for row in reader:
-            rows.append((prev + 1, row))
+        fields = [f.strip().lower() for f in next(reader, [])]
+        if "question" not in fields:
+            raise FaqragError(f"{path}, line 1: no 'question' column (found: {', '.join(fields) or 'none'})")
+        rows, prev = [], reader.line_num
+        for values in reader:
+            line = prev + 1  # where this record starts; it may span lines
             prev = reader.line_num
+            if not values:
+                continue
+            if len(values) != len(fields):
+                raise FaqragError(
+                    f"{path}, line {line}: {len(values)} values for {len(fields)} columns; "
+                    "quote values that contain commas"
+                )
+            rows.append((line, dict(zip(fields, values))))
     except csv.Error as err:
         raise FaqragError(f"{path}, line {reader.line_num}: {err}") from None
     return rows
@@ -164,7 +185,9 @@ def summarize(results: list[dict], wall_seconds: float) -> dict:
             "hit@3": rate(rows, lambda r: r["hit_rank"] is not None and r["hit_rank"] <= 3),
             "hit@5": rate(rows, lambda r: r["hit_rank"] is not None and r["hit_rank"] <= 5),
             "mrr@10": round(sum(1 / x for x in ranks if x and x <= 10) / len(rows), 4) if rows else None,
-            "ndcg@10": round(sum(1 / math.log2(1 + x) for x in ranks if x and x <= 10) / len(rows), 4) if rows else None,
+            "ndcg@10": round(sum(1 / math.log2(1 + x) for x in ranks if x and x <= 10) / len(rows), 4)
+            if rows
+            else None,
             "false_abstention": rate(rows, lambda r: r["abstained"]),
         }
 
@@ -246,37 +269,58 @@ def format_table(summary: dict) -> str:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write a whole file or nothing: a temporary sibling renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as err:
+        raise FaqragError(f"cannot write {path} ({err.strerror}); check the folder exists and is writable") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise FaqragError(f"cannot write {path} ({err.strerror}); check the path is a writable file") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def run(args) -> int:
-    from .engine import Engine
+    from .engine import Engine, check_question
+    from .report import check_suffix, render
     from .settings import Settings
 
+    # Everything that can be wrong with the arguments fails here, before the
+    # model loads and the questions run.
+    if args.report:
+        check_suffix(args.report.suffix.lower())
     questions = load_questions(args.input)
-    previous = None
-    if args.compare:
-        try:
-            previous = json.loads(args.compare.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as err:
-            raise FaqragError(f"{args.compare}: cannot read the previous report ({err}); pass a report.json") from None
+    previous = _read_previous(args.compare) if args.compare else None
     settings = Settings.from_file(args.settings) if args.settings else Settings()
+    for q in questions:
+        try:
+            check_question(q.question, settings)
+        except FaqragError as err:
+            raise FaqragError(f"{args.input}, question {q.id}: {err}") from None
     engine = Engine.open(args.index, model=args.model, settings=settings)
     engine.warm_up()
     bar = _progress(len(questions))
     t0 = time.perf_counter()
-    responses = engine.ask_many([q.question for q in questions], k=args.k, on_batch=bar)
+    try:
+        responses = engine.ask_many([q.question for q in questions], k=args.k, on_batch=bar)
+    finally:
+        if bar:
+            bar(0, done=True)  # end the bar's line even when interrupted
     wall = time.perf_counter() - t0
-    if bar:
-        bar(0, done=True)
     results = [judge(q, r.to_dict()) for q, r in zip(questions, responses)]
     summary = summarize(results, wall)
     report = {"summary": summary, "outcomes": {r["id"]: outcome(r) for r in results}}
@@ -287,14 +331,29 @@ def run(args) -> int:
         c = report["compare"]
         print(f"\nbetter than {args.compare}: {', '.join(c['better']) or 'none'}")
         print(f"worse than {args.compare}:  {', '.join(c['worse']) or 'none'}")
+    # Render everything before writing anything, so a failure leaves no half set of files.
+    files = []
     if args.output:
-        write_atomically(args.output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results))
+        files.append((args.output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)))
     if args.report:
-        from .report import render
-
-        write_atomically(args.report, render(args.report.suffix.lower(), report, results))
+        files.append((args.report, render(args.report.suffix.lower(), report, results)))
+    for path, text in files:
+        write_atomically(path, text)
+    if args.report:
         print(f"\nreport written to {args.report}")
     return 0
+
+
+def _read_previous(path: Path) -> dict:
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise FaqragError(f"{path}: cannot read the previous report ({err}); pass a report.json") from None
+    if not isinstance(previous, dict) or not isinstance(previous.get("outcomes"), dict):
+        raise FaqragError(
+            f"{path}: not a faqrag report.json (no 'outcomes'); pass one written by 'faqrag eval --report'"
+        )
+    return previous
 
 
 def _progress(total: int):
@@ -312,6 +371,3 @@ def _progress(total: int):
         print(f"\r[{'#' * int(30 * frac):<30}] {state['done']}/{total}", end="", file=sys.stderr, flush=True)
 
     return tick
-
-
-
