@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .answer_type import holds, numbers_in
+from .answer_type import numbers_in
 from .lexical import LexicalIndex, QueryTerms
 from .records import Chunk, Document
 from .retrieve import Hit, Retriever
 from .settings import Settings
-from .text import tokenize, truncate
+from .text import truncate
 
 SEP = " \u203a "  # between parts of a source: "Guide › Section › Subsection"
 
@@ -169,14 +169,13 @@ def _part_ranking(
     if not c.parts:
         return []
     dense = retriever.part_scores(h.chunk, qvec)
-    wanted = {lex_id for lex_id in terms.ids.tolist()}
+    wanted = set(terms.ids.tolist())
+    st = retriever.settings
     scores = []
-    for i in range(len(c.parts)):
-        toks = {lex.vocab.get(t) for t in tokenize(c.part_text(i))}
+    for i, (toks, held) in enumerate(retriever.part_facts(h.chunk)):
         overlap = sum(lex.idf_by_id[t] for t in wanted & toks) / terms.weight if terms.weight else 0.0
         d = dense.get(i, h.dense if len(c.parts) == 1 else 0.0)
-        st = retriever.settings
-        bonus = st.type_bonus if types and holds(c.part_text(i), types) else 0.0
+        bonus = st.type_bonus if types & held else 0.0
         scores.append(st.dense_weight * d + st.lexical_weight * min(overlap, 1.0) + bonus)
     return sorted(range(len(c.parts)), key=lambda i: -scores[i])
 

@@ -19,6 +19,7 @@ from .lexical import LexicalIndex, QueryTerms
 from .records import QUESTION
 from .settings import Settings
 from .store import StoredIndex
+from .text import tokenize
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Retriever:
         self.view_start = np.searchsorted(stored.view_chunk, np.arange(n + 1)).astype(np.int64)
         # Which kinds of value (phone, url, ...) each chunk holds, found once here.
         self.value_types = {t: np.array([holds(c.text, frozenset([t])) for c in stored.chunks], dtype=bool) for t in _VALUES}
+        self._part_facts: dict[int, list[tuple[frozenset[int], frozenset[str]]]] = {}
         # Directory entries with shared lines (hours, languages), by the numbers
         # they quote: another line quoting the same number can borrow them.
         self.entries_by_number: dict[str, list[int]] = {}
@@ -94,6 +96,24 @@ class Retriever:
                 )
             )
         return hits
+
+    def part_facts(self, chunk: int) -> list[tuple[frozenset[int], frozenset[str]]]:
+        """Per part of a chunk: its lexical token ids and the kinds of value it
+        holds. Worked out on first use and kept, so answering a question does
+        no tokenising."""
+        facts = self._part_facts.get(chunk)
+        if facts is None:
+            c = self.stored.chunks[chunk]
+            vocab = self.lexical.vocab
+            facts = [
+                (
+                    frozenset(vocab[t] for t in tokenize(c.part_text(i)) if t in vocab),
+                    frozenset(t for t in _VALUES if holds(c.part_text(i), frozenset([t]))),
+                )
+                for i in range(len(c.parts))
+            ]
+            self._part_facts[chunk] = facts
+        return facts
 
     def part_scores(self, chunk: int, qvec: np.ndarray) -> dict[int, float]:
         """Cosine of the question to each part view of a chunk (role >= 0)."""
