@@ -40,5 +40,12 @@ lint: install
 eval: index
 	$(BIN)/faqrag eval ../shared/eval/dev.jsonl --report report.html
 
+# Speed and quality against their floors; see bench/RESULTS.md. Best on an idle machine.
+bench: install
+	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/recipe.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info
