@@ -172,7 +172,7 @@ def rebuild_lock() -> threading.Lock:
 @st.cache_data(ttl=10, show_spinner=False)
 def index_problem(index_dir: str, corpus_dir: str) -> str | None:
     """Why the index needs a (re)build, or None. Cached: it hashes the corpus files."""
-    from faqrag.cli import needs_build
+    from faqrag.store import needs_build
 
     return needs_build(Path(index_dir), Path(corpus_dir), None)
 

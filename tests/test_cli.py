@@ -131,3 +131,20 @@ def test_ask_with_another_model_is_refused(cli_index, capsys):
     assert main(["ask", "--index", str(cli_index), "--model", "some-other-model", "widget"]) == 1
     err = capsys.readouterr().err
     assert "built with model 'fake-hash-64', not 'some-other-model'" in err and "rebuild" in err
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"conf_weights": 5}', "conf_weights must be a list of 4 numbers"),
+        ('{"candidates": 0}', "candidates must be a whole number of at least 1"),
+        ('{"dense_weight": "x"}', "dense_weight must be a number"),
+        ('{"abstain_below": 2}', "abstain_below must be between 0 and 1"),
+    ],
+)
+def test_bad_setting_values_are_one_line_errors(cli_index, capsys, tmp_path, content, message):
+    settings = tmp_path / "settings.json"
+    settings.write_text(content)
+    assert main(["ask", "--index", str(cli_index), "--settings", str(settings), "widget"]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

@@ -111,3 +111,28 @@ def test_stale_files_reports_changes(built_index, guide_corpus):
     (guide_corpus / "new.csv").write_text("question,answer\nQ?,A.\n")
     (guide_corpus / "acme-help.txt").write_text("Different\n\nText of the guide.\n")
     assert stale_files(manifest, guide_corpus) == ["acme-help.txt", "new.csv"]
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("documents.json", "{}", "names a document documents.json does not hold"),
+        ("documents.json", "[1, 2]", "unreadable"),
+        ("chunks.jsonl", '{"id": 1}\n', "unreadable"),
+    ],
+)
+def test_corrupt_chunks_or_documents_are_clear_errors(built_index, name, content, message):
+    (built_index / name).write_text(content)
+    with pytest.raises(IndexStateError, match=message):
+        load_index(built_index)
+
+
+def test_manifest_missing_what_info_reads_is_corrupt(built_index):
+    from faqrag.store import read_manifest
+
+    manifest = built_index / "manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["corpus"]
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(IndexStateError, match="manifest.json is unreadable"):
+        read_manifest(built_index)

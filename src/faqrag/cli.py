@@ -85,28 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def needs_build(index: Path, corpus: Path, model: str | None) -> str | None:
-    """Why the index must be (re)built, or None when it is up to date."""
-    from .embedding import resolve_model
-    from .settings import ChunkSettings
-    from .store import read_manifest, stale_files
-
-    try:
-        manifest = read_manifest(index)
-    except FaqragError as err:
-        return str(err).split(";")[0]
-    model_id, _ = resolve_model(model or manifest["model"]["id"])
-    if manifest["model"]["id"] != model_id:
-        return f"built with model {manifest['model']['id']}"
-    if manifest.get("chunking") != ChunkSettings().to_dict():
-        return "chunk settings changed"
-    changed = stale_files(manifest, corpus)
-    return f"corpus changed: {', '.join(changed)}" if changed else None
-
-
 def cmd_build(args) -> int:
     from .embedding import SentenceTransformerEmbedder
-    from .store import build_index
+    from .store import build_index, needs_build
 
     if args.if_stale:
         reason = needs_build(args.index, args.corpus, args.model)
@@ -135,7 +116,7 @@ def cmd_ask(args) -> int:
     engine = Engine.open(args.index, model=args.model, settings=settings)
     stale = engine.stale_files()
     if stale:
-        _warn(f"the index is stale ({', '.join(stale)} changed); rebuild it with 'faqrag build'")
+        _warn(f"the index is stale (changed: {', '.join(stale)}); rebuild it with 'faqrag build'")
     t0 = time.perf_counter()
     engine.warm_up()  # so timings_ms says what the question cost, not the model load
     load_ms = (time.perf_counter() - t0) * 1000

@@ -53,7 +53,7 @@ def file_hashes(corpus_dir: Path) -> dict[str, str]:
     for p in corpus_files(corpus_dir):
         for f in (p, p.with_name(p.name + META_SUFFIX)):
             if f.exists():
-                out[f.relative_to(corpus_dir).as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
+                out[f.relative_to(corpus_dir).as_posix()] = hashlib.sha256(_read_bytes(f)).hexdigest()
     return out
 
 

@@ -45,6 +45,24 @@ class Settings:
     abstain_below: float = 0.207
     suggestions: int = 3
 
+    def __post_init__(self) -> None:
+        # Values come from users' JSON files: check them here, once, so a typo
+        # is a message and not a TypeError deep inside a search.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "conf_weights":
+                ok = isinstance(value, tuple) and len(value) == 4 and all(_is_number(v) for v in value)
+                if not ok:
+                    raise FaqragError("setting conf_weights must be a list of 4 numbers")
+                continue
+            if f.type == "int" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise FaqragError(f"setting {f.name} must be a whole number of at least 1, not {value!r}")
+            if f.type == "float" and not _is_number(value):
+                raise FaqragError(f"setting {f.name} must be a number, not {value!r}")
+        for name in ("dense_weight", "lexical_weight", "abstain_below", "faq_question_threshold"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise FaqragError(f"setting {name} must be between 0 and 1")
+
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
         known = {f.name for f in fields(cls)}
@@ -53,7 +71,7 @@ class Settings:
             raise FaqragError(
                 f"unknown setting(s) {', '.join(sorted(unknown))}; known settings are {', '.join(sorted(known))}"
             )
-        if "conf_weights" in data:
+        if isinstance(data.get("conf_weights"), list):
             data = {**data, "conf_weights": tuple(data["conf_weights"])}
         return replace(cls(), **data)
 
@@ -68,3 +86,7 @@ class Settings:
         if not isinstance(data, dict):
             raise FaqragError(f"settings file {path} must hold a JSON object")
         return cls.from_dict(data)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -120,7 +120,7 @@ def build_index(
     if missing:
         fresh = embedder.encode(missing, progress=progress)
         cache.update(zip(missing, fresh))
-    dim = int(next(iter(cache.values())).shape[0]) if cache else embedder.dimension()
+    dim = int(next(iter(cache.values())).shape[0])
     vectors = np.stack([cache[t] for t in view_texts]).astype(np.float32)
 
     faiss = _faiss()
@@ -208,8 +208,11 @@ def read_manifest(index_dir: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         version = manifest["format_version"]
+        # Every key that loading, `info` and the staleness check read.
         manifest["model"]["id"], manifest["model"]["dimension"], manifest["counts"]["views"]
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+        manifest["counts"]["documents"], manifest["counts"]["chunks"], manifest["built_at"]
+        dict(manifest["corpus"]["files"]), str(manifest["corpus"]["dir"])
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
         raise _corrupt(index_dir, "manifest.json is unreadable") from None
     if version != FORMAT_VERSION:
         raise IndexStateError(
@@ -235,8 +238,11 @@ def load_index(index_dir: Path) -> StoredIndex:
                              url=d.get("url"), notice=d.get("notice"))
             for doc_id, d in raw_docs.items()
         }
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, IndexError):
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, IndexError, ValueError,
+            AttributeError):
         raise _corrupt(index_dir, f"{CHUNKS} or {DOCUMENTS} is unreadable") from None
+    if any(c.doc not in documents for c in chunks):
+        raise _corrupt(index_dir, f"{CHUNKS} names a document {DOCUMENTS} does not hold")
     views = sum(len(c.views) for c in chunks)
     dim = manifest["model"]["dimension"]
     if index.ntotal != views or views != manifest["counts"]["views"] or index.d != dim:
@@ -247,10 +253,9 @@ def load_index(index_dir: Path) -> StoredIndex:
     return StoredIndex(index_dir, manifest, documents, chunks, vectors, index, view_chunk, view_role)
 
 
-def check_model(stored: StoredIndex | dict, embedder: Embedder) -> None:
+def check_model(stored: StoredIndex, embedder: Embedder) -> None:
     """The index must have been built by the model that will embed questions."""
-    manifest = stored.manifest if isinstance(stored, StoredIndex) else stored
-    built = manifest["model"]
+    built = stored.manifest["model"]
     if built["id"] != embedder.model_id:
         raise IndexStateError(
             f"the index was built with model '{built['id']}', not '{embedder.model_id}'; "
@@ -270,6 +275,23 @@ def stale_files(manifest: dict, corpus_dir: Path | None = None) -> list[str]:
     try:
         now = file_hashes(corpus_dir)
     except FaqragError:
-        return ["(corpus folder missing or empty)"]
+        return [f"{corpus_dir} (missing or empty)"]
     then = manifest["corpus"]["files"]
     return sorted(name for name in set(now) | set(then) if now.get(name) != then.get(name))
+
+
+def needs_build(index_dir: Path, corpus_dir: Path, model: str | None) -> str | None:
+    """Why the index must be (re)built, or None when it is up to date."""
+    from .embedding import resolve_model
+
+    try:
+        manifest = read_manifest(index_dir)
+    except FaqragError as err:
+        return str(err).split(";")[0]
+    model_id, _ = resolve_model(model or manifest["model"]["id"])
+    if manifest["model"]["id"] != model_id:
+        return f"built with model {manifest['model']['id']}"
+    if manifest.get("chunking") != ChunkSettings().to_dict():
+        return "chunk settings changed"
+    changed = stale_files(manifest, corpus_dir)
+    return f"corpus changed: {', '.join(changed)}" if changed else None
