@@ -63,3 +63,12 @@ def test_source_drops_a_title_the_heading_repeats():
     doc = Document("g.txt", "Acme Help", "guide", "", "")
     chunk = Chunk("id", "g.txt", "entry", ("Acme Help Toll-Free Numbers", "Europe"), "x", (0, 1))
     assert source_of(doc, chunk) == "Acme Help \u203a Toll-Free Numbers \u203a Europe"
+
+
+def test_title_is_dropped_only_as_a_whole_word():
+    from faqrag.answer import source_of
+    from faqrag.records import Chunk, Document
+
+    doc = Document("g.txt", "Help", "guide", "", "")
+    chunk = Chunk("id", "g.txt", "entry", ("Helpline Numbers",), "x", (0, 1))
+    assert source_of(doc, chunk) == "Help \u203a Helpline Numbers"

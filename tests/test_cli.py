@@ -44,8 +44,10 @@ def test_ask_json_contract_and_faq_answer(cli_index, capsys):
     assert r["answer"]["kind"] == "faq"
     assert r["answer"]["text"].startswith("Hold the power button")
     assert r["answer"]["source"] == "Acme Widgets Help Centre \u203a FAQs"
-    p = r["passages"][0]
-    assert set(p) >= {"text", "score", "source", "kind", "doc"}
+    assert set(r["answer"]) == {"text", "source", "kind", "doc", "chunk_id", "span"}
+    for p in r["passages"]:
+        assert set(p) == {"text", "score", "source", "kind", "doc", "chunk_id", "highlight", "span"}
+    assert set(r["faq"][0]) == {"question", "answer", "score", "source", "doc", "chunk_id"}
     assert r["faq"][0]["question"] == "How do I reset my widget?"
     assert set(r["timings_ms"]) >= {"embed", "search", "total"}
 
@@ -61,8 +63,9 @@ def test_directory_answer_brings_its_region_hours(cli_index, capsys, tmp_path):
 
 
 def test_uncovered_question_abstains_with_suggestions(cli_index, capsys):
-    r = ask_json(cli_index, "quantum chromodynamics lecture schedule", capsys)
+    r = ask_json(cli_index, "widget quantum chromodynamics lecture schedule", capsys)
     assert r["abstained"] is True and r["answer"] is None and r["notice"] is None
+    assert r["suggestions"] and all(isinstance(t, str) and t for t in r["suggestions"])
 
 
 def test_unknown_setting_is_refused(cli_index, capsys, tmp_path):
@@ -102,6 +105,7 @@ def test_ask_warns_when_the_index_is_stale(cli_index, guide_corpus, capsys):
         ("   ", "the question is empty"),
         ("x" * 2001, "the question is 2,001 characters long; the limit is 2,000"),
         ("bell\x07", "control character (U+0007)"),
+        ("\u200b\u200b", "the question is empty"),
     ],
 )
 def test_bad_questions_are_one_line_errors(cli_index, capsys, question, message):

@@ -41,8 +41,11 @@ def test_sidecar_and_front_matter_metadata(tmp_path):
         ("empty.txt", "  \n", "empty.txt: the file is empty"),
         ("latin.txt", "caf\xe9 menu".encode("latin-1"), "latin.txt: not UTF-8 text (byte 0xe9 at offset 3)"),
         ("bad.jsonl", '{"question": "a", "answer": "b"}\n{oops\n', "bad.jsonl, line 2: not valid JSON"),
-        ("cols.csv", "q,a\nx,y\n", "cols.csv, line 1: the header needs 'question' and 'answer'"),
+        ("cols.csv", "q,a\nx,y\n", "cols.csv, line 1: no 'question' and 'answer' column"),
         ("blank.csv", "question,answer\nx,\n", "blank.csv, line 2: needs a non-empty 'question' and 'answer'"),
+        ("gaps.csv", "question,answer\nA?,a\n\n\nB?,b,extra\n", "gaps.csv, line 5: 3 values for 2 columns"),
+        ("num.jsonl", '{"question": "Q?", "answer": 42}\n', "num.jsonl, line 1: 'answer' must be a string"),
+        ("extra.jsonl", '{"question": "Q?", "answer": "A", "anwser": "typo"}\n', "unknown field(s) anwser"),
     ],
 )
 def test_bad_files_name_the_file_line_and_fix(tmp_path, name, content, message):
@@ -66,3 +69,15 @@ def test_missing_and_empty_corpus_folders(tmp_path):
     write(tmp_path / "notes.pdf", b"%PDF")
     with pytest.raises(CorpusError, match="has no .txt, .md, .csv or .jsonl files"):
         corpus_files(tmp_path)
+
+
+def test_jsonl_answers_may_hold_unicode_line_separators(tmp_path):
+    write(tmp_path / "u.jsonl", json.dumps({"question": "Q?", "answer": "one\u2028two"}, ensure_ascii=False) + "\n")
+    ((_, blocks),) = load_corpus(tmp_path)
+    assert blocks[0].question == "Q?"
+
+
+def test_csv_with_bom_and_windows_line_ends(tmp_path):
+    write(tmp_path / "w.csv", "\ufeffquestion,answer\r\nWhere?,\"Here,\r\nand there\"\r\n")
+    ((doc, blocks),) = load_corpus(tmp_path)
+    assert (blocks[0].question, blocks[0].text) == ("Where?", "Here, and there")

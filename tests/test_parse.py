@@ -50,8 +50,16 @@ def test_spans_point_into_the_source():
     for b in blocks:
         s, e = b.span
         source = GUIDE[s:e]
-        probe = (b.question or b.text).split("\n")[0][:20].lstrip("\u2022 ")
-        assert probe in source or b.lead[:20] in source
+        first = b.question if b.kind == "faq" else (b.lead or b.text.split("\n")[0])
+        assert e > s and source.startswith(first[:15]), (b.kind, first, source)
+
+
+def test_code_fences_are_text_not_structure():
+    md = "# Tool\n\n## Install\n\n```\n# fetch the code\n- not a bullet\n```\n\nThen run it.\n"
+    _, blocks = parse_guide(md, markdown=True)
+    assert {b.kind for b in blocks} == {"passage"}
+    assert all(b.trail == ("Install",) for b in blocks)
+    assert any("# fetch the code" in b.text for b in blocks)
 
 
 def test_markdown_headings_lists_and_qa_prefixes():
@@ -85,3 +93,10 @@ def test_time_abbreviations_are_not_sentence_breaks():
     _, blocks = parse_guide("Hours\n\nOpen: Mon-Fri 9 a.m.-5 p.m. ET | Sat 10 a.m.-2 p.m. ET\n")
     (entry,) = blocks
     assert entry.kind == "entry" and entry.label == "Open"
+
+
+def test_tokens_keep_letters_of_any_script():
+    from faqrag.text import tokenize
+
+    assert tokenize("Zürich café 東京") == ["zürich", "café", "東京"]
+    assert "08000480888" in tokenize("call 0800-048-0888")

@@ -85,8 +85,9 @@ def source_of(doc: Document, chunk: Chunk) -> str:
 
 def _without_title(heading: str, title: str) -> str:
     """"<Title> Toll-Free Numbers" reads "Toll-Free Numbers" after the title."""
-    if heading.startswith(title) and len(heading) > len(title) + 3:
-        return heading[len(title) :].lstrip(" -–—:|")
+    rest = heading[len(title) :]
+    if heading.startswith(title) and rest[:1] in (" ", ":", "|", "-", "–", "—") and len(rest) > 3:
+        return rest.lstrip(" -–—:|")
     return heading
 
 

@@ -23,7 +23,7 @@ _CUES: dict[str, re.Pattern[str]] = {
 }
 _VALUES: dict[str, re.Pattern[str]] = {
     "phone": re.compile(r"\+?\d[\d\s().\-]{5,}\d"),
-    "url": re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|gov|edu|io|co|uk|de|fr|jp|example)\b", re.I),
+    "url": re.compile(r"https?://|www\.|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b(?!\.)"),
     "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
     "time": re.compile(r"\b\d{1,2}(:\d{2})?\s*(a\.?m\.?|p\.?m\.?)|\b24/7\b|\b\d{1,2}:\d{2}\b", re.I),
 }

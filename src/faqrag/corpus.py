@@ -10,9 +10,7 @@ of a guide (``---`` / ``title: ...`` / ``---``). Every problem is a
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from pathlib import Path
@@ -20,6 +18,7 @@ from pathlib import Path
 from .errors import CorpusError
 from .parse import Block, parse_guide
 from .records import Document
+from .tabular import csv_rows, jsonl_rows
 
 GUIDE_SUFFIXES = {".txt": False, ".md": True, ".markdown": True}  # value: is Markdown
 FAQ_SUFFIXES = (".csv", ".jsonl")
@@ -175,42 +174,25 @@ def _faq_blocks(text: str, path: Path, *, jsonl: bool) -> list[Block]:
         end = line_starts[last] - 1 if last < len(line_starts) else len(text)
         return line_starts[first - 1], max(end, line_starts[first - 1])
 
-    rows: list[tuple[int, int, dict]] = []
-    if jsonl:
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise CorpusError(f"{path}, line {n}: not valid JSON ({err.msg}); fix or remove the line") from None
-            if not isinstance(obj, dict):
-                raise CorpusError(f"{path}, line {n}: expected an object with question and answer")
-            rows.append((n, n, obj))
-    else:
-        reader = csv.DictReader(io.StringIO(text))
-        fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-        if "question" not in fields or "answer" not in fields:
-            raise CorpusError(
-                f"{path}, line 1: the header needs 'question' and 'answer' columns (found: {', '.join(fields) or 'none'})"
-            )
-        reader.fieldnames = fields
-        prev = 1
-        try:
-            for row in reader:
-                rows.append((prev + 1, reader.line_num, row))
-                prev = reader.line_num
-        except csv.Error as err:
-            raise CorpusError(f"{path}, line {reader.line_num}: {err}; fix the CSV quoting") from None
-
+    rows = jsonl_rows(text, path, CorpusError) if jsonl else csv_rows(text, path, ("question", "answer"), CorpusError)
+    known = {"question", "answer", "category", "section", "id"}
     blocks = []
-    for first, last, row in rows:
-        q, a = row.get("question"), row.get("answer")
-        if not isinstance(q, str) or not isinstance(a, str) or not q.strip() or not a.strip():
+    for first, row in rows:
+        unknown = set(row) - known
+        if unknown:
+            raise CorpusError(
+                f"{path}, line {first}: unknown field(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(known))}"
+            )
+        for key in ("question", "answer", "category", "section"):
+            if key in row and not isinstance(row[key], str):
+                raise CorpusError(f"{path}, line {first}: '{key}' must be a string")
+        q, a = row.get("question", ""), row.get("answer", "")
+        if not q.strip() or not a.strip():
             raise CorpusError(f"{path}, line {first}: needs a non-empty 'question' and 'answer'")
-        category = row.get("category") or row.get("section") or ""
-        trail = (category.strip(),) if isinstance(category, str) and category.strip() else ()
-        blocks.append(Block("faq", " ".join(a.split()), span(first, last), trail, question=" ".join(q.split())))
+        category = (row.get("category") or row.get("section") or "").strip()
+        last = first + q.count("\n") + a.count("\n") if not jsonl else first
+        blocks.append(Block("faq", " ".join(a.split()), span(first, last), (category,) if category else (),
+                            question=" ".join(q.split())))
     if not blocks:
         raise CorpusError(f"{path}: no question/answer rows; add some or remove the file")
     return blocks

@@ -18,7 +18,8 @@ from .store import StoredIndex, check_model, load_index, stale_files
 
 def check_question(question: str, settings: Settings) -> str:
     """The question, stripped, or a QuestionError saying what to change."""
-    if not isinstance(question, str) or not question.strip():
+    visible = "".join(ch for ch in question if unicodedata.category(ch) != "Cf") if isinstance(question, str) else ""
+    if not visible.strip():  # zero-width characters alone are still an empty question
         raise QuestionError("the question is empty; type a question")
     q = question.strip()
     if len(q) > settings.max_question_chars:

@@ -13,8 +13,6 @@ question, so nDCG@10 is 1/log2(1 + rank) and MRR@10 is 1/rank (0 past rank 10).
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import math
 import os
@@ -27,6 +25,7 @@ from pathlib import Path
 from statistics import median
 
 from .errors import FaqragError
+from .tabular import csv_rows, jsonl_rows
 from .text import contains
 
 
@@ -78,9 +77,9 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         raise FaqragError(f"{path}: not UTF-8 text (offset {err.start}); save it as UTF-8") from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows = _csv_rows(text, path)
+        rows = csv_rows(text, path, ("question",))
     elif suffix in (".jsonl", ".json"):
-        rows = _jsonl_rows(text, path)
+        rows = jsonl_rows(text, path)
     else:
         raise FaqragError(f"{path}: use a .jsonl or .csv file")
     out, seen = [], set()
@@ -101,46 +100,6 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     if not out:
         raise FaqragError(f"{path}: no questions found")
     return out
-
-
-def _jsonl_rows(text: str, path: Path):
-    rows = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise FaqragError(f"{path}, line {n}: not valid JSON ({err.msg}); fix or remove the line") from None
-        if not isinstance(obj, dict):
-            raise FaqragError(f"{path}, line {n}: expected a JSON object with a 'question'")
-        rows.append((n, obj))
-    return rows
-
-
-def _csv_rows(text: str, path: Path):
-    # csv.reader rather than DictReader: DictReader skips blank lines silently,
-    # which would make the line numbers in our messages point at the wrong row.
-    reader = csv.reader(io.StringIO(text))
-    try:
-        fields = [f.strip().lower() for f in next(reader, [])]
-        if "question" not in fields:
-            raise FaqragError(f"{path}, line 1: no 'question' column (found: {', '.join(fields) or 'none'})")
-        rows, prev = [], reader.line_num
-        for values in reader:
-            line = prev + 1  # where this record starts; it may span lines
-            prev = reader.line_num
-            if not values:
-                continue
-            if len(values) != len(fields):
-                raise FaqragError(
-                    f"{path}, line {line}: {len(values)} values for {len(fields)} columns; "
-                    "quote values that contain commas"
-                )
-            rows.append((line, dict(zip(fields, values))))
-    except csv.Error as err:
-        raise FaqragError(f"{path}, line {reader.line_num}: {err}") from None
-    return rows
 
 
 # ------------------------------------------------------------------ scoring

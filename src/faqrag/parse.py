@@ -147,8 +147,12 @@ def _units(text: str, *, markdown: bool) -> list[_Unit]:
     in_fence = False
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
-        if markdown and line.strip().startswith("```"):
+        if markdown and line.strip().startswith(("```", "~~~")):
             in_fence = not in_fence
+            continue
+        if in_fence:
+            # Code is not prose: a "# comment" in it is no heading. Keep it as text.
+            raw.append(_Unit("para", line.rstrip(), s, e) if line.strip() else None)
             continue
         if not line.strip() or (markdown and _SETEXT.match(line) and raw and raw[-1] is None):
             raw.append(None)

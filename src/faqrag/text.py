@@ -29,7 +29,9 @@ def contains(haystack: str, needle: str) -> bool:
 # Abbreviations whose full stop does not end a sentence: single letters and
 # letter-dot runs ("a.m.", "U.S.", "e.g."), plus common titles.
 _ABBREV = re.compile(r"(?:\b(?:[A-Za-z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|St|vs|etc|No|approx|Inc|Ltd|Co)\.)$")
-_BOUNDARY = re.compile(r"[.!?]['\")\u201d\u2019]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
+# A stop, then space, then what can start a sentence: anything but a lower-case
+# ASCII letter (capitals, digits and letters of other scripts all count).
+_BOUNDARY = re.compile(r"[.!?]['\")\u201d\u2019]*\s+(?=[\"'\u201c\u2018(]?[^\W_a-z])")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -64,7 +66,7 @@ STOPWORDS = frozenset(
     over own same some such under until up very s t don get got please tell want need""".split()
 )
 
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 # Phone numbers, codes and other digit groups: indexed as one digits-only token
 # too, so "0800 048 0888" and "0800-048-0888" meet.
 _DIGITS = re.compile(r"\+?\d[\d\s().\-/]{3,}\d")
