@@ -7,10 +7,14 @@ from faqrag.engine import Engine
 from faqrag.settings import Settings
 from faqrag.store import build_index, load_index
 
-LONG_LIST = "Spare Parts\n\nThese parts can be ordered:\n\n" + "\n".join(
-    f"- Part number {n}: a replacement {name} for the widget, shipped within five working days of the order"
-    for n, name in enumerate(["lid", "hinge", "battery", "screen", "strap", "button", "speaker", "sensor"], 1)
-) + "\n"
+LONG_LIST = (
+    "Spare Parts\n\nThese parts can be ordered:\n\n"
+    + "\n".join(
+        f"- Part number {n}: a replacement {name} for the widget, shipped within five working days of the order"
+        for n, name in enumerate(["lid", "hinge", "battery", "screen", "strap", "button", "speaker", "sensor"], 1)
+    )
+    + "\n"
+)
 
 
 @pytest.fixture

@@ -18,14 +18,19 @@ def test_csv_and_jsonl_faq_files(tmp_path):
     write(tmp_path / "b.jsonl", json.dumps({"question": "Why?", "answer": "Because."}) + "\n\n")
     (doc_a, blocks_a), (doc_b, blocks_b) = load_corpus(tmp_path)
     assert doc_a.kind == "faq" and doc_a.title == "A"
-    assert [(b.question, b.text, b.trail) for b in blocks_a] == [("How old?", "Ten, years.", ("About",)), ("Where?", "Here", ())]
+    assert [(b.question, b.text, b.trail) for b in blocks_a] == [
+        ("How old?", "Ten, years.", ("About",)),
+        ("Where?", "Here", ()),
+    ]
     assert doc_a.text[slice(*blocks_a[1].span)] == "Where?,Here,"
     assert blocks_b[0].question == "Why?"
 
 
 def test_sidecar_and_front_matter_metadata(tmp_path):
     write(tmp_path / "g.txt", "Guide\n\nSome text here for the guide.\n")
-    write(tmp_path / "g.txt.meta.json", json.dumps({"title": "The Guide", "url": "https://x.example", "notice": "Check."}))
+    write(
+        tmp_path / "g.txt.meta.json", json.dumps({"title": "The Guide", "url": "https://x.example", "notice": "Check."})
+    )
     write(tmp_path / "m.md", "---\ntitle: Front Title\nnotice: Unofficial\n---\n# Heading\n\nBody text.\n")
     docs = {d.doc_id: (d, b) for d, b in load_corpus(tmp_path)}
     g = docs["g.txt"][0]
@@ -78,6 +83,6 @@ def test_jsonl_answers_may_hold_unicode_line_separators(tmp_path):
 
 
 def test_csv_with_bom_and_windows_line_ends(tmp_path):
-    write(tmp_path / "w.csv", "\ufeffquestion,answer\r\nWhere?,\"Here,\r\nand there\"\r\n")
+    write(tmp_path / "w.csv", '\ufeffquestion,answer\r\nWhere?,"Here,\r\nand there"\r\n')
     ((doc, blocks),) = load_corpus(tmp_path)
     assert (blocks[0].question, blocks[0].text) == ("Where?", "Here, and there")

@@ -72,11 +72,18 @@ def run(sets, embedder, settings):
             feats = confidence_features(prefer_faq_match(hits, settings), terms)
             ranked = ([r.answer.text] if r.answer else []) + [p.text for p in r.passages]
             hit5 = any(any(contains(t, a) for a in q.answers) for t in ranked[:5])
-            rows.append({
-                "set": _set, "id": q.id, "covered": q.covered, "confidence": r.confidence,
-                "right": bool(r.answer) and any(contains(r.answer.text, a) for a in q.answers),
-                "hit5": hit5, "features": feats, "coverage": terms.coverage,
-            })
+            rows.append(
+                {
+                    "set": _set,
+                    "id": q.id,
+                    "covered": q.covered,
+                    "confidence": r.confidence,
+                    "right": bool(r.answer) and any(contains(r.answer.text, a) for a in q.answers),
+                    "hit5": hit5,
+                    "features": feats,
+                    "coverage": terms.coverage,
+                }
+            )
     return rows
 
 
@@ -118,8 +125,10 @@ def main() -> None:
             if best is None or (acc, h5) > best[0]:
                 best = ((acc, h5), s)
     (acc, h5), chosen = best
-    print(f"\nchosen: dense={chosen.dense_weight} lexical={chosen.lexical_weight} bonus={chosen.type_bonus} "
-          f"(answer {acc:.3f}, hit@5 {h5:.3f})")
+    print(
+        f"\nchosen: dense={chosen.dense_weight} lexical={chosen.lexical_weight} bonus={chosen.type_bonus} "
+        f"(answer {acc:.3f}, hit@5 {h5:.3f})"
+    )
 
     rows = run(sets, embedder, chosen)
     use = [r for r in rows if (r["covered"] and r["right"]) or not r["covered"]]
@@ -141,13 +150,23 @@ def main() -> None:
     for r, c in zip(use, conf):
         wrong = (r["covered"] and c < t) or (not r["covered"] and c >= t)
         if wrong:
-            print(f"  misjudged {r['set']}:{r['id']} covered={r['covered']} conf={c:.3f} features={np.round(r['features'], 3).tolist()}")
+            print(
+                f"  misjudged {r['set']}:{r['id']} covered={r['covered']} conf={c:.3f} features={np.round(r['features'], 3).tolist()}"
+            )
     if args.write:
-        print(json.dumps({
-            "dense_weight": chosen.dense_weight, "lexical_weight": chosen.lexical_weight,
-            "type_bonus": chosen.type_bonus, "conf_weights": [round(float(v), 3) for v in w[:-1]],
-            "conf_bias": round(float(w[-1]), 3), "abstain_below": round(math.floor(t * 1000) / 1000, 3),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "dense_weight": chosen.dense_weight,
+                    "lexical_weight": chosen.lexical_weight,
+                    "type_bonus": chosen.type_bonus,
+                    "conf_weights": [round(float(v), 3) for v in w[:-1]],
+                    "conf_bias": round(float(w[-1]), 3),
+                    "abstain_below": round(math.floor(t * 1000) / 1000, 3),
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

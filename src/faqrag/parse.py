@@ -201,7 +201,9 @@ def _plain_headings(units: list[_Unit]) -> None:
         follows = nxt.kind if nxt else None
         follows_prose = follows in ("para", "answer") and _is_prose(nxt.text)
         text = u.text
-        if u.kind == "numbered" and not (_title_case(text) and follows in ("para", "bullet", "answer") and _headingish(text)):
+        if u.kind == "numbered" and not (
+            _title_case(text) and follows in ("para", "bullet", "answer") and _headingish(text)
+        ):
             continue
         if u.kind not in ("para", "numbered"):
             continue
@@ -328,11 +330,7 @@ def _attach_entry_context(blocks: list[Block]) -> list[Block]:
             out.append(b)
             continue
         parent = b.trail[:-1]
-        shared = [
-            m.text
-            for m in groups[b.group]
-            if m is not b and len(label_groups[(parent, m.label.lower())]) >= 2
-        ]
+        shared = [m.text for m in groups[b.group] if m is not b and len(label_groups[(parent, m.label.lower())]) >= 2]
         own_shared = len(label_groups[(parent, b.label.lower())]) >= 2
         out.append(replace(b, context=() if own_shared else tuple(shared)))
     return out

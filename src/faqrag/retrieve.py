@@ -41,7 +41,9 @@ class Retriever:
         # Views of one chunk are contiguous rows: chunk i owns rows [start[i], start[i+1]).
         self.view_start = np.searchsorted(stored.view_chunk, np.arange(n + 1)).astype(np.int64)
         # Which kinds of value (phone, url, ...) each chunk holds, found once here.
-        self.value_types = {t: np.array([holds(c.text, frozenset([t])) for c in stored.chunks], dtype=bool) for t in _VALUES}
+        self.value_types = {
+            t: np.array([holds(c.text, frozenset([t])) for c in stored.chunks], dtype=bool) for t in _VALUES
+        }
         self._part_facts: dict[int, list[tuple[frozenset[int], frozenset[str]]]] = {}
         # Directory entries with shared lines (hours, languages), by the numbers
         # they quote: another line quoting the same number can borrow them.

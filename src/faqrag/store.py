@@ -2,6 +2,7 @@
 
 An index folder holds ``vectors.faiss`` (FAISS's own format: one vector per
 chunk view), ``chunks.jsonl`` (the chunks, their views in vector order),
+``documents.json`` (titles, notices and texts, for showing answers in place),
 ``manifest.json`` (format, model, corpus hashes, settings, counts) and a short
 ``README.md``. Nothing is pickled. A build writes a sibling temporary folder and
 swaps it in whole; a failed or interrupted build leaves the old index as it was.
@@ -163,7 +164,14 @@ def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index)
             for c in chunks:
                 fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
         docs = {
-            d.doc_id: {"title": d.title, "kind": d.kind, "url": d.url, "notice": d.notice, "sha256": d.sha256, "text": d.text}
+            d.doc_id: {
+                "title": d.title,
+                "kind": d.kind,
+                "url": d.url,
+                "notice": d.notice,
+                "sha256": d.sha256,
+                "text": d.text,
+            }
             for d in documents
         }
         (tmp / DOCUMENTS).write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
@@ -234,12 +242,27 @@ def load_index(index_dir: Path) -> StoredIndex:
             chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
         raw_docs = json.loads((index_dir / DOCUMENTS).read_text(encoding="utf-8"))
         documents = {
-            doc_id: Document(doc_id=doc_id, title=d["title"], kind=d["kind"], text=d["text"], sha256=d["sha256"],
-                             url=d.get("url"), notice=d.get("notice"))
+            doc_id: Document(
+                doc_id=doc_id,
+                title=d["title"],
+                kind=d["kind"],
+                text=d["text"],
+                sha256=d["sha256"],
+                url=d.get("url"),
+                notice=d.get("notice"),
+            )
             for doc_id, d in raw_docs.items()
         }
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, IndexError, ValueError,
-            AttributeError):
+    except (
+        OSError,
+        json.JSONDecodeError,
+        UnicodeDecodeError,
+        KeyError,
+        TypeError,
+        IndexError,
+        ValueError,
+        AttributeError,
+    ):
         raise _corrupt(index_dir, f"{CHUNKS} or {DOCUMENTS} is unreadable") from None
     if any(c.doc not in documents for c in chunks):
         raise _corrupt(index_dir, f"{CHUNKS} names a document {DOCUMENTS} does not hold")

@@ -68,7 +68,7 @@ STOPWORDS = frozenset(
 
 _WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 # Phone numbers, codes and other digit groups: indexed as one digits-only token
-# too, so "0800 048 0888" and "0800-048-0888" meet.
+# too, so "555 010 1234" and "555-010-1234" meet.
 _DIGITS = re.compile(r"\+?\d[\d\s().\-/]{3,}\d")
 
 
