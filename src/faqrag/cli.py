@@ -63,9 +63,14 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="print the manifest and staleness as JSON")
 
     e = sub.add_parser("eval", help="answer a file of questions and report how well")
-    from .evaluate import add_arguments
-
-    add_arguments(e)
+    e.add_argument("input", type=Path, help="questions: .jsonl or .csv with question[, id, type, answers]")
+    e.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index)")
+    e.add_argument("--k", type=_positive, default=5, help="passages per question (1-50, default 5)")
+    e.add_argument("--output", type=Path, help="write one JSON line per question here")
+    e.add_argument("--report", type=Path, help="write the report: .json (machine), .html or .md (people)")
+    e.add_argument("--compare", type=Path, help="a previous report.json: list questions that got better or worse")
+    e.add_argument("--model", help="model to embed questions with; must match the index")
+    e.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
     return p
 
 

@@ -12,7 +12,6 @@ question, so nDCG@10 is 1/log2(1 + rank) and MRR@10 is 1/rank (0 past rank 10).
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -39,28 +38,6 @@ class EvalQuestion:
     @property
     def covered(self) -> bool:
         return bool(self.answers)
-
-
-def add_arguments(p) -> None:
-    p.add_argument("input", type=Path, help="questions: .jsonl or .csv with question[, id, type, answers]")
-    p.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index)")
-    p.add_argument("--k", type=_passages, default=5, help="passages per question (1-50, default 5)")
-    p.add_argument("--output", type=Path, help="write one JSON line per question here")
-    p.add_argument("--report", type=Path, help="write the report: .json (machine), .html or .md (people)")
-    p.add_argument("--compare", type=Path, help="a previous report.json: list questions that got better or worse")
-    p.add_argument("--model", help="model to embed questions with; must match the index")
-    p.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
-
-
-def _passages(text: str) -> int:
-    """--k as argparse checks it, so a bad value fails before the model loads."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if not 1 <= n <= 50:
-        raise argparse.ArgumentTypeError("must be between 1 and 50")
-    return n
 
 
 # -------------------------------------------------------------------- input
