@@ -118,6 +118,23 @@ def use_fake_model(monkeypatch, fake_embedder):
     return fake_embedder
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory) -> Path:
+    """The repo's guide indexed with the real model, once per session, for the
+    integration, page and browser tests."""
+    from faqrag.embedding import SentenceTransformerEmbedder
+    from faqrag.store import build_index
+
+    index = tmp_path_factory.getbasetemp() / "real-guide-index"
+    if not (index / "manifest.json").exists():
+        summary = build_index(REPO / "corpus", index, SentenceTransformerEmbedder())
+        assert summary.chunks > 50 and summary.embedded == summary.views
+    return index
+
+
 @pytest.fixture
 def built_index(tmp_path: Path, guide_corpus: Path, fake_embedder) -> Path:
     from faqrag.store import build_index

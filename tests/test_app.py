@@ -156,18 +156,6 @@ def test_page_answers_from_a_small_guide_and_escapes_it(monkeypatch, tmp_path, u
 # ------------------------------------------------------ page, real model and guide
 
 
-@pytest.fixture(scope="session")
-def real_index(tmp_path_factory) -> Path:
-    """The real guide indexed with the real model, once per session (shared with tests/e2e)."""
-    from faqrag.embedding import SentenceTransformerEmbedder
-    from faqrag.store import build_index
-
-    index = tmp_path_factory.getbasetemp() / "real-guide-index"
-    if not (index / "manifest.json").exists():
-        build_index(CORPUS, index, SentenceTransformerEmbedder())
-    return index
-
-
 @pytest.mark.integration
 def test_covered_question_shows_answer_source_and_passages(monkeypatch, real_index):
     at = ask(start(monkeypatch, real_index), COVERED)

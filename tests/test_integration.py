@@ -9,15 +9,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session")
-def real_engine(tmp_path_factory):
-    from faqrag.embedding import SentenceTransformerEmbedder
+def real_engine(real_index):
     from faqrag.engine import Engine
-    from faqrag.store import build_index
 
-    index = tmp_path_factory.mktemp("real") / "index"
-    summary = build_index(ROOT / "corpus", index, SentenceTransformerEmbedder())
-    assert summary.chunks > 50 and summary.embedded == summary.views
-    return Engine.open(index)
+    return Engine.open(real_index)
 
 
 def test_torch_is_the_cpu_build():

@@ -69,18 +69,6 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     pytest.fail(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def real_index(tmp_path_factory) -> Path:
-    """The real guide indexed with the real model, once per session (shared with tests/test_app.py)."""
-    from faqrag.embedding import SentenceTransformerEmbedder
-    from faqrag.store import build_index
-
-    index = tmp_path_factory.getbasetemp() / "real-guide-index"
-    if not (index / "manifest.json").exists():
-        build_index(CORPUS, index, SentenceTransformerEmbedder())
-    return index
-
-
 @pytest.fixture(scope="module")
 def page_url(request):
     _require_browser()  # before the index build, so a skip is instant
