@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .answer_type import numbers_in
-from .lexical import LexicalIndex, QueryTerms
+from .lexical import QueryTerms
 from .records import Chunk, Document
 from .retrieve import Hit, Retriever
 from .settings import Settings
@@ -122,6 +122,8 @@ def compose(
     conf = confidence(confidence_features(hits, terms), settings)
     abstained = conf < settings.abstain_below
 
+    # Each shown chunk's parts ranked once: the highlight and the short answer share it.
+    rankings = {h.chunk: _part_ranking(stored.chunks[h.chunk], h, retriever, qvec, terms, types) for h in hits[:k]}
     passages = []
     for h in hits[:k]:
         c = stored.chunks[h.chunk]
@@ -134,7 +136,7 @@ def compose(
                 c.kind,
                 c.doc,
                 c.id,
-                _highlight(c, h, retriever, qvec, terms, types),
+                _highlight(c, rankings[h.chunk]),
                 c.span,
             )
         )
@@ -153,7 +155,7 @@ def compose(
         top = hits[0]
         c = stored.chunks[top.chunk]
         doc = stored.documents[c.doc]
-        text = _short_answer(c, top, retriever, qvec, terms, settings, types)
+        text = _short_answer(c, rankings[top.chunk], retriever, settings)
         answer = Answer(text, source_of(doc, c), c.kind, c.doc, c.id, c.span)
         notice = doc.notice
     else:
@@ -174,13 +176,13 @@ def prefer_faq_match(hits: list[Hit], settings: Settings) -> list[Hit]:
     return [promoted] + [h for h in hits if h is not best]
 
 
-def _part_ranking(
-    c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, lex: LexicalIndex, types: frozenset[str]
-) -> list[int]:
+def _part_ranking(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, types: frozenset[str]) -> list[int]:
+    """The chunk's parts (sentences, items, lines), best match to the question first."""
     if not c.parts:
         return []
     dense = retriever.part_scores(h.chunk, qvec)
     wanted = set(terms.ids.tolist())
+    lex = retriever.lexical
     st = retriever.settings
     scores = []
     for i, (toks, held) in enumerate(retriever.part_facts(h.chunk)):
@@ -191,20 +193,18 @@ def _part_ranking(
     return sorted(range(len(c.parts)), key=lambda i: -scores[i])
 
 
-def _highlight(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, types) -> str:
+def _highlight(c: Chunk, ranking: list[int]) -> str:
     if c.kind == "faq":
         return c.question
-    ranking = _part_ranking(c, h, retriever, qvec, terms, retriever.lexical, types)
     return c.part_text(ranking[0]) if ranking else ""
 
 
-def _short_answer(c: Chunk, h: Hit, retriever: Retriever, qvec, terms: QueryTerms, settings: Settings, types) -> str:
+def _short_answer(c: Chunk, ranking: list[int], retriever: Retriever, settings: Settings) -> str:
     limit = settings.max_answer_chars
     if c.kind == "faq":
         return _first_sentences(c.answer, c, limit)
     if c.kind == "entry":
         return truncate("\n".join((c.text, *_borrowed_context(c, retriever))), limit)
-    ranking = _part_ranking(c, h, retriever, qvec, terms, retriever.lexical, types)
     if c.kind == "list":
         intro = " \u2014 ".join(x for x in ((c.trail[-1] if c.trail else ""), c.lead) if x)
 

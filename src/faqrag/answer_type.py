@@ -53,6 +53,11 @@ def holds(text: str, types: frozenset[str]) -> bool:
     return any(_VALUES[t].search(text) for t in types)
 
 
+def value_kinds(text: str) -> frozenset[str]:
+    """Every kind of value (phone, url, email, time) the text holds."""
+    return frozenset(t for t, pattern in _VALUES.items() if pattern.search(text))
+
+
 def numbers_in(text: str) -> set[str]:
     """Phone-like numbers of a text as digit strings, so formats compare equal."""
     return {d for d in (re.sub(r"\D", "", m.group(0)) for m in _VALUES["phone"].finditer(text)) if len(d) >= 7}

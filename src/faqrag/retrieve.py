@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_type import _VALUES, holds, numbers_in
+from .answer_type import numbers_in, value_kinds
 from .lexical import LexicalIndex, QueryTerms
 from .records import QUESTION
 from .settings import Settings
@@ -41,9 +41,7 @@ class Retriever:
         # Views of one chunk are contiguous rows: chunk i owns rows [start[i], start[i+1]).
         self.view_start = np.searchsorted(stored.view_chunk, np.arange(n + 1)).astype(np.int64)
         # Which kinds of value (phone, url, ...) each chunk holds, found once here.
-        self.value_types = {
-            t: np.array([holds(c.text, frozenset([t])) for c in stored.chunks], dtype=bool) for t in _VALUES
-        }
+        self.chunk_kinds = [value_kinds(c.text) for c in stored.chunks]
         self._part_facts: dict[int, list[tuple[frozenset[int], frozenset[str]]]] = {}
         # Directory entries with shared lines (hours, languages), by the numbers
         # they quote: another line quoting the same number can borrow them.
@@ -75,9 +73,7 @@ class Retriever:
         lexical = np.minimum(lex[chunks], 1.0)
         fused = s.dense_weight * dense + s.lexical_weight * lexical
         if types:
-            has = np.zeros(len(chunks), dtype=bool)
-            for t in types:
-                has |= self.value_types[t][chunks]
+            has = np.fromiter((bool(types & self.chunk_kinds[i]) for i in chunks), dtype=bool, count=len(chunks))
             fused = fused + s.type_bonus * has
         order = np.argsort(-fused, kind="stable")[:k]
         roles = stored.view_role[rows]
@@ -110,7 +106,7 @@ class Retriever:
             facts = [
                 (
                     frozenset(vocab[t] for t in tokenize(c.part_text(i)) if t in vocab),
-                    frozenset(t for t in _VALUES if holds(c.part_text(i), frozenset([t]))),
+                    value_kinds(c.part_text(i)),
                 )
                 for i in range(len(c.parts))
             ]
