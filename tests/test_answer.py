@@ -4,7 +4,7 @@ import pytest
 
 from faqrag.answer_type import expected_types, holds
 from faqrag.engine import Engine
-from faqrag.settings import Settings
+from faqrag.settings import CONFIDENCE_FEATURES, Settings
 from faqrag.store import build_index, load_index
 
 LONG_LIST = (
@@ -76,3 +76,45 @@ def test_title_is_dropped_only_as_a_whole_word():
     doc = Document("g.txt", "Help", "guide", "", "")
     chunk = Chunk("id", "g.txt", "entry", ("Helpline Numbers",), "x", (0, 1))
     assert source_of(doc, chunk) == "Help \u203a Helpline Numbers"
+
+
+@pytest.mark.parametrize(
+    "question, names",
+    [
+        ("Does the shop give cash back at Costco?", ["Costco"]),
+        ("What is the US number? I live in Poland.", ["US", "Poland"]),  # not the second sentence's "I"
+        ("My app crashed at 2am", ["2am"]),
+        ("Toll-Free Number For Bayview", []),  # Title Case: capitals say nothing
+        ("bayview phone", []),
+        ("What does McDonald's serve?", ["McDonald"]),
+        ("What is the eBay support number?", ["eBay"]),
+        ("US hours please", ["US"]),  # all capitals after the first letter: an acronym anywhere
+    ],
+)
+def test_names_are_capitalised_words_acronyms_and_numbers_inside_a_question(question, names):
+    from faqrag.text import names_in
+
+    assert names_in(question) == names
+
+
+def _features(engine, question):
+    from faqrag.answer import confidence_features, prefer_faq_match
+
+    r = engine.retriever
+    terms = r.lexical.terms(question)
+    qvec = engine.embedder.encode([question])[0]
+    hits = prefer_faq_match(r.search(qvec, terms, 10, expected_types(question)), engine.settings)
+    return dict(zip(CONFIDENCE_FEATURES, confidence_features(hits, terms, r.lexical.chunk_terms), strict=True))
+
+
+def test_a_name_the_top_passage_does_not_mention_counts_against_it(engine):
+    named = _features(engine, "What is the phone number for Bayview?")
+    unnamed = _features(engine, "What is the phone number for Zedville?")
+    assert named["names"] == 1.0 and unnamed["names"] == 0.0
+    assert _features(engine, "what is the phone number")["names"] == 1.0  # names nothing: neutral
+
+
+def test_one_clear_best_match_stands_further_above_the_rest(engine):
+    clear = _features(engine, "How do I reset my widget?")
+    vague = _features(engine, "quantum chromodynamics lecture schedule")
+    assert clear["dense_gap"] > vague["dense_gap"] >= 0.0

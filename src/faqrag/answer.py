@@ -91,15 +91,27 @@ def _without_title(heading: str, title: str) -> str:
     return heading
 
 
-def confidence_features(hits: list[Hit], terms: QueryTerms) -> tuple[float, ...]:
-    """What confidence is computed from: the top hit's cosine and BM25 share,
-    how much of the question's term weight the corpus uses at all, and how
-    closely the question restates an FAQ question (the strongest evidence in
-    FAQ files)."""
+def confidence_features(hits: list[Hit], terms: QueryTerms, chunk_terms: list[frozenset[str]]) -> tuple[float, ...]:
+    """What confidence is computed from (settings.CONFIDENCE_FEATURES, in order):
+    the top hit's cosine and BM25 share; how much of the question's term
+    weight the corpus uses at all; how closely the question restates an FAQ
+    question (the strongest evidence in FAQ files); how far the best cosine
+    stands above the other top hits' (a covered question has one clear best
+    match, an uncovered one is about as far from everything); and the share
+    of the question's names that the top hit mentions."""
     if not hits:
-        return (0.0, 0.0, terms.coverage, 0.0)
+        return (0.0, 0.0, terms.coverage, 0.0, 0.0, terms.name_support(frozenset()))
     top = hits[0]
-    return (top.dense, top.lexical, terms.coverage, max(h.question_sim for h in hits))
+    dense = sorted(h.dense for h in hits[:10])
+    gap = dense[-1] - sum(dense[:-1]) / (len(dense) - 1) if len(dense) > 1 else 0.0
+    return (
+        top.dense,
+        top.lexical,
+        terms.coverage,
+        max(h.question_sim for h in hits),
+        gap,
+        terms.name_support(chunk_terms[top.chunk]),
+    )
 
 
 def confidence(features: tuple[float, ...], settings: Settings) -> float:
@@ -119,7 +131,7 @@ def compose(
 ) -> Response:
     stored = retriever.stored
     hits = prefer_faq_match(hits, settings)
-    conf = confidence(confidence_features(hits, terms), settings)
+    conf = confidence(confidence_features(hits, terms, retriever.lexical.chunk_terms), settings)
     abstained = conf < settings.abstain_below
 
     # Each shown chunk's parts ranked once: the highlight and the short answer share it.

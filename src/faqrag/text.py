@@ -94,6 +94,31 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def names_in(question: str) -> list[str]:
+    """Names, codes and numbers a question mentions ("Costco", "UK", "eBay", "2am").
+
+    They are its most specific constraints: an answer that mentions none of
+    them is probably about something else. A word counts if it holds a digit
+    or a capital after its first letter, or starts with a capital where a
+    plain word would not (not on a sentence's first word, not "I"); in a
+    question typed in Title Case or all capitals, capitals say nothing.
+    """
+    words = list(_WORD.finditer(question))
+    use_case = sum(m.group(0)[:1].isupper() for m in words) * 2 <= len(words)
+    out = []
+    for m in words:
+        w = m.group(0)
+        if any(ch.isdigit() for ch in w):
+            out.append(w)
+        elif not use_case or w == "I":
+            continue
+        elif any(ch.isupper() for ch in w[1:]) or (
+            w[:1].isupper() and question[: m.start()].rstrip()[-1:] not in ("", ".", "?", "!", ":")
+        ):
+            out.append(w)
+    return out
+
+
 def content_words(text: str) -> list[str]:
     """Words of a question that carry meaning (for coverage and highlighting)."""
     return [w for w in _WORD.findall(normalize(text)) if w not in STOPWORDS]
