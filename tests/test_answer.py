@@ -98,13 +98,8 @@ def test_names_are_capitalised_words_acronyms_and_numbers_inside_a_question(ques
 
 
 def _features(engine, question):
-    from faqrag.answer import confidence_features, prefer_faq_match
-
-    r = engine.retriever
-    terms = r.lexical.terms(question)
     qvec = engine.embedder.encode([question])[0]
-    hits = prefer_faq_match(r.search(qvec, terms, 10, expected_types(question)), engine.settings)
-    return dict(zip(CONFIDENCE_FEATURES, confidence_features(hits, terms, r.lexical.chunk_terms), strict=True))
+    return dict(zip(CONFIDENCE_FEATURES, engine.confidence_features(question, qvec), strict=True))
 
 
 def test_a_name_the_top_passage_does_not_mention_counts_against_it(engine):

@@ -1,6 +1,6 @@
 """Choose the answering settings on labelled questions, and show the evidence.
 
-Usage: .venv/bin/python tools/tune.py [--write]
+Usage: .venv/bin/python tools/tune.py [--write] [--loso]
 
 For each labelled set (corpus, questions), questions are embedded once; then
 1. fusion weights, the answer-type bonus and the FAQ-match margin are swept
@@ -34,14 +34,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from faqrag.answer import confidence_features, prefer_faq_match  # noqa: E402
-from faqrag.answer_type import expected_types  # noqa: E402
 from faqrag.embedding import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.engine import Engine  # noqa: E402
-from faqrag.evaluate import load_questions  # noqa: E402
+from faqrag.evaluate import judge, load_questions  # noqa: E402
 from faqrag.settings import CONFIDENCE_FEATURES, Settings  # noqa: E402
 from faqrag.store import build_index, load_index  # noqa: E402
-from faqrag.text import contains  # noqa: E402
 
 SETS = [
     ("guide", ROOT / "corpus", ROOT.parent / "shared/eval/dev.jsonl"),
@@ -71,21 +68,16 @@ def run(sets, embedder, settings):
     for _set, stored, qs, vecs in sets:
         engine = Engine(stored, embedder, settings)
         for q, v in zip(qs, vecs):
-            r = engine._answer(q.question, v, 5, 0.0)
-            terms = engine.retriever.lexical.terms(q.question)
-            hits = engine.retriever.search(v, terms, 10, expected_types(q.question))
-            feats = confidence_features(prefer_faq_match(hits, settings), terms, engine.retriever.lexical.chunk_terms)
-            ranked = ([r.answer.text] if r.answer else []) + [p.text for p in r.passages]
-            hit5 = any(any(contains(t, a) for a in q.answers) for t in ranked[:5])
+            judged = judge(q, engine._answer(q.question, v, 5, 0.0).to_dict())
             rows.append(
                 {
                     "set": _set,
                     "id": q.id,
                     "covered": q.covered,
-                    "confidence": r.confidence,
-                    "right": bool(r.answer) and any(contains(r.answer.text, a) for a in q.answers),
-                    "hit5": hit5,
-                    "features": feats,
+                    "confidence": judged["confidence"],
+                    "right": judged["hit_answer"],
+                    "hit5": judged["hit_rank"] is not None and judged["hit_rank"] <= 5,
+                    "features": engine.confidence_features(q.question, v),
                 }
             )
     return rows

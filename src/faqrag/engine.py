@@ -7,13 +7,15 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .answer import Response, compose
+from .answer import Response, compose, confidence_features, prefer_faq_match
 from .answer_type import expected_types
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import QuestionError
 from .retrieve import Retriever
 from .settings import Settings
 from .store import StoredIndex, check_model, load_index, stale_files
+
+MIN_HITS = 10  # hits searched for at least: confidence's dense gap compares the top ten
 
 
 def check_question(question: str, settings: Settings) -> str:
@@ -89,11 +91,18 @@ class Engine:
                 on_batch(len(batch))
         return out
 
+    def confidence_features(self, q: str, qvec) -> tuple[float, ...]:
+        """What confidence is computed from for this question, as ask sees it
+        (settings.CONFIDENCE_FEATURES); for tuning and tests."""
+        terms = self.retriever.lexical.terms(q)
+        hits = self.retriever.search(qvec, terms, MIN_HITS, expected_types(q))
+        return confidence_features(prefer_faq_match(hits, self.settings), terms, self.retriever.lexical.chunk_terms)
+
     def _answer(self, q: str, qvec, k: int, embed_ms: float) -> Response:
         t1 = time.perf_counter()
         terms = self.retriever.lexical.terms(q)
         types = expected_types(q)
-        hits = self.retriever.search(qvec, terms, max(k, 10), types)
+        hits = self.retriever.search(qvec, terms, max(k, MIN_HITS), types)
         t2 = time.perf_counter()
         resp = compose(q, hits, qvec, terms, self.retriever, self.settings, k, types)
         t3 = time.perf_counter()
