@@ -10,9 +10,10 @@ For each labelled set (corpus, questions), questions are embedded once; then
    features (settings.CONFIDENCE_FEATURES): positives are covered questions
    answered right, negatives are uncovered questions; covered questions
    answered wrong are left out (no threshold can fix them);
-3. the abstention threshold is the highest that declines at most 5% of the
-   covered questions, all sets pooled (declining a covered question counts
-   against it whether or not its answer was right, as in the target).
+3. the abstention threshold declines at most 5% of the covered questions,
+   all sets pooled (declining a covered question counts against it whether
+   or not its answer was right, as in the target), and sits in the middle of
+   the gap below the lowest covered question it must answer.
 All sets are pooled so the choice holds for guides and FAQ files alike; with
 --loso, the fit is also repeated leaving each set out and judged on that set,
 which is how a corpus nobody tuned on will fare.
@@ -23,7 +24,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import sys
 import tempfile
 from dataclasses import replace
@@ -116,14 +116,20 @@ def _confidences(rows: list[dict], w: np.ndarray) -> np.ndarray:
 
 
 def fit_confidence(rows: list[dict]) -> tuple[np.ndarray, float]:
-    """Logistic weights, and the highest threshold that declines at most 5% of
-    the covered questions (all sets pooled, as the target is worded): as many
-    uncovered questions declined as that allows."""
+    """Logistic weights, and a threshold that declines at most 5% of the
+    covered questions (all sets pooled, as the target is worded) and as many
+    uncovered questions as that allows."""
     use = [r for r in rows if (r["covered"] and r["right"]) or not r["covered"]]
     y = np.array([1.0 if r["covered"] else 0.0 for r in use])
     w = fit_logistic(np.array([r["features"] for r in use]), y)
-    covered = np.sort(_confidences([r for r in rows if r["covered"]], w))
-    return w, float(covered[int(np.floor(0.05 * len(covered)))])
+    conf = _confidences(rows, w)
+    covered = np.sort(conf[[r["covered"] for r in rows]])
+    top = float(covered[int(np.floor(0.05 * len(covered)))])  # lowest covered question answered
+    # Any threshold between it and the next confidence below declines the same
+    # questions; the middle of that gap leaves a margin on both sides, so no
+    # decision on the labelled sets hangs on the third decimal.
+    below = conf[conf < top]
+    return w, (top + float(below.max())) / 2 if below.size else top
 
 
 def report(rows: list[dict], w: np.ndarray, t: float, label: str) -> None:
@@ -181,7 +187,7 @@ def main() -> None:
                     "faq_lexical_margin": chosen.faq_lexical_margin,
                     "conf_weights": [round(float(v), 3) for v in w[:-1]],
                     "conf_bias": round(float(w[-1]), 3),
-                    "abstain_below": round(math.floor(t * 1000) / 1000, 3),
+                    "abstain_below": round(t, 3),
                 },
                 indent=2,
             )

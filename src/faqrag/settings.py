@@ -44,7 +44,7 @@ class Settings:
     # for how these and the threshold were chosen.
     conf_weights: tuple[float, ...] = (4.017, 2.106, 1.851, 1.437, 9.607, 1.472)
     conf_bias: float = -7.608
-    abstain_below: float = 0.226
+    abstain_below: float = 0.225
     suggestions: int = 3
 
     def __post_init__(self) -> None:
