@@ -47,10 +47,10 @@ def test_sidecar_and_front_matter_metadata(tmp_path):
         ("latin.txt", "caf\xe9 menu".encode("latin-1"), "latin.txt: not UTF-8 text (byte 0xe9 at offset 3)"),
         ("bad.jsonl", '{"question": "a", "answer": "b"}\n{oops\n', "bad.jsonl, line 2: not valid JSON"),
         ("cols.csv", "q,a\nx,y\n", "cols.csv, line 1: no 'question' and 'answer' column"),
-        ("blank.csv", "question,answer\nx,\n", "blank.csv, line 2: needs a non-empty 'question' and 'answer'"),
+        ("blank.csv", "question,answer\nx,\n", "blank.csv: no rows with both a question and an answer"),
+        ("qa.jsonl", '{"q": "Q?", "a": "A"}\n', "answer (fields found: q, a); fix the file"),
         ("gaps.csv", "question,answer\nA?,a\n\n\nB?,b,extra\n", "gaps.csv, line 5: 3 values for 2 columns"),
         ("num.jsonl", '{"question": "Q?", "answer": 42}\n', "num.jsonl, line 1: 'answer' must be a string"),
-        ("extra.jsonl", '{"question": "Q?", "answer": "A", "anwser": "typo"}\n', "unknown field(s) anwser"),
     ],
 )
 def test_bad_files_name_the_file_line_and_fix(tmp_path, name, content, message):
@@ -59,6 +59,23 @@ def test_bad_files_name_the_file_line_and_fix(tmp_path, name, content, message):
         load_corpus(tmp_path)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_faq_exports_keep_their_rows_and_say_what_was_left_out(tmp_path):
+    write(
+        tmp_path / "export.csv",
+        "Question,Answer,url,lang\nHow old?,Ten.,https://x.example/1,en\nEmpty?,,https://x.example/2,en\nWhere?,Here.,,en\n",
+    )
+    write(tmp_path / "keys.jsonl", json.dumps({"Question": "Why?", "ANSWER": "Because.", "answer_html": "<p>"}) + "\n")
+    said = []
+    docs = {d.doc_id: blocks for d, blocks in load_corpus(tmp_path, warn=said.append)}
+    assert [(b.question, b.text) for b in docs["export.csv"]] == [("How old?", "Ten."), ("Where?", "Here.")]
+    assert [(b.question, b.text) for b in docs["keys.jsonl"]] == [("Why?", "Because.")]
+    assert sorted(said) == [
+        f"{tmp_path / 'export.csv'}: left out 1 row(s) without a question or an answer (line 3)",
+        f"{tmp_path / 'export.csv'}: left out field(s) lang, url; faqrag reads question, answer, category, section, id",
+        f"{tmp_path / 'keys.jsonl'}: left out field(s) answer_html; faqrag reads question, answer, category, section, id",
+    ]
 
 
 def test_unknown_metadata_key_is_rejected(tmp_path):

@@ -2,7 +2,9 @@
 
 Supported files: ``.txt`` and ``.md``/``.markdown`` guides, and ``.csv`` or
 ``.jsonl`` FAQ files with ``question`` and ``answer`` fields (an optional
-``category`` becomes the heading trail). A document's title, source URL and
+``category`` becomes the heading trail; other fields, as public FAQ exports
+carry, are left out, and so are rows without a question or an answer, each
+reported through ``warn``). A document's title, source URL and
 notice come from a sidecar ``<file>.meta.json`` or from front matter at the top
 of a guide (``---`` / ``title: ...`` / ``---``). Every problem is a
 ``CorpusError`` naming the file, the line where there is one, and the fix.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import CorpusError
@@ -25,6 +28,13 @@ FAQ_SUFFIXES = (".csv", ".jsonl")
 META_SUFFIX = ".meta.json"
 META_KEYS = frozenset({"title", "url", "notice"})
 MAX_FILE_BYTES = 20 * 1024 * 1024
+FAQ_FIELDS = ("question", "answer", "category", "section", "id")
+
+Warn = Callable[[str], None]
+
+
+def _ignore(_msg: str) -> None:
+    pass
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -56,12 +66,12 @@ def file_hashes(corpus_dir: Path) -> dict[str, str]:
     return out
 
 
-def load_corpus(corpus_dir: Path) -> list[tuple[Document, list[Block]]]:
-    """Read and parse every corpus file."""
-    return [load_file(p, corpus_dir) for p in corpus_files(corpus_dir)]
+def load_corpus(corpus_dir: Path, warn: Warn = _ignore) -> list[tuple[Document, list[Block]]]:
+    """Read and parse every corpus file; what is left out of one is told to ``warn``."""
+    return [load_file(p, corpus_dir, warn) for p in corpus_files(corpus_dir)]
 
 
-def load_file(path: Path, corpus_dir: Path) -> tuple[Document, list[Block]]:
+def load_file(path: Path, corpus_dir: Path, warn: Warn = _ignore) -> tuple[Document, list[Block]]:
     rel = path.relative_to(corpus_dir).as_posix()
     raw = _read_bytes(path)
     try:
@@ -84,7 +94,7 @@ def load_file(path: Path, corpus_dir: Path) -> tuple[Document, list[Block]]:
             raise CorpusError(f"{path}: no text to index was found; check the file's content")
     else:
         parsed_title = None
-        blocks = _faq_blocks(text, path, jsonl=suffix == ".jsonl")
+        blocks = _faq_blocks(text, path, warn, jsonl=suffix == ".jsonl")
         kind = "faq"
     title = meta.get("title") or parsed_title or _title_from_name(path)
     doc = Document(
@@ -165,7 +175,7 @@ def _front_matter(text: str, path: Path) -> tuple[dict[str, str], str]:
     return meta, blank + text[m.end() :]
 
 
-def _faq_blocks(text: str, path: Path, *, jsonl: bool) -> list[Block]:
+def _faq_blocks(text: str, path: Path, warn: Warn, *, jsonl: bool) -> list[Block]:
     line_starts = [0]
     for m in re.finditer(r"\n", text):
         line_starts.append(m.end())
@@ -175,20 +185,15 @@ def _faq_blocks(text: str, path: Path, *, jsonl: bool) -> list[Block]:
         return line_starts[first - 1], max(end, line_starts[first - 1])
 
     rows = jsonl_rows(text, path, CorpusError) if jsonl else csv_rows(text, path, ("question", "answer"), CorpusError)
-    known = {"question", "answer", "category", "section", "id"}
-    blocks = []
+    blocks, blank = [], []
     for first, row in rows:
-        unknown = set(row) - known
-        if unknown:
-            raise CorpusError(
-                f"{path}, line {first}: unknown field(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(known))}"
-            )
         for key in ("question", "answer", "category", "section"):
-            if key in row and not isinstance(row[key], str):
+            if row.get(key) is not None and not isinstance(row[key], str):
                 raise CorpusError(f"{path}, line {first}: '{key}' must be a string")
-        q, a = row.get("question", ""), row.get("answer", "")
+        q, a = row.get("question") or "", row.get("answer") or ""
         if not q.strip() or not a.strip():
-            raise CorpusError(f"{path}, line {first}: needs a non-empty 'question' and 'answer'")
+            blank.append(first)  # exports often hold a few; one should not sink the rest
+            continue
         category = (row.get("category") or row.get("section") or "").strip()
         last = first + q.count("\n") + a.count("\n") if not jsonl else first
         blocks.append(
@@ -200,6 +205,15 @@ def _faq_blocks(text: str, path: Path, *, jsonl: bool) -> list[Block]:
                 question=" ".join(q.split()),
             )
         )
+    # Extra fields (a link, a language, an HTML copy) are common in public FAQ
+    # files: leave them out, but say so, in case one was meant as a known field.
+    extra = sorted({k for _, row in rows for k in row} - set(FAQ_FIELDS))
+    if extra:
+        warn(f"{path}: left out field(s) {', '.join(extra)}; faqrag reads {', '.join(FAQ_FIELDS)}")
+    if blank:
+        lines = ", ".join(map(str, blank[:5])) + (f" and {len(blank) - 5} more" if len(blank) > 5 else "")
+        warn(f"{path}: left out {len(blank)} row(s) without a question or an answer (line {lines})")
     if not blocks:
-        raise CorpusError(f"{path}: no question/answer rows; add some or remove the file")
+        found = ", ".join(dict.fromkeys(k for _, row in rows for k in row)) or "none"
+        raise CorpusError(f"{path}: no rows with both a question and an answer (fields found: {found}); fix the file")
     return blocks

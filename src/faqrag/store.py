@@ -100,7 +100,7 @@ def build_index(
     t0 = time.perf_counter()
     chunk_settings = chunk_settings or ChunkSettings()
     hashes = file_hashes(corpus_dir)
-    docs_blocks = load_corpus(corpus_dir)
+    docs_blocks = load_corpus(corpus_dir, warn=lambda msg: log(f"warning: {msg}"))
     documents: list[Document] = []
     chunks: list[Chunk] = []
     seen: set[str] = set()

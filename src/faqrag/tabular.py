@@ -27,7 +27,8 @@ def jsonl_rows(text: str, path: Path, error: type[FaqragError] = FaqragError) ->
             raise error(f"{path}, line {n}: not valid JSON ({err.msg}); fix or remove the line") from None
         if not isinstance(obj, dict):
             raise error(f"{path}, line {n}: expected a JSON object with a 'question'")
-        rows.append((n, obj))
+        # Field names as CSV headers are read: "Question" is "question".
+        rows.append((n, {str(k).strip().lower(): v for k, v in obj.items()}))
     return rows
 
 
