@@ -327,7 +327,7 @@ def render_abstention(resp: Response) -> None:
 def render_faq(resp: Response, show_scores: bool) -> None:
     if not resp.faq:
         return
-    st.subheader("Matching FAQ entries")
+    st.subheader("Closest FAQ entries" if resp.abstained else "Matching FAQ entries")
     for f in resp.faq:
         with st.container(border=True):
             st.html(as_html(f.question, cls="fq-answer"))
@@ -339,9 +339,6 @@ def render_passages(guide: Guide, resp: Response, show_scores: bool) -> None:
     if not resp.passages:
         return
     if resp.abstained:
-        # Hidden unless asked for: weak matches next to "not covered" read like an answer.
-        if not st.toggle("Show the closest passages anyway", key="show_closest"):
-            return
         st.subheader("Closest passages")
         st.caption("None of these answers the question; they are only the nearest text in the guide.")
     else:
@@ -377,10 +374,14 @@ def render_result(guide: Guide, k: int, show_scores: bool) -> None:
         return
     if resp.abstained:
         render_abstention(resp)
+        # Hidden unless asked for: weak matches next to "not covered" read like an answer.
+        show = bool(resp.passages or resp.faq) and st.toggle("Show the closest passages anyway", key="show_closest")
     else:
         render_answer(guide, resp)
-    render_faq(resp, show_scores)
-    render_passages(guide, resp, show_scores)
+        show = True
+    if show:
+        render_faq(resp, show_scores)
+        render_passages(guide, resp, show_scores)
     st.caption(f"Answered in {resp.timings_ms.get('total', 0):.0f} ms.")
 
 

@@ -113,3 +113,12 @@ def test_one_clear_best_match_stands_further_above_the_rest(engine):
     clear = _features(engine, "How do I reset my widget?")
     vague = _features(engine, "quantum chromodynamics lecture schedule")
     assert clear["dense_gap"] > vague["dense_gap"] >= 0.0
+
+
+def test_faq_entries_are_listed_only_when_close_to_the_best_hit(engine):
+    r = engine.ask("How do I reset my widget?")
+    top = r.passages[0].score
+    assert r.faq and all(f.score >= top - engine.settings.faq_list_within for f in r.faq)
+    loose = Engine(engine.stored, engine.embedder, Settings(abstain_below=0.0, faq_list_within=1.0))
+    r_loose = loose.ask("How do I reset my widget?")
+    assert len(r_loose.faq) > len(r.faq)  # the margin, not the corpus, is what left the others out

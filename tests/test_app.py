@@ -179,6 +179,19 @@ def test_uncovered_question_abstains_and_offers_topics(monkeypatch, real_index):
 
 
 @pytest.mark.integration
+def test_a_declined_question_shows_its_nearest_faq_only_when_asked(monkeypatch, real_index):
+    question = "What is the customer support number for Netflix?"
+    resp = app.Engine.open(real_index).ask(question)
+    assert resp.abstained and resp.faq  # a near FAQ exists: the page must not present it as a match
+    at = ask(start(monkeypatch, real_index), question)
+    faq_answer = resp.faq[0].answer[:40]  # its question may also be an example button
+    assert not at.subheader and faq_answer not in page_text(at)
+    at.toggle(key="show_closest").set_value(True).run(timeout=60)
+    assert [h.value for h in at.subheader] == ["Closest FAQ entries", "Closest passages"]
+    assert faq_answer in page_text(at)
+
+
+@pytest.mark.integration
 def test_clicking_a_suggestion_asks_it(monkeypatch, real_index):
     at = ask(start(monkeypatch, real_index), UNCOVERED)
     first = at.button(key="suggestion-0")

@@ -152,10 +152,12 @@ def compose(
                 c.span,
             )
         )
+    # FAQ entries close to the best hit only: the nearest FAQ to a question
+    # about one country's number may be another country's, which matches nothing.
     faqs = []
     for h in sorted((h for h in hits if stored.chunks[h.chunk].kind == "faq"), key=lambda h: -h.score):
         c = stored.chunks[h.chunk]
-        if h.score >= 0.5 * (hits[0].score if hits else 1) and len(faqs) < 3:
+        if h.score >= hits[0].score - settings.faq_list_within and len(faqs) < 3:
             faqs.append(
                 FaqMatch(c.question, c.answer, round(h.score, 4), source_of(stored.documents[c.doc], c), c.doc, c.id)
             )

@@ -40,6 +40,7 @@ class Settings:
     faq_question_threshold: float = 0.72  # cosine of question to FAQ question that counts as a match
     faq_lexical_margin: float = 0.15  # ...unless the FAQ misses question terms the top hit has
     type_bonus: float = 0.04  # for holding the kind of value asked for (a number, a URL, ...)
+    faq_list_within: float = 0.1  # FAQ entries listed when their score is this close to the top hit's
     # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
     # for how these and the threshold were chosen.
     conf_weights: tuple[float, ...] = (4.017, 2.106, 1.851, 1.437, 9.607, 1.472)
@@ -65,7 +66,7 @@ class Settings:
                 raise FaqragError(f"setting {f.name} must be a whole number of at least 1, not {value!r}")
             if f.type == "float" and not _is_number(value):
                 raise FaqragError(f"setting {f.name} must be a number, not {value!r}")
-        for name in ("dense_weight", "lexical_weight", "abstain_below", "faq_question_threshold"):
+        for name in ("dense_weight", "lexical_weight", "abstain_below", "faq_question_threshold", "faq_list_within"):
             if not 0 <= getattr(self, name) <= 1:
                 raise FaqragError(f"setting {name} must be between 0 and 1")
 
