@@ -226,6 +226,8 @@ def render_sidebar(guide: Guide | None, index: Path, corpus: Path) -> tuple[int,
         bar.caption("Up to date with the corpus.")
     if msg := st.session_state.pop("rebuilt", None):
         bar.success(md_escape(msg))
+    for warning in st.session_state.pop("rebuild_warnings", []):
+        bar.warning(md_escape(warning))
 
     bar.header("Settings")
     k = bar.slider("Passages to show", 1, 10, 5, key="k")
@@ -247,9 +249,12 @@ def rebuild(index: Path, corpus: Path, model_id: str | None) -> None:
         st.sidebar.info("Another rebuild is running; try again in a moment.")
         return
     try:
+        warnings: list[str] = []  # shown after the rerun, which clears the status box
         with st.sidebar.status("Rebuilding the index…", expanded=True) as status:
             try:
-                summary = build_index(corpus, index, SentenceTransformerEmbedder(model_id), log=status.text)
+                summary = build_index(
+                    corpus, index, SentenceTransformerEmbedder(model_id), log=status.text, warn=warnings.append
+                )
             except FaqragError as err:
                 status.update(label="Rebuild failed", state="error")
                 st.sidebar.error(md_escape(str(err)))
@@ -265,6 +270,7 @@ def rebuild(index: Path, corpus: Path, model_id: str | None) -> None:
     load_guide.clear()
     index_problem.clear()
     st.session_state["rebuilt"] = summary.line()
+    st.session_state["rebuild_warnings"] = warnings
     st.rerun()
 
 

@@ -229,3 +229,14 @@ def test_missing_index_is_an_error_message_with_a_build_button(monkeypatch, tmp_
     at = start(monkeypatch, tmp_path / "no-such-index")
     assert len(at.error) == 1 and "no index" in at.error[0].value
     assert at.sidebar.button(key="rebuild").label == "Build the index"
+
+
+def test_building_from_the_page_keeps_what_was_left_out_in_view(monkeypatch, tmp_path, guide_corpus, use_fake_model):
+    (guide_corpus / "faq.csv").write_text("question,answer,link\nWhy?,Because.,https://x.example\n", encoding="utf-8")
+    index = tmp_path / "index"
+    at = start(monkeypatch, index, guide_corpus)
+    at.sidebar.button(key="rebuild").click().run(timeout=60)
+    assert not at.exception and (index / "manifest.json").exists()
+    said = [w.value.replace("\\", "").replace("\u200b", "") for w in at.sidebar.warning]  # undo md_escape
+    assert any("faq.csv: left out field(s) link" in w for w in said)
+    assert any("chunks" in s.value for s in at.sidebar.success)

@@ -212,7 +212,8 @@ def _faq_blocks(text: str, path: Path, warn: Warn, *, jsonl: bool) -> list[Block
         warn(f"{path}: left out field(s) {', '.join(extra)}; faqrag reads {', '.join(FAQ_FIELDS)}")
     if blank:
         lines = ", ".join(map(str, blank[:5])) + (f" and {len(blank) - 5} more" if len(blank) > 5 else "")
-        warn(f"{path}: left out {len(blank)} row(s) without a question or an answer (line {lines})")
+        where = "line" if len(blank) == 1 else "lines"
+        warn(f"{path}: left out {len(blank)} row(s) without a question or an answer ({where} {lines})")
     if not blocks:
         found = ", ".join(dict.fromkeys(k for _, row in rows for k in row)) or "none"
         raise CorpusError(f"{path}: no rows with both a question and an answer (fields found: {found}); fix the file")

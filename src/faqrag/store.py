@@ -95,12 +95,15 @@ def build_index(
     *,
     chunk_settings: ChunkSettings | None = None,
     log: Callable[[str], None] = lambda _msg: None,
+    warn: Callable[[str], None] | None = None,
     progress: bool = False,
 ) -> BuildSummary:
+    """``log`` hears progress; ``warn`` (by default ``log``, marked) hears what
+    the corpus files held that was left out."""
     t0 = time.perf_counter()
     chunk_settings = chunk_settings or ChunkSettings()
     hashes = file_hashes(corpus_dir)
-    docs_blocks = load_corpus(corpus_dir, warn=lambda msg: log(f"warning: {msg}"))
+    docs_blocks = load_corpus(corpus_dir, warn=warn or (lambda msg: log(f"warning: {msg}")))
     documents: list[Document] = []
     chunks: list[Chunk] = []
     seen: set[str] = set()
