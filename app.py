@@ -258,6 +258,8 @@ def rebuild(index: Path, corpus: Path, model_id: str | None) -> None:
             except FaqragError as err:
                 status.update(label="Rebuild failed", state="error")
                 st.sidebar.error(md_escape(str(err)))
+                for warning in warnings:  # they may say why (which rows were left out)
+                    st.sidebar.warning(md_escape(warning))
                 return
             except Exception as err:
                 log.exception("rebuild of %s failed", index)
@@ -381,7 +383,7 @@ def render_result(guide: Guide, k: int, show_scores: bool) -> None:
     if resp.abstained:
         render_abstention(resp)
         # Hidden unless asked for: weak matches next to "not covered" read like an answer.
-        show = bool(resp.passages or resp.faq) and st.toggle("Show the closest passages anyway", key="show_closest")
+        show = bool(resp.passages or resp.faq) and st.toggle("Show the closest matches anyway", key="show_closest")
     else:
         render_answer(guide, resp)
         show = True

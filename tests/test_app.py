@@ -238,5 +238,5 @@ def test_building_from_the_page_keeps_what_was_left_out_in_view(monkeypatch, tmp
     at.sidebar.button(key="rebuild").click().run(timeout=60)
     assert not at.exception and (index / "manifest.json").exists()
     said = [w.value.replace("\\", "").replace("\u200b", "") for w in at.sidebar.warning]  # undo md_escape
-    assert any("faq.csv: left out field(s) link" in w for w in said)
+    assert any("faq.csv: left out field(s) 'link'" in w for w in said)
     assert any("chunks" in s.value for s in at.sidebar.success)

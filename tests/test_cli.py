@@ -129,7 +129,7 @@ def test_build_warns_about_what_it_left_out_of_an_faq_file(tmp_path, guide_corpu
     (guide_corpus / "faq.csv").write_text("question,answer,link\nWhy?,Because.,https://x.example\n")
     assert main(["build", "--corpus", str(guide_corpus), "--index", str(tmp_path / "ix")]) == 0
     err = capsys.readouterr().err
-    assert "warning: " in err and "faq.csv: left out field(s) link" in err
+    assert "warning: " in err and "faq.csv: left out field(s) 'link'" in err
 
 
 def test_bad_corpus_file_leaves_no_half_written_index(tmp_path, guide_corpus, use_fake_model, capsys):

@@ -47,8 +47,11 @@ def test_sidecar_and_front_matter_metadata(tmp_path):
         ("latin.txt", "caf\xe9 menu".encode("latin-1"), "latin.txt: not UTF-8 text (byte 0xe9 at offset 3)"),
         ("bad.jsonl", '{"question": "a", "answer": "b"}\n{oops\n', "bad.jsonl, line 2: not valid JSON"),
         ("cols.csv", "q,a\nx,y\n", "cols.csv, line 1: no 'question' and 'answer' column"),
-        ("blank.csv", "question,answer\nx,\n", "blank.csv: no rows with both a question and an answer"),
-        ("qa.jsonl", '{"q": "Q?", "a": "A"}\n', "answer (fields found: q, a); fix the file"),
+        ("blank.csv", "question,answer\nx,\n", "blank.csv: no row has both a question and an answer"),
+        ("qa.jsonl", '{"q": "Q?", "a": "A"}\n', "(fields: 'q', 'a'); name the fields 'question' and 'answer'"),
+        ("header.csv", "question,answer\n\n", "header.csv: no question/answer rows; add some or remove the file"),
+        ("twice.csv", "Question,answer,Answer\nQ?,a,b\n", "line 1: fields 'answer' and 'Answer' both read as 'answer'"),
+        ("twice.jsonl", '{"question": "Q?", "Answer": "a", "ANSWER": "b"}\n', "line 1: fields 'Answer' and"),
         ("gaps.csv", "question,answer\nA?,a\n\n\nB?,b,extra\n", "gaps.csv, line 5: 3 values for 2 columns"),
         ("num.jsonl", '{"question": "Q?", "answer": 42}\n', "num.jsonl, line 1: 'answer' must be a string"),
     ],
@@ -64,7 +67,8 @@ def test_bad_files_name_the_file_line_and_fix(tmp_path, name, content, message):
 def test_faq_exports_keep_their_rows_and_say_what_was_left_out(tmp_path):
     write(
         tmp_path / "export.csv",
-        "Question,Answer,url,lang\nHow old?,Ten.,https://x.example/1,en\nEmpty?,,https://x.example/2,en\nWhere?,Here.,,en\n",
+        "Question,Answer,url,lang,,\nHow old?,Ten.,https://x.example/1,en,,\nEmpty?,,https://x.example/2,en,,\n"
+        "Where?,Here.,,en,,\n",
     )
     write(tmp_path / "keys.jsonl", json.dumps({"Question": "Why?", "ANSWER": "Because.", "answer_html": "<p>"}) + "\n")
     said = []
@@ -73,8 +77,8 @@ def test_faq_exports_keep_their_rows_and_say_what_was_left_out(tmp_path):
     assert [(b.question, b.text) for b in docs["keys.jsonl"]] == [("Why?", "Because.")]
     assert sorted(said) == [
         f"{tmp_path / 'export.csv'}: left out 1 row(s) without a question or an answer (line 3)",
-        f"{tmp_path / 'export.csv'}: left out field(s) lang, url; faqrag reads question, answer, category, section, id",
-        f"{tmp_path / 'keys.jsonl'}: left out field(s) answer_html; faqrag reads question, answer, category, section, id",
+        f"{tmp_path / 'export.csv'}: left out field(s) (unnamed), 'lang', 'url'; faqrag reads question, answer, category, section, id",
+        f"{tmp_path / 'keys.jsonl'}: left out field(s) 'answer_html'; faqrag reads question, answer, category, section, id",
     ]
 
 

@@ -106,6 +106,7 @@ def cmd_build(args) -> int:
         args.index,
         embedder,
         log=lambda m: print(m, file=sys.stderr),
+        warn=_warn,
         progress=sys.stderr.isatty(),
     )
     print(summary.line())

@@ -7,7 +7,8 @@ carry, are left out, and so are rows without a question or an answer, each
 reported through ``warn``). A document's title, source URL and
 notice come from a sidecar ``<file>.meta.json`` or from front matter at the top
 of a guide (``---`` / ``title: ...`` / ``---``). Every problem is a
-``CorpusError`` naming the file, the line where there is one, and the fix.
+``CorpusError`` naming the file, the line where there is one, and the fix;
+what is only left out is a warning.
 """
 
 from __future__ import annotations
@@ -209,12 +210,22 @@ def _faq_blocks(text: str, path: Path, warn: Warn, *, jsonl: bool) -> list[Block
     # files: leave them out, but say so, in case one was meant as a known field.
     extra = sorted({k for _, row in rows for k in row} - set(FAQ_FIELDS))
     if extra:
-        warn(f"{path}: left out field(s) {', '.join(extra)}; faqrag reads {', '.join(FAQ_FIELDS)}")
+        warn(f"{path}: left out field(s) {_names(extra)}; faqrag reads {', '.join(FAQ_FIELDS)}")
     if blank:
         lines = ", ".join(map(str, blank[:5])) + (f" and {len(blank) - 5} more" if len(blank) > 5 else "")
         where = "line" if len(blank) == 1 else "lines"
         warn(f"{path}: left out {len(blank)} row(s) without a question or an answer ({where} {lines})")
+    if not rows:
+        raise CorpusError(f"{path}: no question/answer rows; add some or remove the file")
     if not blocks:
-        found = ", ".join(dict.fromkeys(k for _, row in rows for k in row)) or "none"
-        raise CorpusError(f"{path}: no rows with both a question and an answer (fields found: {found}); fix the file")
+        found = _names(dict.fromkeys(k for _, row in rows for k in row))
+        raise CorpusError(
+            f"{path}: no row has both a question and an answer (fields: {found}); "
+            "name the fields 'question' and 'answer', or fill them in"
+        )
     return blocks
+
+
+def _names(fields) -> str:
+    # repr: a name from a file may be empty (a trailing comma) or hold a line break.
+    return ", ".join(repr(f) if f else "(unnamed)" for f in fields) or "none"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import FaqragError
@@ -27,9 +28,22 @@ def jsonl_rows(text: str, path: Path, error: type[FaqragError] = FaqragError) ->
             raise error(f"{path}, line {n}: not valid JSON ({err.msg}); fix or remove the line") from None
         if not isinstance(obj, dict):
             raise error(f"{path}, line {n}: expected a JSON object with a 'question'")
-        # Field names as CSV headers are read: "Question" is "question".
-        rows.append((n, {str(k).strip().lower(): v for k, v in obj.items()}))
+        rows.append((n, _fold_names(obj.items(), path, n, error)))
     return rows
+
+
+def _fold_names(items: Iterable[tuple], path: Path, line: int, error: type[FaqragError]) -> dict:
+    """Field names read in any case ("Question" is "question"), as CSV headers are;
+    two names that fold together would leave one value silently unused."""
+    out: dict = {}
+    spelled: dict[str, str] = {}
+    for key, value in items:
+        name = str(key).strip().lower()
+        if name in spelled and name:  # unnamed columns (trailing commas) are only left out
+            raise error(f"{path}, line {line}: fields {spelled[name]!r} and {key!r} both read as {name!r}; keep one")
+        spelled[name] = key
+        out[name] = value
+    return out
 
 
 def csv_rows(
@@ -39,7 +53,9 @@ def csv_rows(
     # which would make the line numbers in our messages point at the wrong row.
     reader = csv.reader(io.StringIO(text))
     try:
-        fields = [f.strip().lower() for f in next(reader, [])]
+        header = next(reader, [])
+        _fold_names(((h, None) for h in header), path, 1, error)
+        fields = [h.strip().lower() for h in header]
         missing = [c for c in required if c not in fields]
         if missing:
             names = " and ".join(f"'{c}'" for c in missing)
