@@ -23,6 +23,7 @@ from .settings import Settings
 from .text import truncate
 
 SEP = " \u203a "  # between parts of a source: "Guide › Section › Subsection"
+GAP_HITS = 10  # confidence's dense gap compares the best cosine with the rest of the top ten
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def confidence_features(hits: list[Hit], terms: QueryTerms, chunk_terms: list[fr
     if not hits:
         return (0.0, 0.0, terms.coverage, 0.0, 0.0, terms.name_support(frozenset()))
     top = hits[0]
-    dense = sorted(h.dense for h in hits[:10])
+    dense = sorted(h.dense for h in hits[:GAP_HITS])
     gap = dense[-1] - sum(dense[:-1]) / (len(dense) - 1) if len(dense) > 1 else 0.0
     return (
         top.dense,

@@ -48,11 +48,6 @@ def expected_types(question: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def holds(text: str, types: frozenset[str]) -> bool:
-    """Whether the text holds a value of any of the expected types."""
-    return any(_VALUES[t].search(text) for t in types)
-
-
 def value_kinds(text: str) -> frozenset[str]:
     """Every kind of value (phone, url, email, time) the text holds."""
     return frozenset(t for t, pattern in _VALUES.items() if pattern.search(text))

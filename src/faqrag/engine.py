@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .answer import Response, compose, confidence_features, prefer_faq_match
+from .answer import GAP_HITS, Response, compose, confidence_features, prefer_faq_match
 from .answer_type import expected_types
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import QuestionError
@@ -15,7 +15,7 @@ from .retrieve import Retriever
 from .settings import Settings
 from .store import StoredIndex, check_model, load_index, stale_files
 
-MIN_HITS = 10  # hits searched for at least: confidence's dense gap compares the top ten
+MIN_HITS = GAP_HITS  # hits searched for at least, so confidence sees as many as it compares
 
 
 def check_question(question: str, settings: Settings) -> str:
