@@ -28,7 +28,7 @@ def test_load_round_trip(built_index, fake_embedder):
     text, _ = stored.chunks[0].views[0]
     assert np.allclose(stored.vectors[0], fake_embedder.encode([text])[0])
     kinds = {c.kind for c in stored.chunks}
-    assert {"passage", "list", "entry", "faq"} <= kinds
+    assert {"section", "entry", "faq"} <= kinds
 
 
 def test_chunk_ids_are_stable_across_builds(tmp_path, guide_corpus, fake_embedder):

@@ -7,11 +7,12 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .answer import GAP_HITS, Response, compose, confidence_features, prefer_faq_match
+from .answer import GAP_HITS, Response, arrange, compose, confidence_features
 from .answer_type import expected_types
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import QuestionError
 from .retrieve import Retriever
+from .rewrite import Rewriter, Rewritten
 from .settings import Settings
 from .store import StoredIndex, check_model, load_index, stale_files
 
@@ -41,6 +42,7 @@ class Engine:
         self.embedder = embedder
         self.settings = settings or Settings()
         self.retriever = Retriever(stored, self.settings)
+        self.rewriter = Rewriter(stored.chunks)
 
     @classmethod
     def open(
@@ -60,6 +62,7 @@ class Engine:
     def warm_up(self) -> None:
         """Load the model now rather than inside the first question's timing."""
         self.embedder.encode(["warm up"])
+        self.rewriter.warm_up()
 
     def stale_files(self, corpus_dir: Path | None = None) -> list[str]:
         return stale_files(self.stored.manifest, corpus_dir)
@@ -67,8 +70,9 @@ class Engine:
     def ask(self, question: str, k: int = 5) -> Response:
         q = check_question(question, self.settings)
         t0 = time.perf_counter()
-        qvec = self.embedder.encode([q])[0]
-        return self._answer(q, qvec, k, (time.perf_counter() - t0) * 1000)
+        rw = self.rewriter.rewrite(q)
+        qvec = self.embedder.encode([rw.text])[0]
+        return self._answer(q, rw, qvec, k, (time.perf_counter() - t0) * 1000)
 
     def ask_many(
         self,
@@ -84,27 +88,34 @@ class Engine:
         for i in range(0, len(qs), batch_size):
             batch = qs[i : i + batch_size]
             t0 = time.perf_counter()
-            vecs = self.embedder.encode(batch, batch_size=batch_size)
+            rws = [self.rewriter.rewrite(q) for q in batch]
+            vecs = self.embedder.encode([rw.text for rw in rws], batch_size=batch_size)
             per = (time.perf_counter() - t0) * 1000 / len(batch)
-            out.extend(self._answer(q, v, k, per) for q, v in zip(batch, vecs))
+            out.extend(self._answer(q, rw, v, k, per) for q, rw, v in zip(batch, rws, vecs))
             if on_batch:
                 on_batch(len(batch))
         return out
 
-    def confidence_features(self, q: str, qvec) -> tuple[float, ...]:
-        """What confidence is computed from for this question, as ask sees it
-        (settings.CONFIDENCE_FEATURES); for tuning and tests."""
-        terms = self.retriever.lexical.terms(q)
-        hits = self.retriever.search(qvec, terms, MIN_HITS, expected_types(q))
-        return confidence_features(prefer_faq_match(hits, self.settings), terms, self.retriever.lexical.chunk_terms)
+    def rewrite(self, q: str) -> Rewritten:
+        return self.rewriter.rewrite(q)
 
-    def _answer(self, q: str, qvec, k: int, embed_ms: float) -> Response:
+    def confidence_features(self, q: str, qvec, rw: Rewritten | None = None) -> tuple[float, ...]:
+        """What confidence is computed from for this question, as ask sees it
+        (settings.CONFIDENCE_FEATURES); for tuning and tests. ``qvec`` embeds
+        ``rw.text`` (the rewritten question)."""
+        rw = rw or self.rewriter.rewrite(q)
+        terms = self.retriever.lexical.terms(rw.text, not_names=rw.resolved_words)
+        types = expected_types(q)
+        hits = self.retriever.search(qvec, terms, MIN_HITS, types)
+        return confidence_features(arrange(hits, self.retriever, self.settings, types), terms, self.retriever, types)
+
+    def _answer(self, q: str, rw: Rewritten, qvec, k: int, embed_ms: float) -> Response:
         t1 = time.perf_counter()
-        terms = self.retriever.lexical.terms(q)
+        terms = self.retriever.lexical.terms(rw.text, not_names=rw.resolved_words)
         types = expected_types(q)
         hits = self.retriever.search(qvec, terms, max(k, MIN_HITS), types)
         t2 = time.perf_counter()
-        resp = compose(q, hits, qvec, terms, self.retriever, self.settings, k, types)
+        resp = compose(q, hits, qvec, terms, self.retriever, self.settings, k, types, rw.note)
         t3 = time.perf_counter()
         resp.timings_ms.update(
             embed=round(embed_ms, 2),

