@@ -161,21 +161,26 @@ def fit_confidence(rows: list[dict]) -> tuple[np.ndarray, float]:
     return w, (top + float(below.max())) / 2 if below.size else top
 
 
-def choose(sets, embedder, names: set[str], base: Settings, log=print):
-    """Ranking settings and confidence chosen on the sets named."""
-    best = None
-    cache = {}
+def sweep(sets, embedder, base: Settings) -> dict[tuple, tuple[Settings, list[dict]]]:
+    """Every ranking configuration of GRID, answered once over all the sets."""
+    out = {}
     for values in itertools.product(*GRID.values()):
         s = replace(base, **dict(zip(GRID, values)))
         s = replace(s, lexical_weight=round(1 - s.dense_weight, 2))
-        rows = run([x for x in sets if x[0] in names], embedder, s)
-        cache[values] = rows
-        covered = [r for r in rows if r["covered"]]
+        out[values] = (s, run(sets, embedder, s))
+    return out
+
+
+def choose(swept, names: set[str], log=print) -> Settings:
+    """Ranking settings and confidence chosen on the sets named only."""
+    best = None
+    for values, (s, rows) in swept.items():
+        covered = [r for r in rows if r["covered"] and r["set"] in names]
         score = (_macro(covered, "right"), _macro(covered, "hit5"))
         if best is None or score > best[0]:
             best = (score, s, values)
     _, chosen, values = best
-    w, t = fit_confidence(cache[values])
+    w, t = fit_confidence([r for r in swept[values][1] if r["set"] in names])
     chosen = replace(
         chosen,
         conf_weights=tuple(round(float(v), 3) for v in w[:-1]),
@@ -184,6 +189,11 @@ def choose(sets, embedder, names: set[str], base: Settings, log=print):
     )
     log(f"  chosen on {', '.join(sorted(names))}: " + ", ".join(f"{k}={getattr(chosen, k)}" for k in GRID))
     return chosen
+
+
+def rows_for(swept, settings: Settings, name: str) -> list[dict]:
+    values = tuple(getattr(settings, k) for k in GRID)
+    return [r for r in swept[values][1] if r["set"] == name]
 
 
 def figures(rows: list[dict], settings: Settings) -> dict:
@@ -228,15 +238,15 @@ def main() -> None:
     base = Settings(abstain_below=0.0)
     baseline = question_only(sets)
 
+    swept = sweep(sets, embedder, base)
     loso = {}
     for name in names:
-        chosen = choose(sets, embedder, set(names) - {name}, base)
-        loso[name] = figures(run([s for s in sets if s[0] == name], embedder, chosen), chosen)
+        chosen = choose(swept, set(names) - {name})
+        loso[name] = figures(rows_for(swept, chosen, name), chosen)
     print_table("Leave-one-set-out: each set answered with settings chosen on the others", loso, baseline)
 
-    pooled = choose(sets, embedder, set(names), base)
-    rows = run(sets, embedder, pooled)
-    table = {n: figures([r for r in rows if r["set"] == n], pooled) for n in names}
+    pooled = choose(swept, set(names))
+    table = {n: figures(rows_for(swept, pooled, n), pooled) for n in names}
     print_table("In-sample (settings chosen on all sets; decides nothing)", table, baseline)
     print(
         f"\nconfidence weights ({', '.join(CONFIDENCE_FEATURES)}): {list(pooled.conf_weights)}, bias {pooled.conf_bias}"

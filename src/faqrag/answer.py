@@ -104,10 +104,21 @@ def confidence_features(
     match, an uncovered one is about as far from everything); and the share
     of the question's names that the top hit mentions; whether the top hit
     holds the kind of value asked for (1 when none is asked for); and the
-    share of what the question asks beyond names that the top hit uses."""
+    share of what the question asks beyond names that the top hit uses; and
+    the share of its names the corpus uses at all."""
     chunk_terms = retriever.lexical.chunk_terms
     if not hits:
-        return (0.0, 0.0, terms.coverage, 0.0, 0.0, terms.name_support(frozenset()), 0.0 if types else 1.0, 0.0)
+        return (
+            0.0,
+            0.0,
+            terms.coverage,
+            0.0,
+            0.0,
+            terms.name_support(frozenset()),
+            0.0 if types else 1.0,
+            0.0,
+            terms.known_names,
+        )
     top = hits[0]
     dense = sorted(h.dense for h in hits[:GAP_HITS])
     gap = dense[-1] - sum(dense[:-1]) / (len(dense) - 1) if len(dense) > 1 else 0.0
@@ -120,6 +131,7 @@ def confidence_features(
         terms.name_support(chunk_terms[top.chunk]),
         1.0 if not types or types & retriever.chunk_kinds[top.chunk] else 0.0,
         terms.ask_support(chunk_terms[top.chunk]),
+        terms.known_names,
     )
 
 
@@ -291,6 +303,11 @@ def _needs(c: Chunk, i: int, depth: int = 0) -> set[int]:
         out |= {j for j in range(i) if roles[j] == LEAD and groups[j] == groups[i]}
     elif i > 0 and depth < 2 and (roles[i] == CODE or (roles[i] == SENTENCE and leans_back(c.part_text(i)))):
         out |= _needs(c, i - 1, depth + 1)
+    # A line ending in a colon announces what follows ("Run the following command:").
+    if roles[i] != ITEM and c.part_text(i).rstrip().endswith(":") and i + 1 < len(c.parts) and depth < 2:
+        out.add(i + 1)
+        if roles[i + 1] == ITEM:  # the announced list, whole
+            out |= {j for j in range(len(c.parts)) if groups[j] == groups[i + 1] and roles[j] == ITEM}
     return out
 
 

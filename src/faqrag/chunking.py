@@ -142,9 +142,14 @@ def _entry(doc: Document, b: Block) -> Chunk:
 def _code(doc: Document, b: Block) -> Chunk:
     """A code block outside any short section: matched on its heading and its text."""
     head = heading_of(doc.title, b.trail)
-    return _make(
-        doc, "passage", b, b.text, b.span, [(0, len(b.text))], [(f"{head}: {b.text}", WHOLE)], part_roles=(CODE,)
-    )
+    if not b.lead:
+        return _make(
+            doc, "passage", b, b.text, b.span, [(0, len(b.text))], [(f"{head}: {b.text}", WHOLE)], part_roles=(CODE,)
+        )
+    text = f"{b.lead}\n{b.text}"
+    parts = [(0, len(b.lead)), (len(b.lead) + 1, len(text))]
+    views = [(f"{head}: {text}", WHOLE), (f"{head}: {b.lead}", 0)]
+    return _make(doc, "passage", b, text, b.span, parts, views, part_roles=(SENTENCE, CODE))
 
 
 def _section(doc: Document, b: Block) -> Chunk:
@@ -173,6 +178,8 @@ def _section(doc: Document, b: Block) -> Chunk:
             for it in m.items:
                 add_line("\u2022 " + it, [(2, 2 + len(it))], ITEM, g)
         elif m.kind == "code":
+            if m.lead:
+                add_line(m.lead, [(0, len(m.lead))], SENTENCE, g)
             add_line(m.text, [(0, len(m.text))], CODE, g)
         else:
             add_line(m.text, split_sentences(m.text), SENTENCE, g)

@@ -46,6 +46,7 @@ class QueryTerms:
     known_weight: float  # sum of IDFs of the terms the corpus uses
     names: frozenset[str] = frozenset()  # tokens of the names, codes and numbers it mentions
     ask: tuple[tuple[str, float], ...] = ()  # the other content terms (what is asked about them), with IDFs
+    known_names: float = 1.0  # share of its names (words, not numbers) the corpus uses at all
 
     @property
     def coverage(self) -> float:
@@ -106,7 +107,13 @@ class LexicalIndex:
         ask = tuple(
             (t, self.idf.get(t, self.max_idf)) for t in toks if t not in names and t not in form and not t.isdigit()
         )
-        return QueryTerms(np.array([self.vocab[t] for t in known], dtype=np.int64), weight, known_weight, names, ask)
+        # A name the corpus never uses ("Can I transfer my <other service> balance?")
+        # means the question is about something else, however well the rest matches.
+        words = [t for t in names if not t.isdigit()]
+        known_names = sum(t in self.idf for t in words) / len(words) if words else 1.0
+        return QueryTerms(
+            np.array([self.vocab[t] for t in known], dtype=np.int64), weight, known_weight, names, ask, known_names
+        )
 
     def scores(self, terms: QueryTerms) -> np.ndarray:
         """Normalised BM25 score of every chunk (see module docstring)."""

@@ -325,9 +325,18 @@ def _blocks(units: list[_Unit], section_max: int) -> list[Block]:
             last_kind = "entry"
             i += 1
             continue
-        kind = "code" if u.kind == "code" else "passage"
-        blocks.append(Block(kind, u.text, (u.start, u.end), names))
-        last_kind = kind
+        if u.kind == "code":
+            # "Run the following command:" belongs with the command, as a lead-in with its list.
+            lead, start = "", u.start
+            if blocks and blocks[-1].kind == "passage" and blocks[-1].text.endswith(":") and last_kind == "passage":
+                prev = blocks.pop()
+                lead, start = prev.text, prev.span[0]
+            blocks.append(Block("code", u.text, (start, u.end), names, lead=lead))
+            last_kind = "code"
+            i += 1
+            continue
+        blocks.append(Block("passage", u.text, (u.start, u.end), names))
+        last_kind = "passage"
         i += 1
     return _sections(_attach_entry_context(blocks), section_max)
 
@@ -359,7 +368,7 @@ def _sections(blocks: list[Block], max_chars: int) -> list[Block]:
             and all(b.kind in ("passage", "list", "code") for b in run)
             and size <= max_chars
         ):
-            text = "\n".join(b.text for b in run)
+            text = "\n".join((f"{b.lead}\n" if b.kind == "code" and b.lead else "") + b.text for b in run)
             out.append(
                 Block("section", text, (run[0].span[0], run[-1].span[1]), trail, question=trail[-1], members=tuple(run))
             )

