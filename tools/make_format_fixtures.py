@@ -15,7 +15,7 @@ each format writes it the way that format usually does:
 * DOCX (python-docx): Title/Heading styles, List Bullet paragraphs, directory
   blocks as tables, FAQ questions in bold;
 * PDF (fpdf2, DejaVu fonts): headings by size and bold, bullets, a running
-  header and a "Page N of M" footer on every page.
+  header from page 2 on and a "Page N of M" footer on every page.
 
 Binaries are not committed: tests and measurements make them in a temporary folder.
 """
@@ -206,6 +206,8 @@ def to_pdf(title: str, blocks: list[Block], path: Path) -> None:
 
     class Pdf(FPDF):
         def header(self):
+            if self.page_no() == 1:
+                return  # Word's "different first page": the title page has no running header
             self.set_font("DejaVu", "", 8)
             self.cell(0, 8, f"{title[:60]} - saved copy", new_x="LMARGIN", new_y="NEXT", align="R")
             self.ln(2)

@@ -34,6 +34,15 @@ from .errors import CorpusError
 from .structured import Writer, clean
 
 MAX_DEPTH = 200  # deeper than any real page; past it a subtree is read as plain text
+# The HTML5 parser slows down with the square of the nesting depth (20,000 deep
+# takes a second, 100,000 a minute): deeper than this is refused before parsing.
+MAX_NESTING = 5000
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+# Void elements, and ones whose end tag may be left out: they do not nest.
+_FLAT = frozenset(
+    "area base br col embed hr img input link meta source track wbr p li dt dd tr td th option "
+    "optgroup thead tbody tfoot colgroup caption rb rt rtc rp".split()
+)
 DROP_TAGS = (
     "script, style, noscript, template, svg, canvas, iframe, object, embed, input, select, "
     "button, textarea, nav, aside, dialog, [hidden], [aria-hidden=true], [role=navigation], "
@@ -58,6 +67,11 @@ _HEADING = {f"h{i}": i for i in range(1, 7)}
 
 def convert(raw: bytes, path: Path, warn: Warn) -> Converted:
     html = _decode(raw, path, warn)
+    if _too_deep(html):
+        raise CorpusError(
+            f"{path}: elements are nested over {MAX_NESTING:,} deep, which no real page is; "
+            "save the page again from a browser"
+        )
     from selectolax.lexbor import LexborHTMLParser  # deferred: only HTML files need it
 
     try:
@@ -120,6 +134,17 @@ def _decode(raw: bytes, path: Path, warn: Warn) -> str:
         # Pages saved without a declaration are mostly UTF-8 or Windows-1252.
         warn(f"{path}: not UTF-8 and no character set declared; read as Windows-1252")
         return raw.decode("cp1252", errors="replace")
+
+
+def _too_deep(html: str) -> bool:
+    depth = 0
+    for m in _TAG.finditer(html):
+        if m.group(3) or m.group(2).lower() in _FLAT:
+            continue
+        depth += -1 if m.group(1) else 1
+        if depth > MAX_NESTING:
+            return True
+    return False
 
 
 # ------------------------------------------------------------------ the head

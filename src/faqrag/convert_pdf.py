@@ -197,7 +197,8 @@ def _bold_name(c, tp, i, buf, flags) -> bool:
 
 
 def _drop_running_lines(lines: list[_Line]) -> list[_Line]:
-    """Drop running headers and footers: lines at a page's top or bottom that recur, and page numbers."""
+    """Drop running headers and footers (lines at a page's top or bottom that recur
+    at the same height on most pages) and bare page numbers there."""
     by_page: dict[int, list[_Line]] = {}
     for line in lines:
         by_page.setdefault(line.page, []).append(line)
@@ -207,16 +208,31 @@ def _drop_running_lines(lines: list[_Line]) -> list[_Line]:
         ordered = sorted(members, key=lambda ln: -ln.y)
         ends = ordered[:2] + ordered[-2:] if len(ordered) > 4 else ordered
         edge[page] = {id(ln) for ln in ends}
-        counts.update({_shape(ln.text) for ln in ends})
+        counts.update({_key(ln) for ln in ends})
     need = max(2, (len(by_page) + 1) // 2)
+    body = _body_size(lines)
     out = []
     for line in lines:
-        if id(line) in edge[line.page]:
-            shape = _shape(line.text)
-            if _PAGE_NUMBER.match(shape) or (len(by_page) >= 2 and counts[shape] >= need):
+        # Running lines are set no larger than the text; a heading opening a page is not one.
+        if id(line) in edge[line.page] and line.size <= body:
+            if _PAGE_NUMBER.match(_shape(line.text)) or (len(by_page) >= 2 and counts[_key(line)] >= need):
                 continue
         out.append(line)
     return out
+
+
+def _body_size(lines: list[_Line]) -> float:
+    """The size most of the text is set in."""
+    weights: Counter[float] = Counter()
+    for ln in lines:
+        weights[ln.size] += len(ln.text)
+    return weights.most_common(1)[0][0]
+
+
+def _key(line: _Line) -> tuple[str, int]:
+    # Same words (numbers aside) at the same height: a heading such as "Section 3"
+    # that happens to open several pages stands at different heights.
+    return _shape(line.text), round(line.y / 4)
 
 
 def _shape(text: str) -> str:
@@ -229,10 +245,7 @@ def _shape(text: str) -> str:
 def _write(lines: list[_Line], w: Writer) -> None:
     if not lines:
         return
-    weights = Counter()
-    for ln in lines:
-        weights[ln.size] += len(ln.text)
-    body = weights.most_common(1)[0][0]
+    body = _body_size(lines)
     pitches = [
         a.y - b.y
         for a, b in zip(lines, lines[1:])
