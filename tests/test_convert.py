@@ -404,3 +404,18 @@ def test_converted_text_reads_back_as_markdown(formats):
     doc, blocks = load_one(formats / "html")
     _, again = parse_guide(doc.text, markdown=True)
     assert comparable(again) == comparable(blocks)
+
+
+def test_html_source_line_ends_are_spaces_and_br_breaks_a_line(tmp_path):
+    page = (
+        "<body><header><a href=/>Site name</a></header><main><header><h1>Help</h1></header>"
+        "<p>Returns are accepted\nwithin thirty days\nof delivery.</p><p>Phone: 555-0100<br>Hours: 9-5</p></main></body>"
+    )
+    write(tmp_path / "p.html", page)
+    doc, blocks = load_one(tmp_path)
+    assert doc.title == "Help" and "Site name" not in doc.text  # the page's header goes, main's stays
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("passage", "Returns are accepted within thirty days of delivery."),
+        ("entry", "Phone: 555-0100"),
+        ("entry", "Hours: 9-5"),
+    ]

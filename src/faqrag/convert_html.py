@@ -7,7 +7,8 @@ explained:
 * the content root is ``<main>`` (or ``role="main"``), else the page's one
   ``<article>``, else ``<body>``;
 * inside it, what a page marks as not content goes: scripts, styles, forms'
-  controls, ``<nav>``/``<aside>``/page ``<header>``/``<footer>``, ARIA
+  controls, ``<nav>``/``<aside>``, the page's ``<header>``/``<footer>`` (not
+  those of the content root or of an article in it), ARIA
   navigation/banner/contentinfo/dialog regions, hidden elements, and elements
   whose id or class names a cookie banner, consent box, menu, breadcrumb,
   share bar, newsletter box, feedback widget or sidebar; with no landmark to trust (root is
@@ -63,6 +64,7 @@ _BLOCK = frozenset(
     "thead tr ul caption".split()
 )
 _HEADING = {f"h{i}": i for i in range(1, 7)}
+_SOURCE_BREAK = re.compile(r"[\r\n]+")
 
 
 def convert(raw: bytes, path: Path, warn: Warn) -> Converted:
@@ -237,10 +239,12 @@ def _content_root(tree):
 def _strip_boilerplate(root, *, trust_root: bool) -> None:
     for node in root.css(DROP_TAGS):
         node.decompose()
-    for node in root.css("header, footer"):
-        # An article's own header holds its title; the page's header and footer do not.
-        if not trust_root or not _inside(node, root, ("article", "section")):
-            node.decompose()
+    if not trust_root:
+        # Inside <main> or the one <article>, a header holds the page's own title;
+        # under <body> it is the site's banner (as a footer is the site's).
+        for node in root.css("header, footer"):
+            if not _inside(node, root, ("article", "section", "main")):
+                node.decompose()
     for node in root.css("[id], [class], [style]"):
         if node.parent is None:
             continue
@@ -296,7 +300,8 @@ class _Walker:
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
-                self.buf.append(child.text_content or "")
+                # Line ends in HTML source are spaces; only <br> breaks a line.
+                self.buf.append(_SOURCE_BREAK.sub(" ", child.text_content or ""))
             elif tag == "br":
                 self.buf.append("\n")
             elif tag in ("-comment", "-doctype"):
