@@ -189,6 +189,9 @@ def test_html_encodings_and_truncation_are_read_with_a_warning_where_needed(tmp_
         ("scripts.html", "<script>var a = 1;</script><style>p{}</style>", "no main content"),
         ("deep.html", "<body>" + "<div>" * 60000 + "x" + "</div>" * 60000, "nested over 5,000 deep"),
         ("blank.html", "   \n  ", "the file is empty"),
+        ("pdf-named.html", b"%PDF-1.7\n1 0 obj <<>> stream\x00\x01", "is a PDF, not a web page"),
+        ("image.htm", b"\x89PNG\r\n\x1a\n\x00\x00", "is a PNG image, not a web page"),
+        ("binary.html", b"<p>x</p>\x00\x01\x02\x03" * 10, "holds binary data"),
     ],
 )
 def test_html_without_content_is_a_one_line_error(tmp_path, name, content, message):
@@ -338,6 +341,8 @@ def _bad_docx(name: str) -> bytes:
     good = _docx_bytes()
     if name == "not-a-zip.docx":
         return b"This is plain text saved with the wrong extension.\n"
+    if name == "old-word.docx":
+        return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
     if name == "truncated.docx":
         return good[: len(good) // 2]
     if name == "other-zip.docx":
@@ -363,6 +368,7 @@ def _bad_docx(name: str) -> bytes:
     "name, message",
     [
         ("not-a-zip.docx", "not a Word document (.docx is a zip archive"),
+        ("old-word.docx", "a Word 97-2003 document (.doc), not .docx"),
         ("truncated.docx", "not a Word document (.docx is a zip archive"),
         ("other-zip.docx", "a zip file but not a Word document (no word/document.xml)"),
         ("huge-xml.docx", "expands to 3 MiB of XML, over the 1 MiB limit"),
@@ -419,3 +425,27 @@ def test_html_source_line_ends_are_spaces_and_br_breaks_a_line(tmp_path):
         ("entry", "Phone: 555-0100"),
         ("entry", "Hours: 9-5"),
     ]
+
+
+def test_details_without_a_question_is_a_heading(tmp_path):
+    page = (
+        "<main><h1>Help</h1><h2>Delivery</h2><details><summary>Shipping times</summary>"
+        "<p>Parcels arrive in two to four working days.</p></details></main>"
+    )
+    write(tmp_path / "d.html", page)
+    _, blocks = load_one(tmp_path)
+    assert [(b.trail, b.text) for b in blocks] == [
+        (("Delivery", "Shipping times"), "Parcels arrive in two to four working days.")
+    ]
+
+
+def test_editing_a_page_re_embeds_only_what_changed(tmp_path, fake_embedder):
+    from faqrag.store import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write(corpus / "widgets.html", PAGE_HTML)
+    first = build_index(corpus, tmp_path / "index", fake_embedder)
+    write(corpus / "widgets.html", PAGE_HTML.replace("Under the base.", "On the sticker under the base."))
+    again = build_index(corpus, tmp_path / "index", fake_embedder)
+    assert first.embedded == first.views and 0 < again.embedded <= 3

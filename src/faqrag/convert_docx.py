@@ -58,6 +58,8 @@ def convert(raw: bytes, path: Path, warn: Warn) -> Converted:
 
 
 def _check_archive(raw: bytes, path: Path) -> None:
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise CorpusError(f"{path}: a Word 97-2003 document (.doc), not .docx; open it in Word and save it as .docx")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
             infos = z.infolist()

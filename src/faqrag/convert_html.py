@@ -107,7 +107,23 @@ def convert(raw: bytes, path: Path, warn: Warn) -> Converted:
 # ------------------------------------------------------------------ decoding
 
 
+_BINARY_MAGIC = {
+    b"%PDF": "a PDF",
+    b"PK\x03\x04": "a zip archive (a .docx?)",
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\xd0\xcf\x11\xe0": "an Office 97-2003 file",
+}
+
+
 def _decode(raw: bytes, path: Path, warn: Warn) -> str:
+    for magic, what in _BINARY_MAGIC.items():
+        if raw.startswith(magic):
+            raise CorpusError(f"{path}: is {what}, not a web page; give it its own extension")
+    head = raw[:8192]
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CorpusError(f"{path}: holds binary data, not a web page; check the file")
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if raw.startswith(bom):
             return raw.decode(enc, errors="replace")
