@@ -204,29 +204,39 @@ BODY = 10.5
 def to_pdf(title: str, blocks: list[Block], path: Path) -> None:
     from fpdf import FPDF
 
+    # DejaVu covers the guide's typographic quotes and dashes; without it, the
+    # built-in Helvetica (Latin-1 only) stands in.
+    unicode_font = (FONT_DIR / "DejaVuSans.ttf").exists() and (FONT_DIR / "DejaVuSans-Bold.ttf").exists()
+    family = "DejaVu" if unicode_font else "helvetica"
+    bullet = "\u2022" if unicode_font else "-"
+
+    def latin(text: str) -> str:
+        return text if unicode_font else text.encode("latin-1", "replace").decode("latin-1")
+
     class Pdf(FPDF):
         def header(self):
             if self.page_no() == 1:
                 return  # Word's "different first page": the title page has no running header
-            self.set_font("DejaVu", "", 8)
-            self.cell(0, 8, f"{title[:60]} - saved copy", new_x="LMARGIN", new_y="NEXT", align="R")
+            self.set_font(family, "", 8)
+            self.cell(0, 8, latin(f"{title[:60]} - saved copy"), new_x="LMARGIN", new_y="NEXT", align="R")
             self.ln(2)
 
         def footer(self):
             self.set_y(-12)
-            self.set_font("DejaVu", "", 8)
+            self.set_font(family, "", 8)
             self.cell(0, 8, f"Page {self.page_no()} of {{nb}}", align="C")
 
     pdf = Pdf(format="A4")
-    pdf.set_title(title)
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(latin(title))
+    if unicode_font:
+        pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+        pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
 
     def para(text: str, size: float = BODY, style: str = "", after: float = 2.5) -> None:
-        pdf.set_font("DejaVu", style, size)
-        pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, style, size)
+        pdf.multi_cell(0, size * 0.5, latin(text), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(after)
 
     para(title, SIZES[1], "B", 4)
@@ -247,10 +257,10 @@ def to_pdf(title: str, blocks: list[Block], path: Path) -> None:
             elif b.kind == "list":
                 if b.lead:
                     para(b.lead, after=1)
-                pdf.set_font("DejaVu", "", BODY)
+                pdf.set_font(family, "", BODY)
                 for it in b.items:
-                    pdf.cell(5, BODY * 0.5, "\u2022")
-                    pdf.multi_cell(0, BODY * 0.5, it, new_x="LMARGIN", new_y="NEXT")
+                    pdf.cell(5, BODY * 0.5, bullet)
+                    pdf.multi_cell(0, BODY * 0.5, latin(it), new_x="LMARGIN", new_y="NEXT")
                     pdf.ln(0.5)
                 pdf.ln(2)
             elif b.kind == "faq":
