@@ -92,8 +92,8 @@ def test_unknown_metadata_key_is_rejected(tmp_path):
 def test_missing_and_empty_corpus_folders(tmp_path):
     with pytest.raises(CorpusError, match="does not exist"):
         corpus_files(tmp_path / "nope")
-    write(tmp_path / "notes.pdf", b"%PDF")
-    with pytest.raises(CorpusError, match="has no .txt, .md, .csv or .jsonl files"):
+    write(tmp_path / "notes.rtf", b"{\\rtf1 notes}")
+    with pytest.raises(CorpusError, match="has no .txt, .md, .html, .pdf, .docx, .csv or .jsonl files"):
         corpus_files(tmp_path)
 
 

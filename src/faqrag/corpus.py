@@ -1,6 +1,8 @@
 """Reading the corpus folder: guides, FAQ files and their metadata.
 
-Supported files: ``.txt`` and ``.md``/``.markdown`` guides, and ``.csv`` or
+Supported files: ``.txt`` and ``.md``/``.markdown`` guides; ``.html``/``.htm``,
+``.pdf`` and ``.docx`` documents, which a converter (``convert.py``) turns
+into a Markdown guide first; and ``.csv`` or
 ``.jsonl`` FAQ files with ``question`` and ``answer`` fields (an optional
 ``category`` becomes the heading trail; other fields, as public FAQ exports
 carry, are left out, and so are rows without a question or an answer, each
@@ -19,6 +21,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from .convert import CONVERTERS, convert_file, mark_pages
 from .errors import CorpusError
 from .parse import Block, parse_guide
 from .records import Document
@@ -48,11 +51,12 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
         if p.is_file()
         and not p.name.endswith(META_SUFFIX)
         and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
-        and (p.suffix.lower() in GUIDE_SUFFIXES or p.suffix.lower() in FAQ_SUFFIXES)
+        and (p.suffix.lower() in GUIDE_SUFFIXES or p.suffix.lower() in FAQ_SUFFIXES or p.suffix.lower() in CONVERTERS)
     ]
     if not files:
         raise CorpusError(
-            f"corpus folder {corpus_dir} has no .txt, .md, .csv or .jsonl files; add a guide or an FAQ file"
+            f"corpus folder {corpus_dir} has no .txt, .md, .html, .pdf, .docx, .csv or .jsonl files; "
+            "add a guide or an FAQ file"
         )
     return files
 
@@ -69,12 +73,16 @@ def file_hashes(corpus_dir: Path) -> dict[str, str]:
 
 def load_corpus(corpus_dir: Path, warn: Warn = _ignore) -> list[tuple[Document, list[Block]]]:
     """Read and parse every corpus file; what is left out of one is told to ``warn``."""
-    return [load_file(p, corpus_dir, warn) for p in corpus_files(corpus_dir)]
+    loaded = (load_file(p, corpus_dir, warn) for p in corpus_files(corpus_dir))
+    return [d for d in loaded if d is not None]
 
 
-def load_file(path: Path, corpus_dir: Path, warn: Warn = _ignore) -> tuple[Document, list[Block]]:
+def load_file(path: Path, corpus_dir: Path, warn: Warn = _ignore) -> tuple[Document, list[Block]] | None:
+    """One file's document and blocks; None for a document with no text to index (after a warning)."""
     rel = path.relative_to(corpus_dir).as_posix()
     raw = _read_bytes(path)
+    if path.suffix.lower() in CONVERTERS:
+        return _load_converted(path, rel, raw, warn)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -108,6 +116,30 @@ def load_file(path: Path, corpus_dir: Path, warn: Warn = _ignore) -> tuple[Docum
         notice=meta.get("notice"),
     )
     return doc, blocks
+
+
+def _load_converted(path: Path, rel: str, raw: bytes, warn: Warn) -> tuple[Document, list[Block]] | None:
+    if not raw.strip():
+        raise CorpusError(f"{path}: the file is empty; add content or remove it from the corpus")
+    converted = convert_file(path, raw, warn)
+    if converted is None:
+        return None
+    meta = _sidecar(path)
+    for key, value in converted.meta().items():
+        meta.setdefault(key, value)
+    parsed_title, blocks = parse_guide(converted.text, markdown=True)
+    if not blocks:
+        raise CorpusError(f"{path}: no text to index was found; check the file's content")
+    doc = Document(
+        doc_id=rel,
+        title=meta.get("title") or parsed_title or _title_from_name(path),
+        kind="guide",
+        text=converted.text,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        url=meta.get("url"),
+        notice=meta.get("notice"),
+    )
+    return doc, mark_pages(blocks, converted.pages)
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -29,6 +29,7 @@ from .embedding import Embedder
 from .errors import FaqragError, IndexStateError
 from .records import Chunk, Document
 from .settings import ChunkSettings
+from .structured import block_counts
 
 FORMAT_VERSION = 2  # 2: section chunks, part roles
 MANIFEST = "manifest.json"
@@ -109,6 +110,7 @@ def build_index(
     seen: set[str] = set()
     for doc, blocks in docs_blocks:
         documents.append(doc)
+        log(f"{doc.doc_id}: {block_counts(blocks)}")
         for c in chunk_document(doc, blocks, chunk_settings):
             if c.id not in seen:  # an identical block twice in one place adds nothing
                 seen.add(c.id)
