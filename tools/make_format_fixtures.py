@@ -40,7 +40,8 @@ def sections(blocks: list[Block]):
     """(new headings as (level, text), run of blocks) in order; level 2 is a top section."""
     prev: tuple[str, ...] = ()
     run: list[Block] = []
-    for b in blocks:
+    # A section (a heading with a short body) is written as the blocks it holds.
+    for b in (m for b in blocks for m in (b.members or (b,))):
         if (
             b.trail != prev
             or (run and (run[-1].kind == "entry") != (b.kind == "entry"))
