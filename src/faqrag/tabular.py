@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import FaqragError
+from .limits import loads
 
 
 def jsonl_rows(text: str, path: Path, error: type[FaqragError] = FaqragError) -> list[tuple[int, dict]]:
@@ -23,7 +24,7 @@ def jsonl_rows(text: str, path: Path, error: type[FaqragError] = FaqragError) ->
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = loads(line)
         except json.JSONDecodeError as err:
             raise error(f"{path}, line {n}: not valid JSON ({err.msg}); fix or remove the line") from None
         if not isinstance(obj, dict):
