@@ -16,7 +16,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from .chunking import chunk_document
 from .corpus import file_hashes, load_corpus
 from .embedding import Embedder
 from .errors import FaqragError, IndexStateError
+from .limits import EMBED_ESTIMATE_TEXTS, EMBED_SAMPLE_TEXTS, EMBED_SECONDS_LIMIT, duration, loads, shown
 from .records import Chunk, Document
 from .settings import ChunkSettings
 
@@ -35,6 +37,7 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
+README = "README.md"
 
 INDEX_README = """# index/
 
@@ -97,11 +100,15 @@ def build_index(
     log: Callable[[str], None] = lambda _msg: None,
     warn: Callable[[str], None] | None = None,
     progress: bool = False,
+    embed_seconds_limit: float | None = EMBED_SECONDS_LIMIT,
 ) -> BuildSummary:
     """``log`` hears progress; ``warn`` (by default ``log``, marked) hears what
-    the corpus files held that was left out."""
+    the corpus files held that was left out. A build whose embedding is
+    estimated to take over ``embed_seconds_limit`` stops before it starts
+    (None: no limit)."""
     t0 = time.perf_counter()
     chunk_settings = chunk_settings or ChunkSettings()
+    _check_target(index_dir)
     hashes = file_hashes(corpus_dir)
     docs_blocks = load_corpus(corpus_dir, warn=warn or (lambda msg: log(f"warning: {msg}")))
     documents: list[Document] = []
@@ -122,8 +129,7 @@ def build_index(
     missing = sorted({t for t in view_texts if t not in cache})
     log(f"embedding {len(missing)} of {len(view_texts)} views with {embedder.model_id}")
     if missing:
-        fresh = embedder.encode(missing, progress=progress)
-        cache.update(zip(missing, fresh))
+        cache.update(_embed(missing, embedder, log, progress, embed_seconds_limit))
     dim = int(next(iter(cache.values())).shape[0])
     vectors = np.stack([cache[t] for t in view_texts]).astype(np.float32)
 
@@ -144,6 +150,30 @@ def build_index(
     return BuildSummary(index_dir, len(documents), len(chunks), len(view_texts), len(missing), time.perf_counter() - t0)
 
 
+def _embed(
+    texts: Sequence[str], embedder: Embedder, log: Callable[[str], None], progress: bool, limit: float | None
+) -> dict[str, np.ndarray]:
+    """Vectors of ``texts``; a long job is timed on a sample first, so its cost
+    is told (and, over ``limit``, refused) before it starts, not hours in."""
+    if len(texts) <= EMBED_ESTIMATE_TEXTS:
+        return dict(zip(texts, embedder.encode(texts, progress=progress)))
+    sample = list(texts[:: len(texts) // EMBED_SAMPLE_TEXTS][:EMBED_SAMPLE_TEXTS])
+    out = dict(zip(sample[:1], embedder.encode(sample[:1])))  # loads the model outside the timing
+    t0 = time.perf_counter()
+    out.update(zip(sample[1:], embedder.encode(sample[1:])))
+    rate = (len(sample) - 1) / max(time.perf_counter() - t0, 1e-6)
+    seconds = len(texts) / rate
+    log(f"embedding {len(texts):,} texts will take about {duration(seconds)} here ({rate:,.0f} a second)")
+    if limit is not None and seconds > limit:
+        raise FaqragError(
+            f"embedding {len(texts):,} texts would take about {duration(seconds)}, over the {duration(limit)} "
+            "a build takes unasked; shrink the corpus, or run 'faqrag build --yes' to go ahead"
+        )
+    rest = [t for t in texts if t not in out]
+    out.update(zip(rest, embedder.encode(rest, progress=progress)))
+    return out
+
+
 def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
     """Vectors of the current index, by view text, if it was made by this model."""
     try:
@@ -157,37 +187,119 @@ def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarr
     return dict(zip(texts, old.vectors))
 
 
+INDEX_FILES = frozenset({MANIFEST, VECTORS, CHUNKS, DOCUMENTS, README})
+
+
+def _check_target(index_dir: Path) -> None:
+    """A build replaces the folder whole: it must be an index (or new, or empty),
+    never a folder of the user's that --index named by mistake."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexStateError(f"index path {index_dir} is a file; pass --index a folder")
+    if index_dir.is_dir():
+        try:
+            foreign = sorted(p.name for p in index_dir.iterdir() if p.name not in INDEX_FILES)
+        except OSError as err:
+            raise IndexStateError(
+                f"index folder {index_dir} cannot be read ({err.strerror}); check its permissions"
+            ) from None
+        if foreign:
+            raise IndexStateError(
+                f"{index_dir} is not a faqrag index (it holds {foreign[0]!r}) and a build would replace it; "
+                "pass --index a new folder"
+            )
+
+
+@contextmanager
+def _build_lock(folder: Path) -> Iterator[None]:
+    """Builds next to each other take turns writing and swapping (an flock on
+    the parent folder, released when the process dies however it dies), so a
+    build can tell a dead build's leftovers from a live one's work."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX: no locking, no tidying of others' work
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _leftovers(target: Path) -> list[Path]:
+    """Folders of builds that died before finishing: a new index being
+    written, or the previous one moved aside during the swap."""
+    prefixes = (f".{target.name}.building-", f".{target.name}.old-")
+    return [p for p in target.parent.glob(f".{target.name}.*") if p.name.startswith(prefixes) and p.is_dir()]
+
+
+def _restore(target: Path) -> list[Path]:
+    """With the build lock held: when a build died between the two renames of
+    its swap, put the index it moved aside back (or, for a first build, the
+    finished new one). Returns the leftovers that remain."""
+    left = _leftovers(target)
+    if not target.exists():
+        # The previous index first: its manifest says it is whole, as is a new one's (written last).
+        whole = sorted((p for p in left if (p / MANIFEST).is_file()), key=lambda p: ".old-" not in p.name)
+        if whole:
+            os.replace(whole[0], target)
+            left.remove(whole[0])
+    return left
+
+
+def recover(index_dir: Path) -> None:
+    """Bring back an index a killed build left moved aside; a no-op otherwise."""
+    index_dir = index_dir.resolve()
+    if index_dir.exists() or not index_dir.parent.is_dir():
+        return
+    try:
+        with _build_lock(index_dir.parent):
+            _restore(index_dir)
+    except OSError:
+        pass  # a read-only folder: nothing can be put back, and loading says "no index"
+
+
 def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index) -> None:
     index_dir = index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
-    try:
-        _faiss().write_index(index, str(tmp / VECTORS))
-        with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
-            for c in chunks:
-                fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
-        docs = {
-            d.doc_id: {
-                "title": d.title,
-                "kind": d.kind,
-                "url": d.url,
-                "notice": d.notice,
-                "sha256": d.sha256,
-                "text": d.text,
+    with _build_lock(index_dir.parent):
+        for dead in _restore(index_dir):
+            shutil.rmtree(dead, ignore_errors=True)
+        _check_target(index_dir)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
+        try:
+            _faiss().write_index(index, str(tmp / VECTORS))
+            with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
+                for c in chunks:
+                    fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+            docs = {
+                d.doc_id: {
+                    "title": d.title,
+                    "kind": d.kind,
+                    "url": d.url,
+                    "notice": d.notice,
+                    "sha256": d.sha256,
+                    "text": d.text,
+                }
+                for d in documents
             }
-            for d in documents
-        }
-        (tmp / DOCUMENTS).write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
-        (tmp / "README.md").write_text(INDEX_README, encoding="utf-8")
-        # The manifest goes last: a folder without one is never taken for an index.
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        _swap_in(tmp, index_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            (tmp / DOCUMENTS).write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+            (tmp / README).write_text(INDEX_README, encoding="utf-8")
+            # The manifest goes last, and whole (renamed into place): a folder
+            # with one is complete, which is what _restore relies on.
+            (tmp / ".manifest.part").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp / ".manifest.part", tmp / MANIFEST)
+            _swap_in(tmp, index_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 def _swap_in(new: Path, target: Path) -> None:
+    """Two renames, since POSIX cannot swap two folders in one; a process
+    killed between them leaves ``target`` missing and the old index in
+    ``.<name>.old-*``, which the next load or build puts back (``_restore``)."""
     if not target.exists():
         os.replace(new, target)
         return
@@ -209,32 +321,85 @@ def _corrupt(index_dir: Path, what: str) -> IndexStateError:
     return IndexStateError(f"index at {index_dir} is corrupt ({what}); rebuild it with 'faqrag build'")
 
 
+# What loading, `info` and the staleness check read, and the type each must be.
+MANIFEST_FIELDS = {
+    ("model", "id"): str,
+    ("model", "dimension"): int,
+    ("counts", "documents"): int,
+    ("counts", "chunks"): int,
+    ("counts", "views"): int,
+    ("corpus", "dir"): str,
+    ("corpus", "files"): dict,
+    ("chunking",): dict,
+    ("built_at",): str,
+    ("package_version",): str,
+}
+
+
 def read_manifest(index_dir: Path) -> dict:
     path = index_dir / MANIFEST
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexStateError(f"index path {index_dir} is a file, not an index folder; pass --index the index folder")
     if not path.exists():
-        # A build may be swapping folders this instant; look once more.
-        time.sleep(0.05)
-        if not path.exists():
-            raise IndexStateError(f"no index at {index_dir}; build it with 'faqrag build --index {index_dir}'")
+        recover(index_dir)  # a build killed mid-swap leaves the index moved aside
+    if not path.exists():
+        raise IndexStateError(f"no index at {index_dir}; build it with 'faqrag build --index {index_dir}'")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        version = manifest["format_version"]
-        # Every key that loading, `info` and the staleness check read.
-        manifest["model"]["id"], manifest["model"]["dimension"], manifest["counts"]["views"]
-        manifest["counts"]["documents"], manifest["counts"]["chunks"], manifest["built_at"]
-        dict(manifest["corpus"]["files"]), str(manifest["corpus"]["dir"])
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
+        manifest = loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
         raise _corrupt(index_dir, "manifest.json is unreadable") from None
+    if not isinstance(manifest, dict):
+        raise _corrupt(index_dir, "manifest.json is not a JSON object")
+    version = manifest.get("format_version")
+    if not _is(version, int):
+        raise _corrupt(index_dir, f"its format_version is {shown(version)}, not a whole number")
     if version != FORMAT_VERSION:
         raise IndexStateError(
             f"index at {index_dir} has format {version} but this faqrag reads format {FORMAT_VERSION}; "
             "rebuild it with 'faqrag build'"
         )
+    for keys, kind in MANIFEST_FIELDS.items():
+        value = manifest
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not _is(value, kind):
+            name = ".".join(keys)
+            if value is None:
+                raise _corrupt(index_dir, f"manifest.json has no field {name}")
+            raise _corrupt(index_dir, f"manifest.json field {name} is {shown(value)}, not {_KIND[kind]}")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in manifest["corpus"]["files"].items()):
+        raise _corrupt(index_dir, "manifest.json field corpus.files must map file names to hashes")
     return manifest
+
+
+_KIND = {str: "text", int: "a whole number", dict: "an object"}
+
+
+def _is(value: object, kind: type) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def check_files(index_dir: Path, manifest: dict) -> str | None:
+    """What is wrong with the index's files, judged without loading them (cheap
+    enough for every staleness check): missing, or too small for the manifest's
+    counts, as a truncated copy or an interrupted write leaves them."""
+    views, dim = manifest["counts"]["views"], manifest["model"]["dimension"]
+    least = {VECTORS: views * dim * 4, CHUNKS: manifest["counts"]["chunks"], DOCUMENTS: 2}
+    for name, size in least.items():
+        try:
+            actual = (index_dir / name).stat().st_size
+        except OSError:
+            return f"{name} is missing"
+        if actual < size:
+            return f"{name} is {actual:,} bytes, too small for {views:,} vectors"
+    return None
 
 
 def load_index(index_dir: Path) -> StoredIndex:
     manifest = read_manifest(index_dir)
+    problem = check_files(index_dir, manifest)
+    if problem:
+        raise _corrupt(index_dir, problem)
     faiss = _faiss()
     try:
         index = faiss.read_index(str(index_dir / VECTORS))
@@ -242,8 +407,8 @@ def load_index(index_dir: Path) -> StoredIndex:
         raise _corrupt(index_dir, f"{VECTORS} cannot be read") from None
     try:
         with (index_dir / CHUNKS).open(encoding="utf-8") as fh:
-            chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
-        raw_docs = json.loads((index_dir / DOCUMENTS).read_text(encoding="utf-8"))
+            chunks = [Chunk.from_dict(loads(line)) for line in fh if line.strip()]
+        raw_docs = loads((index_dir / DOCUMENTS).read_text(encoding="utf-8"))
         documents = {
             doc_id: Document(
                 doc_id=doc_id,
@@ -299,9 +464,9 @@ def stale_files(manifest: dict, corpus_dir: Path | None = None) -> list[str]:
     """Corpus files added, removed or changed since the index was built."""
     corpus_dir = corpus_dir or Path(manifest["corpus"]["dir"])
     try:
-        now = file_hashes(corpus_dir)
-    except FaqragError:
-        return [f"{corpus_dir} (missing or empty)"]
+        now = file_hashes(corpus_dir)  # bounded by the corpus caps, whatever folder the manifest names
+    except FaqragError as err:
+        return [f"{corpus_dir} ({str(err).split(';')[0].removeprefix(str(corpus_dir) + ': ')})"]
     then = manifest["corpus"]["files"]
     return sorted(name for name in set(now) | set(then) if now.get(name) != then.get(name))
 
@@ -314,6 +479,9 @@ def needs_build(index_dir: Path, corpus_dir: Path, model: str | None) -> str | N
         manifest = read_manifest(index_dir)
     except FaqragError as err:
         return str(err).split(";")[0]
+    problem = check_files(index_dir, manifest)
+    if problem:
+        return f"the index is corrupt ({problem})"
     model_id, _ = resolve_model(model or manifest["model"]["id"])
     if manifest["model"]["id"] != model_id:
         return f"built with model {manifest['model']['id']}"
