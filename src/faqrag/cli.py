@@ -7,7 +7,6 @@ and every ``FaqragError`` becomes one line on stderr with a non-zero exit.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import FaqragError
+from .limits import dumps
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_INDEX = Path("index")
@@ -48,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index)")
     b.add_argument("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled)")
     b.add_argument("--if-stale", action="store_true", help="do nothing when the index is up to date")
+    b.add_argument(
+        "--yes", action="store_true", help="go ahead even when embedding is estimated to take over 15 minutes"
+    )
 
     a = sub.add_parser("ask", help="answer one question")
     a.add_argument("question", nargs="+", help="the question (quote it, or not)")
@@ -92,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_build(args) -> int:
     from .embedding import SentenceTransformerEmbedder
+    from .limits import EMBED_SECONDS_LIMIT
     from .store import build_index, needs_build
 
     if args.if_stale:
@@ -108,6 +112,7 @@ def cmd_build(args) -> int:
         log=lambda m: print(m, file=sys.stderr),
         warn=_warn,
         progress=sys.stderr.isatty(),
+        embed_seconds_limit=None if args.yes else EMBED_SECONDS_LIMIT,
     )
     print(summary.line())
     return 0
@@ -129,7 +134,7 @@ def cmd_ask(args) -> int:
     resp = engine.ask(question, k=args.k)
     resp.timings_ms["model_load"] = round(load_ms, 2)
     if args.json:
-        print(json.dumps(resp.to_dict(), ensure_ascii=False))
+        print(dumps(resp.to_dict()))
         return 0
     print(format_response(resp))
     return 0
@@ -154,19 +159,27 @@ def format_response(resp) -> str:
 
 
 def cmd_info(args) -> int:
-    from .store import read_manifest, stale_files
+    from .store import load_index, read_manifest, stale_files
 
     manifest = read_manifest(args.index)
+    try:
+        load_index(args.index)  # the manifest alone can look fine over a truncated or missing vectors.faiss
+        problem = None
+    except FaqragError as err:
+        problem = str(err)
     stale = stale_files(manifest, args.corpus)
     if args.json:
-        print(json.dumps({"manifest": manifest, "stale_files": stale}, indent=2, ensure_ascii=False))
-        return 0
+        print(dumps({"manifest": manifest, "stale_files": stale, "problem": problem}, indent=2))
+        return 1 if problem else 0
     c = manifest["counts"]
     print(f"index:     {args.index}")
     print(f"built:     {manifest['built_at']} by faqrag {manifest['package_version']}")
     print(f"model:     {manifest['model']['id']} (dimension {manifest['model']['dimension']})")
     print(f"corpus:    {manifest['corpus']['dir']} ({c['documents']} documents)")
     print(f"chunks:    {c['chunks']} ({c['views']} vectors)")
+    if problem:
+        print(f"status:    CORRUPT: {problem}")
+        return 1
     print(f"status:    {'STALE: ' + ', '.join(stale) + ' changed; run faqrag build' if stale else 'up to date'}")
     return 0
 
