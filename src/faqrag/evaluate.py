@@ -217,6 +217,16 @@ def format_table(summary: dict) -> str:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write a whole file or nothing: a temporary sibling renamed into place."""
+    if path.is_dir():
+        raise FaqragError(f"cannot write {path}: it is a folder; name a file")
+    if path.exists() and not path.is_file():
+        # A device or a pipe (/dev/stdout, a FIFO): write into it; renaming over it would replace it.
+        try:
+            with path.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as err:
+            raise FaqragError(f"cannot write {path} ({err.strerror}); check the path") from None
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -108,7 +108,6 @@ def build_index(
     (None: no limit)."""
     t0 = time.perf_counter()
     chunk_settings = chunk_settings or ChunkSettings()
-    _check_target(index_dir)
     hashes = file_hashes(corpus_dir)
     docs_blocks = load_corpus(corpus_dir, warn=warn or (lambda msg: log(f"warning: {msg}")))
     documents: list[Document] = []
@@ -123,6 +122,7 @@ def build_index(
     if not chunks:
         raise FaqragError(f"no chunks were made from {corpus_dir}; check the corpus files")
     log(f"parsed {len(documents)} document(s) into {len(chunks)} chunks")
+    _check_target(index_dir)
 
     view_texts = [text for c in chunks for text, _ in c.views]
     cache = _reusable_vectors(index_dir, embedder)
@@ -195,6 +195,17 @@ def _check_target(index_dir: Path) -> None:
     never a folder of the user's that --index named by mistake."""
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexStateError(f"index path {index_dir} is a file; pass --index a folder")
+    try:  # said before the embedding, not after it
+        index_dir.absolute().parent.mkdir(parents=True, exist_ok=True)
+        writable = os.access(index_dir.absolute().parent, os.W_OK)
+    except OSError as err:
+        raise IndexStateError(
+            f"cannot write the index at {index_dir} ({err.strerror}); pass --index a folder you can write"
+        ) from None
+    if not writable:
+        raise IndexStateError(
+            f"cannot write the index at {index_dir} (its folder is not writable); pass --index a folder you can write"
+        )
     if index_dir.is_dir():
         try:
             foreign = sorted(p.name for p in index_dir.iterdir() if p.name not in INDEX_FILES)
@@ -261,7 +272,16 @@ def recover(index_dir: Path) -> None:
 
 
 def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index) -> None:
-    index_dir = index_dir.resolve()
+    try:
+        _write_locked(index_dir.resolve(), manifest, documents, chunks, index)
+    except OSError as err:
+        raise IndexStateError(
+            f"cannot write the index at {index_dir} ({err.strerror or err}); "
+            "check the folder is writable and the disk has room"
+        ) from None
+
+
+def _write_locked(index_dir: Path, manifest: dict, documents, chunks, index) -> None:
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     with _build_lock(index_dir.parent):
         for dead in _restore(index_dir):
