@@ -206,6 +206,9 @@ def test_build_refuses_to_replace_what_is_not_an_index(tmp_path, guide_corpus, f
         build_index(guide_corpus, tmp_path / "file", fake_embedder)
     with pytest.raises(IndexStateError, match="is a file, not an index folder"):
         load_index(tmp_path / "file")
+    (mine / "manifest.json").write_text('{"name": "a web app", "icons": []}')  # not faqrag's manifest
+    with pytest.raises(IndexStateError, match="is not a faqrag index"):
+        build_index(guide_corpus, mine, fake_embedder)
     # The index folder a clone carries (its README only) and an empty one are fine.
     for name in ("fresh", "cloned"):
         (tmp_path / name).mkdir()
@@ -213,6 +216,10 @@ def test_build_refuses_to_replace_what_is_not_an_index(tmp_path, guide_corpus, f
     for name in ("fresh", "cloned"):
         build_index(guide_corpus, tmp_path / name, fake_embedder)
         load_index(tmp_path / name)
+    # An index holding a file some other version wrote is still an index.
+    (tmp_path / "fresh" / "lexical.npz").write_bytes(b"x")
+    build_index(guide_corpus, tmp_path / "fresh", fake_embedder)
+    assert not (tmp_path / "fresh" / "lexical.npz").exists()
 
 
 def test_recovery_puts_back_an_index_moved_aside(built_index):

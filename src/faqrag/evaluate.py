@@ -24,7 +24,7 @@ from pathlib import Path
 from statistics import median
 
 from .errors import FaqragError
-from .limits import MAX_QUESTION_FILE_BYTES, dumps, loads, mib
+from .limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, dumps, loads, mib
 from .tabular import csv_rows, jsonl_rows
 from .text import contains
 
@@ -67,6 +67,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         rows = jsonl_rows(text, path)
     else:
         raise FaqragError(f"{path}: use a .jsonl or .csv file")
+    if len(rows) > MAX_QUESTIONS:
+        raise FaqragError(f"{path}: {len(rows):,} questions, over the limit of {MAX_QUESTIONS:,}; split the file")
     out, seen = [], set()
     for line, row in rows:
         q = row.get("question")

@@ -20,6 +20,7 @@ MAX_CORPUS_BYTES = 50 * 1024 * 1024  # all of them together
 # than corpus files (a home folder, /usr) is refused quickly, not walked.
 MAX_LISTED_ENTRIES = 20_000
 MAX_QUESTION_FILE_BYTES = 20 * 1024 * 1024  # an evaluation question file
+MAX_QUESTIONS = 100_000  # questions in one evaluation run (about 10 minutes here)
 # Above this many texts to embed, a build measures its speed, says how long it
 # will take, and goes ahead only under EMBED_SECONDS_LIMIT or when told to.
 EMBED_ESTIMATE_TEXTS = 20_000

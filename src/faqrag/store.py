@@ -213,11 +213,20 @@ def _check_target(index_dir: Path) -> None:
             raise IndexStateError(
                 f"index folder {index_dir} cannot be read ({err.strerror}); check its permissions"
             ) from None
-        if foreign:
+        if foreign and not _is_index(index_dir):
             raise IndexStateError(
                 f"{index_dir} is not a faqrag index (it holds {foreign[0]!r}) and a build would replace it; "
                 "pass --index a new folder"
             )
+
+
+def _is_index(folder: Path) -> bool:
+    """A faqrag manifest of any format (other files may be a newer version's)."""
+    try:
+        manifest = loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "format_version" in manifest and "model" in manifest
 
 
 @contextmanager
