@@ -153,6 +153,10 @@ def test_corpus_caps_are_checked_before_reading(tmp_path, monkeypatch):
     with pytest.raises(CorpusError, match=r"holds 0 MiB of files, over the limit of 0 MiB; split it"):
         corpus_files(tmp_path)
     monkeypatch.setattr(faqrag.corpus, "MAX_CORPUS_BYTES", 10**9)
+    monkeypatch.setattr(faqrag.corpus, "MAX_FILE_BYTES", 10)
+    with pytest.raises(CorpusError, match=r"g0.txt: 0 MiB is over the 0 MiB limit for one file; split it"):
+        load_corpus(tmp_path)
+    monkeypatch.setattr(faqrag.corpus, "MAX_FILE_BYTES", 10**9)
     monkeypatch.setattr(faqrag.corpus, "MAX_LISTED_ENTRIES", 10)
     for i in range(10):
         (tmp_path / f"other{i}.bin").write_bytes(b"x")

@@ -213,9 +213,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise CorpusError(
-                f"{path}: {size // (1024 * 1024)} MiB is over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit; split it"
-            )
+            raise CorpusError(f"{path}: {mib(size)} is over the {mib(MAX_FILE_BYTES)} limit for one file; split it")
         return path.read_bytes()
     except FileNotFoundError:
         raise CorpusError(f"{path}: file not found; check the corpus folder") from None

@@ -29,7 +29,7 @@ EMBED_SECONDS_LIMIT = 15 * 60
 
 
 def mib(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f} MiB"
+    return f"{n / (1024 * 1024):.1f}".removesuffix(".0") + " MiB"
 
 
 def duration(seconds: float) -> str:
