@@ -96,3 +96,10 @@ def test_settings_path_that_is_a_folder_or_unreadable(tmp_path):
         Settings.from_file(tmp_path)
     with pytest.raises(FaqragError, match="not found"):
         Settings.from_file(tmp_path / "none.json")
+
+
+def test_small_files_are_read_no_further_than_their_cap(tmp_path, monkeypatch):
+    big = tmp_path / "s.json"
+    big.write_text('{"k": 5' + " " * (1024 * 1024) + "}")
+    with pytest.raises(FaqragError, match=r"is not valid JSON \(it is over 1 MiB\); fix it"):
+        Settings.from_file(big)

@@ -268,3 +268,11 @@ def test_a_long_embedding_is_estimated_and_refused_before_it_starts(monkeypatch,
     stored = load_index(tmp_path / "ix")
     texts = [text for c in stored.chunks for text, _ in c.views]
     assert np.allclose(stored.vectors, fake_embedder.encode(texts))  # sample and rest put back in order
+
+
+def test_a_huge_manifest_is_not_read_whole(built_index, monkeypatch):
+    import faqrag.store
+
+    monkeypatch.setattr(faqrag.store, "MAX_MANIFEST_BYTES", 100)
+    with pytest.raises(IndexStateError, match="manifest.json is unreadable: it is over 0 MiB"):
+        load_index(built_index)

@@ -12,6 +12,7 @@ import json
 import math
 import re
 import unicodedata
+from pathlib import Path
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one corpus file
 MAX_CORPUS_FILES = 1_000  # guides and FAQ files in one corpus folder
@@ -20,6 +21,8 @@ MAX_CORPUS_BYTES = 50 * 1024 * 1024  # all of them together
 # than corpus files (a home folder, /usr) is refused quickly, not walked.
 MAX_LISTED_ENTRIES = 20_000
 MAX_QUESTION_FILE_BYTES = 20 * 1024 * 1024  # an evaluation question file
+MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file: a few hundred bytes in practice
+MAX_MANIFEST_BYTES = 10 * 1024 * 1024  # a manifest: a hash per corpus file
 MAX_QUESTIONS = 100_000  # questions in one evaluation run (about 10 minutes here)
 # Above this many texts to embed, a build measures its speed, says how long it
 # will take, and goes ahead only under EMBED_SECONDS_LIMIT or when told to.
@@ -37,6 +40,17 @@ def duration(seconds: float) -> str:
         return f"{math.ceil(seconds)} s"
     minutes = math.ceil(seconds / 60)
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def read_capped(path: Path, limit: int) -> str:
+    """A small file's text, read no further than ``limit`` bytes: a settings
+    file or manifest pointed at something huge is an error, not a long read.
+    Raises ValueError (over the limit), UnicodeDecodeError or OSError."""
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"it is over {mib(limit)}")
+    return data.decode("utf-8")
 
 
 def loads(text: str) -> object:

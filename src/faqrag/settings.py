@@ -7,13 +7,12 @@ unknown key is an error rather than silently ignored.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from .errors import FaqragError
-from .limits import loads, shown
+from .limits import MAX_SETTINGS_BYTES, loads, read_capped, shown
 
 # What confidence is a logistic function of; see answer.confidence_features.
 CONFIDENCE_FEATURES = ("dense", "lexical", "coverage", "faq_question", "dense_gap", "names")
@@ -93,12 +92,12 @@ class Settings:
         if path.is_dir():
             raise FaqragError(f"settings path {path} is a folder; pass --settings a JSON file")
         try:
-            data = loads(path.read_text(encoding="utf-8"))
+            data = loads(read_capped(path, MAX_SETTINGS_BYTES))
         except FileNotFoundError:
             raise FaqragError(f"settings file {path} not found; check the path") from None
         except OSError as err:
             raise FaqragError(f"settings file {path} cannot be read ({err.strerror}); check its permissions") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
             raise FaqragError(f"settings file {path} is not valid JSON ({err}); fix it") from None
         if not isinstance(data, dict):
             raise FaqragError(f"settings file {path} must hold a JSON object")

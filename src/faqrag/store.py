@@ -28,7 +28,16 @@ from .chunking import chunk_document
 from .corpus import file_hashes, load_corpus
 from .embedding import Embedder
 from .errors import FaqragError, IndexStateError
-from .limits import EMBED_ESTIMATE_TEXTS, EMBED_SAMPLE_TEXTS, EMBED_SECONDS_LIMIT, duration, loads, shown
+from .limits import (
+    EMBED_ESTIMATE_TEXTS,
+    EMBED_SAMPLE_TEXTS,
+    EMBED_SECONDS_LIMIT,
+    MAX_MANIFEST_BYTES,
+    duration,
+    loads,
+    read_capped,
+    shown,
+)
 from .records import Chunk, Document
 from .settings import ChunkSettings
 
@@ -374,9 +383,9 @@ def read_manifest(index_dir: Path) -> dict:
     if not path.exists():
         raise IndexStateError(f"no index at {index_dir}; build it with 'faqrag build --index {index_dir}'")
     try:
-        manifest = loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-        raise _corrupt(index_dir, "manifest.json is unreadable") from None
+        manifest = loads(read_capped(path, MAX_MANIFEST_BYTES))
+    except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise _corrupt(index_dir, f"manifest.json is unreadable: {str(err)[:100]}") from None
     if not isinstance(manifest, dict):
         raise _corrupt(index_dir, "manifest.json is not a JSON object")
     version = manifest.get("format_version")
