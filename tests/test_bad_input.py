@@ -264,3 +264,17 @@ def test_an_index_folder_that_cannot_be_made_is_one_line(tmp_path, guide_corpus,
     one_line_error(
         capsys, ["build", "--corpus", str(guide_corpus), "--index", "/proc/faqrag-none/index"], "cannot write the index"
     )
+
+
+def test_paths_holding_undecodable_bytes_work_end_to_end(tmp_path, guide_corpus, use_fake_model, capsys):
+    """Linux paths are bytes; Python hands undecodable ones over as lone surrogates."""
+    corpus = guide_corpus.rename(tmp_path / "corpus-\udcff")
+    index = tmp_path / "index-\udcfe"
+    assert main(["build", "--corpus", str(corpus), "--index", str(index)]) == 0
+    assert "built " in capsys.readouterr().out
+    assert main(["info", "--json", "--index", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out)["manifest"]["corpus"]["dir"] == str(corpus)
+    assert json.loads(out)["stale_files"] == []
+    assert main(["ask", "--json", "--index", str(index), "How do I reset my widget?"]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"]

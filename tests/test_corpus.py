@@ -248,3 +248,13 @@ def test_deeply_nested_faq_line_is_one_line(tmp_path):
     write(tmp_path / "deep.jsonl", '{"question": "Q?", "answer": "A."}\n' + "[" * 100_000 + "\n")
     with pytest.raises(CorpusError, match=r"deep.jsonl, line 2: not valid JSON \(nested too deeply\)"):
         load_corpus(tmp_path)
+
+
+def test_file_names_that_would_break_a_message_are_left_out(tmp_path):
+    write(tmp_path / "good.txt", "Guide\n\nText of the guide.\n")
+    write(tmp_path / "two\nlines.txt", "Guide\n\nMore.\n")
+    write(tmp_path / "tab\there.csv", "question,answer\nQ?,A.\n")
+    write(tmp_path / "bad\udcffbyte.md", "# G\n\nText.\n")  # a byte that is not UTF-8, as os.fsdecode gives it
+    said = []
+    assert [d.doc_id for d, _ in load_corpus(tmp_path, warn=said.append)] == ["good.txt"]
+    assert len(said) == 3 and all("\n" not in m and m.endswith("rename it") for m in said)

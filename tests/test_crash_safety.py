@@ -67,7 +67,8 @@ plain_write_text, plain_open = Path.write_text, Path.open
 os.replace = step(os.replace)
 shutil.rmtree = step(shutil.rmtree)
 tempfile.mkdtemp = step(tempfile.mkdtemp)
-faiss.write_index = step(faiss.write_index)
+faiss.serialize_index = step(faiss.serialize_index)
+Path.write_bytes = step(Path.write_bytes)
 Path.write_text = step(half_write)
 Path.open = open_for_writing
 store.build_index(Path(sys.argv[1]), Path(sys.argv[2]), FakeEmbedder())

@@ -79,6 +79,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A path from the command line may hold undecodable bytes (lone
+        # surrogates); print them escaped rather than die on them.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return {"build": cmd_build, "ask": cmd_ask, "info": cmd_info, "eval": cmd_eval}[args.command](args)
     except FaqragError as err:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,6 +81,13 @@ def corpus_files(corpus_dir: Path, warn: Warn = _ignore) -> list[Path]:
         for entry in entries:
             path = Path(entry.path)
             if entry.name.startswith(".") or entry.name.endswith(META_SUFFIX):
+                continue
+            if any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in entry.name):
+                # A line break or undecodable byte in a name would break every
+                # message that names the file, and the index's UTF-8 files.
+                warn(
+                    f"{str(path)!r}: left out, its name holds a line break, control character or invalid byte; rename it"
+                )
                 continue
             if entry.is_symlink() and not _inside(path, root):
                 warn(f"{path}: left out, it links outside the corpus folder; copy the file in to index it")

@@ -307,7 +307,9 @@ def _write_locked(index_dir: Path, manifest: dict, documents, chunks, index) -> 
         _check_target(index_dir)
         tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
         try:
-            _faiss().write_index(index, str(tmp / VECTORS))
+            # Bytes through Python, not a path handed to FAISS: its C++ side
+            # cannot take a path holding undecodable bytes.
+            (tmp / VECTORS).write_bytes(_faiss().serialize_index(index).tobytes())
             with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
                 for c in chunks:
                     fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
@@ -326,7 +328,8 @@ def _write_locked(index_dir: Path, manifest: dict, documents, chunks, index) -> 
             (tmp / README).write_text(INDEX_README, encoding="utf-8")
             # The manifest goes last, and whole (renamed into place): a folder
             # with one is complete, which is what _restore relies on.
-            (tmp / ".manifest.part").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+            # ASCII: the corpus path may hold undecodable bytes, which JSON keeps as \udcXX escapes.
+            (tmp / ".manifest.part").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             os.replace(tmp / ".manifest.part", tmp / MANIFEST)
             _swap_in(tmp, index_dir)
         except BaseException:
@@ -440,7 +443,7 @@ def load_index(index_dir: Path) -> StoredIndex:
         raise _corrupt(index_dir, problem)
     faiss = _faiss()
     try:
-        index = faiss.read_index(str(index_dir / VECTORS))
+        index = faiss.deserialize_index(np.frombuffer((index_dir / VECTORS).read_bytes(), dtype=np.uint8))
     except Exception:  # faiss raises RuntimeError with C++ text; the user needs only "corrupt"
         raise _corrupt(index_dir, f"{VECTORS} cannot be read") from None
     try:
