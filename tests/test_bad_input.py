@@ -278,3 +278,18 @@ def test_paths_holding_undecodable_bytes_work_end_to_end(tmp_path, guide_corpus,
     assert json.loads(out)["stale_files"] == []
     assert main(["ask", "--json", "--index", str(index), "How do I reset my widget?"]) == 0
     assert json.loads(capsys.readouterr().out)["answer"]
+
+
+@pytest.mark.parametrize("question", ["\u200b \u200b", "\ufeff", "\u2060\u200d", " \t\n"])
+def test_invisible_questions_are_empty(tmp_path, no_model, capsys, question):
+    one_line_error(capsys, ["ask", "--index", str(tmp_path / "none"), question], "the question is empty")
+
+
+def test_a_file_system_refusal_no_check_foresaw_is_one_line(built_index, capsys, monkeypatch):
+    import faqrag.store
+
+    def refuse(*_a, **_kw):
+        raise PermissionError(13, "Permission denied", str(built_index / "manifest.json"))
+
+    monkeypatch.setattr(faqrag.store, "read_manifest", refuse)
+    one_line_error(capsys, ["info", "--index", str(built_index)], "Permission denied", "manifest.json", "permissions")

@@ -96,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         # The reader (say, `| head`) went away; that is not our error to report.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:
+        # The file system said no where no check foresaw it (a folder made
+        # unreadable, a full disk): still one line, naming the path.
+        where = f" ({err.filename})" if err.filename else ""
+        _err(f"{err.strerror or err}{where}; check the path, its permissions and the free space")
+        return 1
 
 
 def cmd_build(args) -> int:

@@ -23,14 +23,13 @@ MIN_HITS = GAP_HITS  # hits searched for at least, so confidence sees as many as
 
 def check_question(question: str, settings: Settings) -> str:
     """The question, stripped, or a QuestionError saying what to change."""
-    visible = "".join(ch for ch in question if unicodedata.category(ch) != "Cf") if isinstance(question, str) else ""
-    if not visible.strip():  # zero-width characters alone are still an empty question
-        raise QuestionError("the question is empty; type a question")
-    q = question.strip()
-    if len(q) > settings.max_question_chars:  # checked first: a huge question is not scanned
+    q = question.strip() if isinstance(question, str) else ""
+    if len(q) > settings.max_question_chars:  # before any scan of a huge question
         raise QuestionError(
             f"the question is {len(q):,} characters long; the limit is {settings.max_question_chars:,}, shorten it"
         )
+    if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in q):  # zero-width characters are nothing too
+        raise QuestionError("the question is empty; type a question")
     bad = bad_character(q)
     if bad:
         raise QuestionError(f"the question contains {bad}; remove it")
