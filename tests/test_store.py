@@ -150,6 +150,7 @@ def test_manifest_missing_what_info_reads_is_corrupt(built_index):
         (lambda m: m["corpus"].update(files={"a.txt": 1}), "corpus.files must map file names to hashes"),
         (lambda m: m.update(model="all-MiniLM-L6-v2"), "manifest.json has no field model.id"),
         (lambda m: m.update(built_at=["x" * 500]), "field built_at is ['xxx"),
+        (lambda m: m.update(built_at="\x1b]0;pwned\x07"), "field built_at holds a control character"),
     ],
 )
 def test_every_manifest_field_read_is_type_checked(built_index, change, message):

@@ -29,6 +29,7 @@ from .corpus import file_hashes, load_corpus
 from .embedding import Embedder
 from .errors import FaqragError, IndexStateError
 from .limits import (
+    CONTROL,
     EMBED_ESTIMATE_TEXTS,
     EMBED_SAMPLE_TEXTS,
     EMBED_SECONDS_LIMIT,
@@ -408,6 +409,8 @@ def read_manifest(index_dir: Path) -> dict:
             if value is None:
                 raise _corrupt(index_dir, f"manifest.json has no field {name}")
             raise _corrupt(index_dir, f"manifest.json field {name} is {shown(value)}, not {_KIND[kind]}")
+        if kind is str and CONTROL.search(value):  # info prints them to a terminal
+            raise _corrupt(index_dir, f"manifest.json field {'.'.join(keys)} holds a control character")
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in manifest["corpus"]["files"].items()):
         raise _corrupt(index_dir, "manifest.json field corpus.files must map file names to hashes")
     return manifest
