@@ -258,3 +258,9 @@ def test_file_names_that_would_break_a_message_are_left_out(tmp_path):
     said = []
     assert [d.doc_id for d, _ in load_corpus(tmp_path, warn=said.append)] == ["good.txt"]
     assert len(said) == 3 and all("\n" not in m and m.endswith("rename it") for m in said)
+
+
+def test_csv_field_over_the_csv_module_limit_says_the_fix(tmp_path):
+    write(tmp_path / "long.csv", 'question,answer\nQ?,"' + "a" * 200_000 + '"\n')
+    with pytest.raises(CorpusError, match=r"long.csv, line \d+: field larger than .*use JSON lines for long fields"):
+        load_corpus(tmp_path)

@@ -74,5 +74,7 @@ def csv_rows(
                 )
             rows.append((line, dict(zip(fields, values))))
     except csv.Error as err:
-        raise error(f"{path}, line {reader.line_num}: {err}") from None
+        raise error(
+            f"{path}, line {reader.line_num}: {err}; fix the CSV's quoting, or use JSON lines for long fields"
+        ) from None
     return rows
