@@ -5,19 +5,17 @@ chunk view), ``chunks.jsonl`` (the chunks, their views in vector order),
 ``documents.json`` (titles, notices and texts, for showing answers in place),
 ``manifest.json`` (format, model, corpus hashes, settings, counts) and a short
 ``README.md``. Nothing is pickled. A build writes a sibling temporary folder and
-swaps it in whole; a failed or interrupted build leaves the old index as it was.
-Rebuilds reuse the vectors of views whose text has not changed.
+swaps it in whole (swap.py): a build that fails, or is killed at any instant,
+leaves a loadable index, the old one or the new. Rebuilds reuse the vectors of
+views whose text has not changed.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from .limits import (
 )
 from .records import Chunk, Document
 from .settings import ChunkSettings
+from .swap import recover, replace_folder
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -239,121 +238,40 @@ def _is_index(folder: Path) -> bool:
     return isinstance(manifest, dict) and "format_version" in manifest and "model" in manifest
 
 
-@contextmanager
-def _build_lock(folder: Path) -> Iterator[None]:
-    """Builds next to each other take turns writing and swapping (an flock on
-    the parent folder, released when the process dies however it dies), so a
-    build can tell a dead build's leftovers from a live one's work."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX: no locking, no tidying of others' work
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _leftovers(target: Path) -> list[Path]:
-    """Folders of builds that died before finishing: a new index being
-    written, or the previous one moved aside during the swap."""
-    prefixes = (f".{target.name}.building-", f".{target.name}.old-")
-    return [p for p in target.parent.glob(f".{target.name}.*") if p.name.startswith(prefixes) and p.is_dir()]
-
-
-def _restore(target: Path) -> list[Path]:
-    """With the build lock held: when a build died between the two renames of
-    its swap, put the index it moved aside back (or, for a first build, the
-    finished new one). Returns the leftovers that remain."""
-    left = _leftovers(target)
-    if not target.exists():
-        # The previous index first: its manifest says it is whole, as is a new one's (written last).
-        whole = sorted((p for p in left if (p / MANIFEST).is_file()), key=lambda p: ".old-" not in p.name)
-        if whole:
-            os.replace(whole[0], target)
-            left.remove(whole[0])
-    return left
-
-
-def recover(index_dir: Path) -> None:
-    """Bring back an index a killed build left moved aside; a no-op otherwise."""
-    index_dir = index_dir.resolve()
-    if index_dir.exists() or not index_dir.parent.is_dir():
-        return
-    try:
-        with _build_lock(index_dir.parent):
-            _restore(index_dir)
-    except OSError:
-        pass  # a read-only folder: nothing can be put back, and loading says "no index"
-
-
 def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index) -> None:
+    def fill(tmp: Path) -> None:
+        # Bytes through Python, not a path handed to FAISS: its C++ side
+        # cannot take a path holding undecodable bytes.
+        (tmp / VECTORS).write_bytes(_faiss().serialize_index(index).tobytes())
+        with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
+            for c in chunks:
+                fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+        docs = {
+            d.doc_id: {
+                "title": d.title,
+                "kind": d.kind,
+                "url": d.url,
+                "notice": d.notice,
+                "sha256": d.sha256,
+                "text": d.text,
+            }
+            for d in documents
+        }
+        (tmp / DOCUMENTS).write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+        (tmp / README).write_text(INDEX_README, encoding="utf-8")
+        # The manifest goes last, and whole (renamed into place): a folder with
+        # one is complete (swap.py relies on it). ASCII: the corpus path may
+        # hold undecodable bytes, which JSON keeps as \udcXX escapes.
+        (tmp / ".manifest.part").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        os.replace(tmp / ".manifest.part", tmp / MANIFEST)
+
     try:
-        _write_locked(index_dir.resolve(), manifest, documents, chunks, index)
+        replace_folder(index_dir, fill, marker=MANIFEST, check=_check_target)
     except OSError as err:
         raise IndexStateError(
             f"cannot write the index at {index_dir} ({err.strerror or err}); "
             "check the folder is writable and the disk has room"
         ) from None
-
-
-def _write_locked(index_dir: Path, manifest: dict, documents, chunks, index) -> None:
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with _build_lock(index_dir.parent):
-        for dead in _restore(index_dir):
-            shutil.rmtree(dead, ignore_errors=True)
-        _check_target(index_dir)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
-        try:
-            # Bytes through Python, not a path handed to FAISS: its C++ side
-            # cannot take a path holding undecodable bytes.
-            (tmp / VECTORS).write_bytes(_faiss().serialize_index(index).tobytes())
-            with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
-                for c in chunks:
-                    fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
-            docs = {
-                d.doc_id: {
-                    "title": d.title,
-                    "kind": d.kind,
-                    "url": d.url,
-                    "notice": d.notice,
-                    "sha256": d.sha256,
-                    "text": d.text,
-                }
-                for d in documents
-            }
-            (tmp / DOCUMENTS).write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
-            (tmp / README).write_text(INDEX_README, encoding="utf-8")
-            # The manifest goes last, and whole (renamed into place): a folder
-            # with one is complete, which is what _restore relies on.
-            # ASCII: the corpus path may hold undecodable bytes, which JSON keeps as \udcXX escapes.
-            (tmp / ".manifest.part").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-            os.replace(tmp / ".manifest.part", tmp / MANIFEST)
-            _swap_in(tmp, index_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    """Two renames, since POSIX cannot swap two folders in one; a process
-    killed between them leaves ``target`` missing and the old index in
-    ``.<name>.old-*``, which the next load or build puts back (``_restore``)."""
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    old.rmdir()
-    os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # -------------------------------------------------------------------- load
@@ -383,7 +301,7 @@ def read_manifest(index_dir: Path) -> dict:
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexStateError(f"index path {index_dir} is a file, not an index folder; pass --index the index folder")
     if not path.exists():
-        recover(index_dir)  # a build killed mid-swap leaves the index moved aside
+        recover(index_dir, MANIFEST)  # a build killed mid-swap leaves the index moved aside
     if not path.exists():
         raise IndexStateError(f"no index at {index_dir}; build it with 'faqrag build --index {index_dir}'")
     try:
