@@ -93,6 +93,9 @@ def run(sets, embedder, settings):
                     "right": judged["hit_answer"],
                     "hit1": judged["hit_rank"] == 1,
                     "hit5": judged["hit_rank"] is not None and judged["hit_rank"] <= 5,
+                    # The first unit ranked, whole (as question-only matching is judged), holds a gold string.
+                    "unit1": bool(judged["passages"])
+                    and any(contains(judged["passages"][0]["text"], a) for a in q.answers),
                     "chars": len(judged["answer"]["text"]) if judged["answer"] else 0,
                     "features": engine.confidence_features(q.question, v, rw),
                 }
@@ -116,6 +119,29 @@ def question_only(sets) -> dict[str, float]:
             c = stored.chunks[stored.view_chunk[best]]
             right += any(contains(c.text, a) for a in q.answers)
         out[name] = right / len(covered)
+    return out
+
+
+def recipe(sets, embedder) -> dict[str, tuple[float, float, float]]:
+    """The usual recipe on each set: 1,000/200-character recursive chunks of the
+    documents' text, the same model, FAISS top 5 (bench/recipe.py). Returns the
+    share of covered questions whose first chunk holds a gold string, whose top
+    five do, and the median first-chunk length."""
+    import faiss
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from recipe import split
+
+    out = {}
+    for name, stored, qs, _rws, _vecs in sets:
+        chunks = [c for d in stored.documents.values() for c in split(d.text)]
+        index = faiss.IndexFlatIP(embedder.dimension())
+        index.add(embedder.encode(chunks))
+        covered = [q for q in qs if q.covered]
+        _, top = index.search(embedder.encode([q.question for q in covered]), 5)
+        first = np.mean([any(contains(chunks[row[0]], a) for a in q.answers) for q, row in zip(covered, top)])
+        five = np.mean([any(contains(chunks[i], a) for i in row for a in q.answers) for q, row in zip(covered, top)])
+        out[name] = (float(first), float(five), float(np.median([len(chunks[row[0]]) for row in top])))
     return out
 
 
@@ -208,6 +234,7 @@ def figures(rows: list[dict], settings: Settings) -> dict:
         "answer": np.mean([rows[i]["right"] and conf[i] >= settings.abstain_below for i in cov]),
         "hit1": np.mean([rows[i]["hit1"] for i in cov]),
         "hit5": np.mean([rows[i]["hit5"] for i in cov]),
+        "unit1": np.mean([rows[i]["unit1"] for i in cov]),
         "unc_declined": np.mean([conf[i] < settings.abstain_below for i in unc]) if unc else float("nan"),
         "cov_declined": np.mean([conf[i] < settings.abstain_below for i in cov]),
         "median_chars": float(np.median(answered)) if answered else 0.0,
@@ -216,14 +243,15 @@ def figures(rows: list[dict], settings: Settings) -> dict:
 
 def print_table(title: str, table: dict[str, dict], baseline: dict[str, float]) -> None:
     print(f"\n{title}")
-    print(
-        f"{'set':14s} {'n':>7s} {'answer':>7s} {'hit@1':>6s} {'hit@5':>6s} {'unc.decl':>8s} {'cov.decl':>8s} {'chars':>6s} {'q-only@1':>8s}"
-    )
+    heads = ("set", "n", "answer", "hit@1", "hit@5", "unc.decl", "cov.decl", "chars", "unit@1", "q-only@1")
+    print(f"{heads[0]:15s}" + "".join(f"{h:>9s}" for h in heads[1:]))
     for name, f in table.items():
-        q = f"{baseline[name] * 100:7.1f}%" if name in baseline else "       -"
+        q = f"{baseline[name] * 100:8.1f}%" if name in baseline else "        -"
+        cells = [f["answer"], f["hit1"], f["hit5"], f["unc_declined"], f["cov_declined"]]
         print(
-            f"{name:14s} {f['n']:>7s} {f['answer'] * 100:6.1f}% {f['hit1'] * 100:5.1f}% {f['hit5'] * 100:5.1f}% "
-            f"{f['unc_declined'] * 100:7.1f}% {f['cov_declined'] * 100:7.1f}% {f['median_chars']:6.0f} {q}"
+            f"{name:15s}{f['n']:>9s}"
+            + "".join(f"{x * 100:8.1f}%" for x in cells)
+            + f"{f['median_chars']:9.0f}{f['unit1'] * 100:8.1f}%{q}"
         )
 
 
@@ -249,6 +277,10 @@ def main() -> None:
     pooled = choose(swept, set(names))
     table = {n: figures(rows_for(swept, pooled, n), pooled) for n in names}
     print_table("In-sample (settings chosen on all sets; decides nothing)", table, baseline)
+    print("\nThe usual recipe (1,000/200-character chunks, same model, FAISS top 5):")
+    print(f"{'set':15s}{'first@1':>9s}{'top 5':>9s}{'chars':>9s}")
+    for name, (first, five, chars) in recipe(sets, embedder).items():
+        print(f"{name:15s}{first * 100:8.1f}%{five * 100:8.1f}%{chars:9.0f}")
     print(
         f"\nconfidence weights ({', '.join(CONFIDENCE_FEATURES)}): {list(pooled.conf_weights)}, bias {pooled.conf_bias}"
     )

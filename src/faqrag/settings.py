@@ -51,17 +51,17 @@ class Settings:
     dense_weight: float = 0.6
     lexical_weight: float = 0.4
     faq_question_threshold: float = 0.72  # cosine of question to FAQ question that counts as a match
-    faq_lexical_margin: float = 0.15  # ...unless the FAQ misses question terms the top hit has
-    name_bonus: float = 0.1  # times the share of the question's names a chunk mentions
+    faq_lexical_margin: float = 1.0  # ...unless the FAQ misses question terms the top hit has
+    name_bonus: float = 0.0  # times the share of the question's names a chunk mentions
     type_bonus: float = 0.0  # for holding the kind of value asked for (a number, a URL, ...)
     faq_list_within: float = 0.1  # FAQ entries listed when their score is this close to the top hit's
     value_margin: float = 0.1  # a hit holding the asked-for kind of value answers if this close to the top
     whole_section_chars: int = 500  # a section this short is answered whole
     # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
     # for how these and the threshold were chosen.
-    conf_weights: tuple[float, ...] = (2.793, 2.126, 1.572, 0.383, 8.873, 0.934, -0.569, 1.202, 1.336)
-    conf_bias: float = -6.661
-    abstain_below: float = 0.266
+    conf_weights: tuple[float, ...] = (3.367, 2.318, 1.302, 0.128, 9.299, 0.665, -0.765, 1.051, 1.528)
+    conf_bias: float = -6.718
+    abstain_below: float = 0.272
     suggestions: int = 3
 
     def __post_init__(self) -> None:
