@@ -5,6 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+# Address the page listens on: this machine only, unless you mean to serve
+# others (make run HOST=0.0.0.0; then set FAQRAG_ADMIN_PASSWORD, see README).
+HOST   ?= 127.0.0.1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -27,7 +30,8 @@ index: install
 	$(BIN)/faqrag build --if-stale
 
 run: index
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.headless true --server.address $(HOST) --server.port $(PORT) \
+		--server.fileWatcherType none --client.toolbarMode minimal --browser.gatherUsageStats false
 
 test: install
 	$(BIN)/ruff check src tests app.py bench tools
