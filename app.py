@@ -56,6 +56,8 @@ CONTACT_LINE = (
     "Contact details in this answer are quoted from the guide. Confirm them on the official site "
     "before sharing personal or payment details."
 )
+# In the same box as a document's notice, which usually says to confirm details already.
+CONTACT_SHORT = "Contact details in this answer are quoted from the guide; check them before use."
 # Label thresholds, as the README states them ("High from 0.85, Medium from 0.65, Low below").
 CONFIDENCE_LABELS = ((0.85, "High"), (0.65, "Medium"), (0.0, "Low"))
 # An absolute path not inside a URL or a word: "/srv/app/corpus/guide.txt".
@@ -378,9 +380,9 @@ def render_answer(guide: Guide, resp: Response) -> None:
         st.html(as_html(f"Source: {a.source}", cls="fq-source"))
         st.text(f"Confidence: {confidence_label(resp.confidence)} ({resp.confidence:.2f})")
         # One box for both cautions: the document's notice and the contact-details line say much the same.
-        cautions = ([md_escape(resp.notice)] if resp.notice else []) + (
-            [CONTACT_LINE] if quotes_contact_details(a.text) else []
-        )
+        cautions = [md_escape(resp.notice)] if resp.notice else []
+        if quotes_contact_details(a.text):
+            cautions.append(CONTACT_SHORT if cautions else CONTACT_LINE)
         if cautions:
             st.warning("\n\n".join(cautions), icon="⚠️")
         with st.expander("Show the answer in its place in the guide"):
