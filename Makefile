@@ -41,15 +41,21 @@ lint: install
 	$(BIN)/ruff check src tests app.py bench tools
 	$(BIN)/ruff format --check src tests app.py bench
 
+# Every labelled set in eval/ against its own corpus (other corpora are indexed
+# under build/eval-index/), one summary table; reports in build/eval-report/.
 eval: index
-	$(BIN)/faqrag eval ../shared/eval/dev.jsonl --report report.html
+	$(BIN)/python tools/eval_all.py
 
 # Speed and quality against their floors; see bench/RESULTS.md. Best on an idle machine.
+# Every figure the README quotes, with the date and machine to paste beside them.
 bench: install
+	@echo "== $$(date -u '+%Y-%m-%d %H:%M UTC'); $$(nproc) CPUs ($$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')); $$(free -g | awk '/^Mem/ {print $$2}') GB RAM; load $$(cut -d' ' -f1 /proc/loadavg)"
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/recipe.py
+	$(BIN)/python bench/page_first_answer.py
+	$(BIN)/python bench/parse_adversarial.py --steps 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info

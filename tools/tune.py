@@ -41,7 +41,7 @@ from faqrag.settings import CONFIDENCE_FEATURES, Settings  # noqa: E402
 from faqrag.store import build_index, load_index  # noqa: E402
 
 SETS = [
-    ("guide", ROOT / "corpus", ROOT.parent / "shared/eval/dev.jsonl"),
+    ("guide", ROOT / "corpus", ROOT / "eval/dev.jsonl"),
     ("guide", ROOT / "corpus", ROOT / "eval/guide_own.jsonl"),
     ("faq", ROOT / "eval/faq_demo", ROOT / "eval/faq_demo_questions.jsonl"),
     ("covid", ROOT / "eval/covid_faq", ROOT / "eval/covid_faq_questions.jsonl"),
