@@ -263,16 +263,18 @@ def render_sidebar(guide: Guide | None, index: Path, corpus: Path) -> tuple[int,
     protected = bool(os.environ.get(ADMIN_ENV))
     if problem:
         bar.warning(md_escape(public(f"The index needs a rebuild: {problem}.", index, corpus)))
+    else:
+        bar.caption("Up to date with the corpus.")
+    given = bar.text_input("Admin password", type="password", key="admin_password") if protected else None
+    if problem:
         label = "Rebuild the index" if guide is not None else "Build the index"
         clicked = bar.button(label, key="rebuild", type="primary")
     else:
-        bar.caption("Up to date with the corpus.")
         clicked = bar.button(
             "Rebuild anyway",
             key="rebuild_anyway",
             help="Build the index again from the corpus; unchanged texts keep their vectors.",
         )
-    given = bar.text_input("Admin password", type="password", key="admin_password") if protected else None
     if clicked:
         if rebuild_allowed(given):
             rebuild(index, corpus, model_id)
