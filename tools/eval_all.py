@@ -43,6 +43,8 @@ def cell(key: str, value) -> str:
         return "-"
     if key in ("answer_accuracy", "hit@5", "false_abstention", "abstention"):
         return f"{value * 100:.1f}%"
+    if key == "median_answer_chars":
+        return f"{value:.0f}"  # a median of an even count can be x.5
     return str(value)
 
 
