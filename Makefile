@@ -58,4 +58,4 @@ bench: install
 	$(BIN)/python bench/parse_adversarial.py --steps 3
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info build
