@@ -148,7 +148,7 @@ def main() -> None:
     for name, times in summary:
         g = growth(times)
         worst = max(worst, g or 0.0)
-        shown = "too fast to tell" if g is None else f"{g:.2f}x"
+        shown = "too fast to tell" if g is None else "too slow to go on" if g == float("inf") else f"{g:.2f}x"
         print(f"  {name:<20} {shown:>16}   largest: {times[-1]:.3f} s")
     print(f"\nworst growth {worst:.2f}x per doubling: {'linear' if worst < 2.6 else 'NOT linear'}")
 
