@@ -263,7 +263,7 @@ def render_sidebar(guide: Guide | None, index: Path, corpus: Path) -> tuple[int,
     protected = bool(os.environ.get(ADMIN_ENV))
     if problem:
         bar.warning(md_escape(public(f"The index needs a rebuild: {problem}.", index, corpus)))
-    else:
+    elif guide is not None:
         bar.caption("Up to date with the corpus.")
     given = bar.text_input("Admin password", type="password", key="admin_password") if protected else None
     if problem:
