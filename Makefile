@@ -5,6 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+# Address the page listens on: this machine only, unless you mean to serve
+# others (make run HOST=0.0.0.0; then set FAQRAG_ADMIN_PASSWORD, see README).
+HOST   ?= 127.0.0.1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -27,7 +30,8 @@ index: install
 	$(BIN)/faqrag build --if-stale
 
 run: index
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.headless true --server.address $(HOST) --server.port $(PORT) \
+		--server.fileWatcherType none --client.toolbarMode minimal --browser.gatherUsageStats false
 
 test: install
 	$(BIN)/ruff check src tests app.py bench tools
@@ -37,15 +41,21 @@ lint: install
 	$(BIN)/ruff check src tests app.py bench tools
 	$(BIN)/ruff format --check src tests app.py bench
 
+# Every labelled set in eval/ against its own corpus (other corpora are indexed
+# under build/eval-index/), one summary table; reports in build/eval-report/.
 eval: index
-	$(BIN)/faqrag eval ../shared/eval/dev.jsonl --report report.html
+	$(BIN)/python tools/eval_all.py
 
 # Speed and quality against their floors; see bench/RESULTS.md. Best on an idle machine.
+# Every figure the README quotes, with the date and machine to paste beside them.
 bench: install
+	@echo "== $$(date -u '+%Y-%m-%d %H:%M UTC'); $$(nproc) CPUs ($$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')); $$(free -g | awk '/^Mem/ {print $$2}') GB RAM; load $$(cut -d' ' -f1 /proc/loadavg)"
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/recipe.py
+	$(BIN)/python bench/page_first_answer.py
+	$(BIN)/python bench/parse_adversarial.py --steps 3
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info build

@@ -8,11 +8,15 @@ it goes through ``st.text``, through ``as_html`` (escaped, plus our own
 (button and expander labels, alerts).
 
 Run with ``make run``. FAQRAG_INDEX and FAQRAG_CORPUS override the index and
-corpus folders (default: ``index`` and ``corpus`` next to this file).
+corpus folders (default: ``index`` and ``corpus`` next to this file). When
+FAQRAG_ADMIN_PASSWORD is set, rebuilding the index from the page asks for it.
+Visitors never see a server path: messages show paths relative to the project,
+or only a file's name.
 """
 
 from __future__ import annotations
 
+import hmac
 import html
 import logging
 import os
@@ -32,6 +36,7 @@ from faqrag.records import Chunk
 HERE = Path(__file__).resolve().parent
 BOX = "question_box"  # session-state key of the question input
 ASKED = "asked"  # session-state key of the question to answer on this run
+ADMIN_ENV = "FAQRAG_ADMIN_PASSWORD"
 log = logging.getLogger("faqrag.app")
 
 CSS = """<style>
@@ -51,6 +56,12 @@ CONTACT_LINE = (
     "Contact details in this answer are quoted from the guide. Confirm them on the official site "
     "before sharing personal or payment details."
 )
+# In the same box as a document's notice, which usually says to confirm details already.
+CONTACT_SHORT = "Contact details in this answer are quoted from the guide; check them before use."
+# Label thresholds, as the README states them ("High from 0.85, Medium from 0.65, Low below").
+CONFIDENCE_LABELS = ((0.85, "High"), (0.65, "Medium"), (0.0, "Low"))
+# An absolute path not inside a URL or a word: "/srv/app/corpus/guide.txt".
+ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/[^\s/:;,'\"()\[\]]+)+/?")
 
 
 # ------------------------------------------------------------- pure helpers
@@ -95,11 +106,43 @@ def excerpt(text: str, span: tuple[int, int], width: int = 300) -> tuple[str, tu
 
 def confidence_label(confidence: float) -> str:
     # Answers below the engine's abstain threshold are never shown, so "Low" still means "answered".
-    if confidence >= 0.85:
-        return "High"
-    if confidence >= 0.65:
-        return "Medium"
-    return "Low"
+    for floor, label in CONFIDENCE_LABELS:
+        if confidence >= floor:
+            return label
+    return CONFIDENCE_LABELS[-1][1]
+
+
+def public(message: str, *folders: Path) -> str:
+    """``message`` with no absolute server path in it, for visitors.
+
+    Paths inside the project become relative to it; ``folders`` outside it
+    (an index in /tmp) and any other absolute path shrink to their last part.
+    """
+    known = {f"{HERE}/": ""}  # "<project>/corpus/x.txt" reads "corpus/x.txt"
+    for folder in (*folders, HERE):
+        for form in {str(folder), str(folder.resolve())}:
+            if os.path.isabs(form):
+                known[form] = shown_path(Path(form))
+    for form in sorted(known, key=len, reverse=True):  # longest first: a folder inside the project
+        message = message.replace(form, known[form])
+    return ABS_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1] or "/", message)
+
+
+def shown_path(path: Path) -> str:
+    """A path as visitors see it: relative to the project, else only its name."""
+    try:
+        rel = path.resolve().relative_to(HERE)
+    except ValueError:
+        return path.name or "/"
+    return str(rel) if rel.parts else "."
+
+
+def rebuild_allowed(given: str | None) -> bool:
+    """Whether a rebuild may run: always when no admin password is set, else only with it."""
+    expected = os.environ.get(ADMIN_ENV, "")
+    if not expected:
+        return True
+    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def quotes_contact_details(text: str) -> bool:
@@ -191,10 +234,10 @@ def open_guide(index: Path) -> tuple[Guide | None, str | None]:
     try:
         return load_guide(str(index.resolve()), stamp), None
     except FaqragError as err:
-        return None, str(err)
+        return None, public(str(err), index)
     except Exception as err:  # anything else is our bug: log it, show one line
         log.exception("cannot open the index at %s", index)
-        return None, f"the index at {index} could not be opened ({type(err).__name__}); see the server log"
+        return None, f"the index at {shown_path(index)} could not be opened ({type(err).__name__}); see the server log"
 
 
 # ------------------------------------------------------------------ sidebar
@@ -217,13 +260,30 @@ def render_sidebar(guide: Guide | None, index: Path, corpus: Path) -> tuple[int,
         problem = index_problem(str(index.resolve()), str(corpus.resolve()))
     except FaqragError as err:
         problem = str(err)
+    protected = bool(os.environ.get(ADMIN_ENV))
     if problem:
-        bar.warning(md_escape(f"The index needs a rebuild: {problem}."))
-        label = "Rebuild the index" if guide is not None else "Build the index"
-        if bar.button(label, key="rebuild", type="primary"):
-            rebuild(index, corpus, model_id)
+        bar.warning(md_escape(public(f"The index needs a rebuild: {problem}.", index, corpus)))
     elif guide is not None:
         bar.caption("Up to date with the corpus.")
+    given = bar.text_input("Admin password", type="password", key="admin_password") if protected else None
+    if problem:
+        label = "Rebuild the index" if guide is not None else "Build the index"
+        clicked = bar.button(label, key="rebuild", type="primary")
+    else:
+        clicked = bar.button(
+            "Rebuild anyway",
+            key="rebuild_anyway",
+            help="Build the index again from the corpus; unchanged texts keep their vectors.",
+        )
+    if clicked:
+        if rebuild_allowed(given):
+            rebuild(index, corpus, model_id)
+        else:
+            bar.error("Rebuilding needs the admin password: type it in the box above, then press the button again.")
+    if not protected:
+        bar.caption(
+            f"Anyone who opens this page can rebuild the index; set {ADMIN_ENV} on the server to require a password."
+        )
     if msg := st.session_state.pop("rebuilt", None):
         bar.success(md_escape(msg))
     for warning in st.session_state.pop("rebuild_warnings", []):
@@ -253,13 +313,17 @@ def rebuild(index: Path, corpus: Path, model_id: str | None) -> None:
         with st.sidebar.status("Rebuilding the index…", expanded=True) as status:
             try:
                 summary = build_index(
-                    corpus, index, SentenceTransformerEmbedder(model_id), log=status.text, warn=warnings.append
+                    corpus,
+                    index,
+                    SentenceTransformerEmbedder(model_id),
+                    log=lambda msg: status.text(public(msg, index, corpus)),
+                    warn=warnings.append,
                 )
             except FaqragError as err:
                 status.update(label="Rebuild failed", state="error")
-                st.sidebar.error(md_escape(str(err)))
+                st.sidebar.error(md_escape(public(str(err), index, corpus)))
                 for warning in warnings:  # they may say why (which rows were left out)
-                    st.sidebar.warning(md_escape(warning))
+                    st.sidebar.warning(md_escape(public(warning, index, corpus)))
                 return
             except Exception as err:
                 log.exception("rebuild of %s failed", index)
@@ -271,8 +335,8 @@ def rebuild(index: Path, corpus: Path, model_id: str | None) -> None:
         lock.release()
     load_guide.clear()
     index_problem.clear()
-    st.session_state["rebuilt"] = summary.line()
-    st.session_state["rebuild_warnings"] = warnings
+    st.session_state["rebuilt"] = public(summary.line(), index, corpus)
+    st.session_state["rebuild_warnings"] = [public(w, index, corpus) for w in warnings]
     st.rerun()
 
 
@@ -292,14 +356,18 @@ def question_buttons(questions: list[str], prefix: str) -> None:
             st.button(md_escape(q), key=f"{prefix}-{i}", on_click=ask, args=(q,))
 
 
-def render_question_form(examples: list[str]) -> None:
+def render_question_form() -> None:
     # A form, so Enter in the box submits and typing does not rerun the page.
     with st.form("ask", border=False):
         box, go = st.columns([6, 1], vertical_alignment="bottom")
         box.text_input("Your question", key=BOX, placeholder="Type a question and press Enter")
         go.form_submit_button("Ask", type="primary", on_click=ask, width="stretch")
+
+
+def render_examples(examples: list[str], asked: bool) -> None:
+    """Under the box before the first question; once there is an answer, below it, so they never push it down."""
     if examples:
-        st.caption("Or try one of these:")
+        st.caption("Other questions to try:" if asked else "Or try one of these:")
         question_buttons(examples, "example")
 
 
@@ -313,10 +381,12 @@ def render_answer(guide: Guide, resp: Response) -> None:
         st.html(as_html(a.text, cls="fq-answer"))
         st.html(as_html(f"Source: {a.source}", cls="fq-source"))
         st.text(f"Confidence: {confidence_label(resp.confidence)} ({resp.confidence:.2f})")
-        if resp.notice:
-            st.warning(md_escape(resp.notice), icon="⚠️")
+        # One box for both cautions: the document's notice and the contact-details line say much the same.
+        cautions = [md_escape(resp.notice)] if resp.notice else []
         if quotes_contact_details(a.text):
-            st.info(CONTACT_LINE, icon="ℹ️")
+            cautions.append(CONTACT_SHORT if cautions else CONTACT_LINE)
+        if cautions:
+            st.warning("\n\n".join(cautions), icon="⚠️")
         with st.expander("Show the answer in its place in the guide"):
             s, e = a.span
             found = locate(doc.text, a.text, s, e) or (s, e)  # mark the answer itself when it is verbatim
@@ -332,19 +402,28 @@ def render_abstention(resp: Response) -> None:
         question_buttons(resp.suggestions, "suggestion")
 
 
+def shown_apart(resp: Response, items: list, k: int | None = None) -> list:
+    """FAQ entries or passages to list under the answer: not the one the answer card already shows."""
+    answer_id = resp.answer.chunk_id if resp.answer is not None and not resp.abstained else None
+    kept = [x for x in items if x.chunk_id != answer_id]
+    return kept[:k] if k is not None else kept
+
+
 def render_faq(resp: Response, show_scores: bool) -> None:
-    if not resp.faq:
+    faq = shown_apart(resp, resp.faq)
+    if not faq:
         return
     st.subheader("Closest FAQ entries" if resp.abstained else "Matching FAQ entries")
-    for f in resp.faq:
+    for f in faq:
         with st.container(border=True):
             st.html(as_html(f.question, cls="fq-answer"))
             st.html(as_html(f.answer))
             st.html(as_html(f.source + (f"  ·  score {f.score:.2f}" if show_scores else ""), cls="fq-source"))
 
 
-def render_passages(guide: Guide, resp: Response, show_scores: bool) -> None:
-    if not resp.passages:
+def render_passages(guide: Guide, resp: Response, show_scores: bool, k: int) -> None:
+    passages = shown_apart(resp, resp.passages, k)
+    if not passages:
         return
     if resp.abstained:
         st.subheader("Closest passages")
@@ -352,7 +431,7 @@ def render_passages(guide: Guide, resp: Response, show_scores: bool) -> None:
     else:
         st.subheader("Passages")
     documents = guide.engine.stored.documents
-    for n, p in enumerate(resp.passages, 1):
+    for n, p in enumerate(passages, 1):
         with st.container(border=True):
             score = f"  ·  score {p.score:.2f}" if show_scores else ""
             st.html(as_html(f"{n}. {p.source}{score}", cls="fq-source"))
@@ -369,12 +448,12 @@ def render_result(guide: Guide, k: int, show_scores: bool) -> None:
     if question is None:
         return
     if not question.strip():
-        st.info("Type a question in the box above, or pick one of the examples.")
+        st.info("Type a question in the box above, or pick one of the examples below.")
         return
     try:
-        resp = guide.engine.ask(question, k=k)
+        resp = guide.engine.ask(question, k=k + 1)  # one spare: the answer's own passage is not listed again
     except FaqragError as err:
-        st.error(md_escape(str(err)))
+        st.error(md_escape(public(str(err))))
         return
     except Exception as err:  # our bug, not the user's: log it, show one line
         log.exception("answering %r failed", question)
@@ -389,7 +468,7 @@ def render_result(guide: Guide, k: int, show_scores: bool) -> None:
         show = True
     if show:
         render_faq(resp, show_scores)
-        render_passages(guide, resp, show_scores)
+        render_passages(guide, resp, show_scores, k)
     st.caption(f"Answered in {resp.timings_ms.get('total', 0):.0f} ms.")
 
 
@@ -405,8 +484,13 @@ def main() -> None:
         return
     titles = sorted({d.title for d in guide.engine.stored.documents.values()})
     st.text("Answers come only from: " + "; ".join(titles))
-    render_question_form(guide.examples)
+    render_question_form()
+    asked = st.session_state.get(ASKED) is not None
+    if not asked:
+        render_examples(guide.examples, asked)
     render_result(guide, k, show_scores)
+    if asked:
+        render_examples(guide.examples, asked)
 
 
 def run() -> None:

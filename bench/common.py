@@ -15,7 +15,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
-DEV = REPO.parent / "shared" / "eval" / "dev.jsonl"
+DEV = REPO / "eval" / "dev.jsonl"
 
 
 def dev_questions() -> list[dict]:

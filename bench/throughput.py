@@ -78,7 +78,7 @@ def main() -> None:
         ask.append(clock(lambda: engine.ask_many(qs, k=5)))
         enc.append(clock(lambda: model.encode(qs, batch_size=32)))
     print(f"1. eval, {len(qs)} questions (dev x {REPEAT}), best of 3")
-    print(f"   Engine.ask_many   {len(qs) / min(ask):8.1f} q/s")
+    print(f"   Engine.ask_many   {len(qs) / min(ask):8.1f} q/s   {1000 * min(ask) / len(qs):.1f} ms a question")
     print(f"   model.encode      {len(qs) / min(enc):8.1f} q/s   ratio {min(ask) / min(enc):.2f}x time")
 
     texts = view_texts(index)

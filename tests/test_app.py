@@ -116,7 +116,60 @@ def test_contact_details_are_detected(text, expected):
 
 
 def test_confidence_labels():
-    assert [app.confidence_label(c) for c in (0.99, 0.7, 0.55)] == ["High", "Medium", "Low"]
+    assert [app.confidence_label(c) for c in (0.99, 0.85, 0.8499, 0.65, 0.6499, 0.3, 0.0)] == [
+        "High",
+        "High",
+        "Medium",
+        "Medium",
+        "Low",
+        "Low",
+        "Low",
+    ]
+
+
+def test_confidence_labels_are_the_ones_the_readme_states():
+    import re
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    stated = re.search(r"High from ([\d.]+), Medium from ([\d.]+), Low below", readme)
+    assert stated, "the README no longer states the confidence labels"
+    assert (float(stated[1]), float(stated[2])) == tuple(floor for floor, _ in app.CONFIDENCE_LABELS[:2])
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("{root}/corpus/guide.txt, line 3: bad row", "corpus/guide.txt, line 3: bad row"),
+        ("no index at {root}/index; run faqrag build", "no index at index; run faqrag build"),
+        ("built {root}: 1 document(s)", "built .: 1 document(s)"),
+        ("cannot read /srv/other place/x", "cannot read other place/x"),  # spaces: the known folder is mapped whole
+        ("no index at /tmp/pytest-1/idx-3/index; run faqrag build", "no index at index; run faqrag build"),
+        ("'/home/u/corpus/faq.csv' is empty", "'faq.csv' is empty"),
+        ("see https://example.org/a/b and 24/7 and Mon/Fri", "see https://example.org/a/b and 24/7 and Mon/Fri"),
+    ],
+)
+def test_messages_never_show_a_server_path(message, shown):
+    known = Path("/srv/other place")
+    assert app.public(message.format(root=app.HERE), known) == shown
+
+
+def test_rebuild_needs_the_admin_password_only_when_one_is_set(monkeypatch):
+    monkeypatch.delenv(app.ADMIN_ENV, raising=False)
+    assert app.rebuild_allowed(None) and app.rebuild_allowed("anything")
+    monkeypatch.setenv(app.ADMIN_ENV, "s3cret")
+    assert not app.rebuild_allowed(None) and not app.rebuild_allowed("") and not app.rebuild_allowed("S3CRET")
+    assert app.rebuild_allowed("s3cret")
+
+
+def test_lists_under_the_answer_leave_out_what_the_card_shows(built_index, use_fake_model):
+    resp = app.Engine.open(built_index).ask("How do I reset my widget?", k=6)
+    assert not resp.abstained
+    listed = {p.chunk_id for p in resp.passages} | {f.chunk_id for f in resp.faq}
+    assert resp.answer.chunk_id in listed  # else this test tests nothing
+    passages = app.shown_apart(resp, resp.passages, 5)
+    assert resp.answer.chunk_id not in {p.chunk_id for p in passages}
+    assert len(passages) == min(5, len(resp.passages) - 1)
+    assert resp.answer.chunk_id not in {f.chunk_id for f in app.shown_apart(resp, resp.faq)}
 
 
 def test_examples_and_sections_come_from_any_index(built_index):
@@ -165,7 +218,10 @@ def test_covered_question_shows_answer_source_and_passages(monkeypatch, real_ind
     assert "Source:" in text and "Confidence:" in text
     assert any("Passages" == h.value for h in at.subheader)
     assert len([e for e in at.expander if e.label.startswith("Show the full section")]) == 5
-    assert any("quoted from the guide" in i.value for i in at.info)  # the answer quotes a phone number
+    # The document's notice and the contact-details line share one box (the answer quotes a phone number).
+    (caution,) = at.warning
+    assert "quoted from the guide" in caution.value and "third" in caution.value.lower()
+    assert not at.info
     assert "does not cover" not in text
 
 
@@ -229,6 +285,52 @@ def test_missing_index_is_an_error_message_with_a_build_button(monkeypatch, tmp_
     at = start(monkeypatch, tmp_path / "no-such-index")
     assert len(at.error) == 1 and "no index" in at.error[0].value
     assert at.sidebar.button(key="rebuild").label == "Build the index"
+    assert str(tmp_path) not in page_text(at) and str(ROOT) not in page_text(at)
+
+
+def test_no_server_path_reaches_the_page(monkeypatch, tmp_path, guide_corpus, use_fake_model):
+    index = tmp_path / "index"
+    at = start(monkeypatch, index, guide_corpus)
+    at.sidebar.button(key="rebuild").click().run(timeout=60)
+    (guide_corpus / "acme-help.txt").write_text("", encoding="utf-8")  # an error that names the file
+    at.run(timeout=60)
+    # Either button, as the page may not have noticed the change yet (it checks every few seconds).
+    next(b for b in at.sidebar.button if b.key in ("rebuild", "rebuild_anyway")).click().run(timeout=60)
+    said = (page_text(at) + "\n".join(e.value for e in at.sidebar.error)).replace("\\", "")  # undo md_escape
+    assert "corpus/acme-help.txt" in said  # the error names the file...
+    assert str(tmp_path) not in said and str(ROOT) not in said  # ...but not where it lives
+
+
+def test_a_set_password_guards_both_rebuild_buttons(monkeypatch, tmp_path, guide_corpus, use_fake_model):
+    monkeypatch.setenv(app.ADMIN_ENV, "s3cret")
+    index = tmp_path / "index"
+    at = start(monkeypatch, index, guide_corpus)
+    assert not any(app.ADMIN_ENV in c.value for c in at.sidebar.caption)  # no "anyone can rebuild" line
+    at.sidebar.button(key="rebuild").click().run(timeout=60)
+    assert not (index / "manifest.json").exists()
+    assert any("needs the admin password" in e.value for e in at.sidebar.error)
+    at.sidebar.text_input(key="admin_password").input("wrong").run(timeout=60)
+    at.sidebar.button(key="rebuild").click().run(timeout=60)
+    assert not (index / "manifest.json").exists()
+    at.sidebar.text_input(key="admin_password").input("s3cret").run(timeout=60)
+    at.sidebar.button(key="rebuild").click().run(timeout=60)
+    assert not at.exception and (index / "manifest.json").exists()
+    # Up to date now: "Rebuild anyway" forces a new build, behind the same password.
+    built = (index / "manifest.json").stat().st_mtime_ns
+    at.sidebar.text_input(key="admin_password").input("").run(timeout=60)
+    at.sidebar.button(key="rebuild_anyway").click().run(timeout=60)
+    assert (index / "manifest.json").stat().st_mtime_ns == built
+    at.sidebar.text_input(key="admin_password").input("s3cret").run(timeout=60)
+    at.sidebar.button(key="rebuild_anyway").click().run(timeout=60)
+    assert not at.exception and (index / "manifest.json").stat().st_mtime_ns > built
+
+
+def test_without_a_password_the_sidebar_says_how_to_set_one(monkeypatch, built_index, guide_corpus, use_fake_model):
+    monkeypatch.delenv(app.ADMIN_ENV, raising=False)
+    at = start(monkeypatch, built_index, guide_corpus)
+    assert any(app.ADMIN_ENV in c.value for c in at.sidebar.caption)
+    assert at.sidebar.button(key="rebuild_anyway").label == "Rebuild anyway"
+    assert not at.sidebar.text_input
 
 
 def test_building_from_the_page_keeps_what_was_left_out_in_view(monkeypatch, tmp_path, guide_corpus, use_fake_model):

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import sys
+import time
 
 import pytest
 
@@ -256,10 +257,18 @@ def test_eval_end_to_end_writes_results_and_report(
     assert rows[2]["abstained"] is True
 
     text = rep.read_text(encoding="utf-8")
+    # Every report says what it came from: questions, index, model, date, version.
+    from faqrag import __version__
+
+    for said in (str(questions_file), str(built_index), "fake-hash-64", __version__, time.strftime("%Y-%m-%d")):
+        assert said in text, said
     if suffix == ".json":
         report = json.loads(text)
         assert report["summary"]["questions"] == 3 and report["summary"]["answer_accuracy"] == 1.0
         assert report["outcomes"] == {"reset": True, "bayview": True, "oos": True}
+        run = report["run"]
+        assert run["questions"] == str(questions_file) and run["model"] == "fake-hash-64"
+        assert run["date"].endswith("Z") and run["faqrag_version"] == __version__ and run["index_built_at"]
     elif suffix == ".html":
         assert text.startswith("<!DOCTYPE html>") and "<svg" in text and "Missed questions (0)" in text
     else:

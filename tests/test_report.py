@@ -140,6 +140,19 @@ def test_markdown_tables_keep_their_columns(report, results):
     assert "| oos | 2 | - | - | 50.0% |" in md
 
 
+def test_reports_say_where_they_came_from(report, results):
+    run = {"questions": "eval/dev.jsonl", "index": "index", "model": "all-MiniLM-L6-v2", "date": "2026-11-24T20:00:00Z"}
+    run["faqrag_version"] = "0.1.0"
+    with_run = {**report, "run": {**run, "index": NASTY}}
+    for suffix in (".html", ".md"):
+        text = render(suffix, with_run, results)
+        for value in ("eval/dev.jsonl", "all-MiniLM-L6-v2", "2026-11-24T20:00:00Z", "0.1.0"):
+            assert value in text
+        assert "<script>" not in text  # a path is data like any other
+    assert json.loads(render(".json", with_run, results))["run"]["model"] == "all-MiniLM-L6-v2"
+    assert "questions file" not in render(".md", report, results)  # older reports: no run section
+
+
 def test_reports_say_when_nothing_was_missed():
     rows = [row("ok", "faq", ["gold"], answer="gold", hit=True), row("no", "oos", [], abstained=True)]
     rep = {"summary": summarize(rows, 1.0), "outcomes": {}}

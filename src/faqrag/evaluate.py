@@ -283,7 +283,7 @@ def run(args) -> int:
     wall = time.perf_counter() - t0
     results = [judge(q, r.to_dict()) for q, r in zip(questions, responses)]
     summary = summarize(results, wall)
-    report = {"summary": summary, "outcomes": {r["id"]: outcome(r) for r in results}}
+    report = {"run": run_info(args, engine), "summary": summary, "outcomes": {r["id"]: outcome(r) for r in results}}
     if previous is not None:
         report["compare"] = compare(results, previous)
     print(format_table(summary))
@@ -302,6 +302,21 @@ def run(args) -> int:
     if args.report:
         print(f"\nreport written to {args.report}")
     return 0
+
+
+def run_info(args, engine) -> dict:
+    """What a report came from, so one found later can be traced and rerun."""
+    from . import __version__
+
+    manifest = engine.stored.manifest
+    return {
+        "questions": str(args.input),
+        "index": str(args.index),
+        "index_built_at": manifest.get("built_at"),
+        "model": manifest["model"]["id"],
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "faqrag_version": __version__,
+    }
 
 
 def _read_previous(path: Path) -> dict:

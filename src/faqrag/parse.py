@@ -22,14 +22,19 @@ case, terminal punctuation, what follows a line), so they carry to other guides.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# Patterns run on every line of a guide, so none may backtrack more than linearly
+# on a long line: an optional closing "##" of a heading is stripped in code, and
+# "text up to the last non-space" is written \S(?:.*\S)? (the lazy .*?\s*$ and
+# .*\S after \s+ retried every split of a long run of spaces).
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
-_BULLET = re.compile(r"^\s*(?:[-*+\u2022\u25aa\u25e6\u2023\u2043\u00b7\u2013])\s+(.*\S)\s*$")
-_NUMBERED = re.compile(r"^\s*(\d{1,2}|[A-Za-z])[.)]\s+(.*\S)\s*$")
-_LABEL = re.compile(r"^([A-Za-z0-9][^:]{0,60}?):\s+(\S.*?)\s*$")
-_QA_PREFIX = re.compile(r"^(?:Q|Question)\s*[:.)]\s*(.*\S)\s*$", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*+\u2022\u25aa\u25e6\u2023\u2043\u00b7\u2013])\s+(\S(?:.*\S)?)\s*$")
+_NUMBERED = re.compile(r"^\s*(\d{1,2}|[A-Za-z])[.)]\s+(\S(?:.*\S)?)\s*$")
+_LABEL = re.compile(r"^([A-Za-z0-9][^:]{0,60}?):\s+(\S(?:.*\S)?)\s*$")
+_QA_PREFIX = re.compile(r"^(?:Q|Question)\s*[:.)]\s*(\S(?:.*\S)?)\s*$", re.I)
 _A_PREFIX = re.compile(r"^(?:A|Answer)\s*[:.)]\s*", re.I)
 # Enumerated headings: "Step 3: ...", "Option B: ...", "Part II - ...", "1. ...".
 _ENUMERATED = re.compile(r"^(?:([A-Za-z]+)\s+(\d{1,3}|[A-Z]|[IVX]{1,4})\b|(\d{1,2})[.)]\s|([A-Z])[.)]\s)")
@@ -37,6 +42,7 @@ SECTION_MAX_CHARS = 1200  # a heading's body up to this long is one answer unit 
 _QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
 _TABLE_ROW = re.compile(r"^\s{0,3}\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s{0,3}\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MAX_DEPTH = 12  # deepest heading level plain-text enumerations can nest to
 _SMALL_WORDS = frozenset("a an and the of for to in on at by with or vs via from as is".split())
 
 
@@ -122,7 +128,7 @@ def _classify(line: str, start: int, end: int, markdown: bool) -> _Unit:
     s = line.strip()
     m = _MD_HEADING.match(s) if markdown else None
     if m:
-        body = _strip_md(m.group(2))
+        body = _strip_md(m.group(2).rstrip().rstrip("#").rstrip())  # "## Title ##" closes with hashes
         kind = "question" if body.endswith("?") else "heading"
         return _Unit(kind, body, start, end, level=len(m.group(1)))
     m = _QA_PREFIX.match(s)
@@ -145,10 +151,43 @@ def _classify(line: str, start: int, end: int, markdown: bool) -> _Unit:
     return _Unit("para", bare, start, end)
 
 
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+
+
 def _strip_md(s: str) -> str:
-    s = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), s)
-    s = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", s)
-    return s.strip()
+    s = _BOLD.sub(lambda m: m.group(1) or m.group(2), s)
+    return _unlink(s).strip()
+
+
+def _unlink(s: str) -> str:
+    r"""``[text](target)`` becomes ``text (target)``, in one pass.
+
+    Same result as ``re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", s)``, but that
+    pattern scans from every "[" to the next "]", which is quadratic on a line
+    of many "[" and no "]"; here the next "]" and ")" are found once and reused.
+    """
+    out: list[str] = []
+    pos = 0
+    close = paren = -1  # the next "]" after the current "[", the next ")" after its "]("
+    i = s.find("[")
+    while i >= 0:
+        if close <= i:
+            close = s.find("]", i + 1)
+            if close < 0:
+                break  # no "]" left: no link can follow
+        if close > i + 1 and s.startswith("(", close + 1):
+            if paren <= close + 1:
+                paren = s.find(")", close + 2)
+                if paren < 0:
+                    break  # no ")" left: no link can follow
+            if paren > close + 2:
+                out += [s[pos:i], s[i + 1 : close], " (", s[close + 2 : paren], ")"]
+                pos = paren + 1
+                i = s.find("[", pos)
+                continue
+        i = s.find("[", i + 1)
+    out.append(s[pos:])
+    return "".join(out)
 
 
 def _units(text: str, *, markdown: bool) -> list[_Unit]:
@@ -195,20 +234,26 @@ def _units(text: str, *, markdown: bool) -> list[_Unit]:
         raw.append(_classify(line, s, e, markdown))
 
     # Soft-wrapped prose: consecutive "para" lines with no blank between are one unit.
+    # Their texts are collected and joined once: adding each line to the text so far
+    # copies it every time (quadratic in the paragraph's length).
     units: list[_Unit] = []
     prev: _Unit | None = None
-    for u in raw:
+    wrapped: list[str] = []  # the texts of prev's lines
+    for u in raw + [None]:
+        if prev is not None and len(wrapped) > 1 and (u is None or u.kind != "para"):
+            prev.text = " ".join(wrapped)
         if u is None:
             prev = None
             continue
         if u.kind == "code" and not u.text:
             continue  # an empty fence
         if prev is not None and u.kind == "para" and prev.kind in ("para", "answer", "bullet", "numbered"):
-            prev.text = f"{prev.text} {u.text}"
+            wrapped.append(u.text)
             prev.end = u.end
             continue
         units.append(u)
         prev = u
+        wrapped = [u.text]
     has_md_headings = markdown and any(u.kind == "heading" for u in units)
     if not has_md_headings:
         _plain_headings(units)
@@ -256,7 +301,9 @@ def _plain_headings(units: list[_Unit]) -> None:
             if known:
                 level = known[0]
             else:
-                level = max(current, section_level) + 1
+                # Capped: each new family nests one deeper, and a guide of a thousand
+                # "Word 1" headings must not make a thousand-deep trail (quadratic).
+                level = min(max(current, section_level) + 1, _MAX_DEPTH)
             families = [(f, lv) for f, lv in families if lv < level] + [(family, level)]
         elif colon or not (follows_prose or follows == "question"):
             level = section_level + 1
@@ -388,14 +435,14 @@ def _sections(blocks: list[Block], max_chars: int) -> list[Block]:
             runs[-1].append(b)
         else:
             runs.append([b])
-    trails = [r[0].trail for r in runs]
+    trails = Counter(r[0].trail for r in runs)
     out: list[Block] = []
     for run in runs:
         trail = run[0].trail
         size = sum(len(b.text) for b in run)
         if (
             trail
-            and trails.count(trail) == 1
+            and trails[trail] == 1
             and all(b.kind in ("passage", "list", "code") for b in run)
             and size <= max_chars
         ):
@@ -424,13 +471,16 @@ def _attach_entry_context(blocks: list[Block]) -> list[Block]:
         parent = members[0].trail[:-1]
         for b in members:
             label_groups.setdefault((parent, b.label.lower()), set()).add(gid)
+    # Each group's shared lines are found once (per entry, it was quadratic in the group's size).
+    shared: dict[int, tuple[str, ...]] = {}
+    for gid, members in groups.items():
+        parent = members[0].trail[:-1]
+        shared[gid] = tuple(m.text for m in members if len(label_groups[(parent, m.label.lower())]) >= 2)
     out = []
     for b in blocks:
         if b.kind != "entry":
             out.append(b)
             continue
-        parent = b.trail[:-1]
-        shared = [m.text for m in groups[b.group] if m is not b and len(label_groups[(parent, m.label.lower())]) >= 2]
-        own_shared = len(label_groups[(parent, b.label.lower())]) >= 2
-        out.append(replace(b, context=() if own_shared else tuple(shared)))
+        own_shared = len(label_groups[(b.trail[:-1], b.label.lower())]) >= 2
+        out.append(replace(b, context=() if own_shared else shared[b.group]))
     return out

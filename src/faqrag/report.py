@@ -75,6 +75,22 @@ def missed(results: list[dict]) -> list[Miss]:
     return out
 
 
+RUN_LABELS = (
+    ("questions", "questions file"),
+    ("index", "index"),
+    ("index_built_at", "index built"),
+    ("model", "model"),
+    ("date", "evaluated"),
+    ("faqrag_version", "faqrag version"),
+)
+
+
+def run_rows(report: dict) -> list[tuple[str, str]]:
+    """Where the report came from (absent in reports written before it was recorded)."""
+    run = report.get("run") or {}
+    return [(label, str(run[key])) for key, label in RUN_LABELS if run.get(key) is not None]
+
+
 def _pct(x) -> str:
     return "-" if x is None else f"{x * 100:.1f}%"
 
@@ -126,6 +142,11 @@ def _html(report: dict, results: list[dict], misses: list[Miss]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>faqrag evaluation: {s['questions']} questions</title><style>{_CSS}</style></head><body>",
         "<h1>faqrag evaluation</h1>",
+        *(
+            ["<table>", *(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in run_rows(report)), "</table>"]
+            if run_rows(report)
+            else []
+        ),
         "<h2>Metrics</h2><table>",
         *(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in metric_rows(s)),
         "</table>",
@@ -232,7 +253,10 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 
 def _markdown(report: dict, results: list[dict], misses: list[Miss]) -> str:
     s = report["summary"]
-    out = ["# faqrag evaluation", "", "## Metrics", ""]
+    out = ["# faqrag evaluation", ""]
+    if run_rows(report):
+        out += _table(["run", ""], [[k, v] for k, v in run_rows(report)])
+    out += ["## Metrics", ""]
     out += _table(["metric", "value"], [[k, v] for k, v in metric_rows(s)])
     out += ["## By question type", ""]
     out += _table(

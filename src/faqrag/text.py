@@ -29,6 +29,7 @@ def contains(haystack: str, needle: str) -> bool:
 # Abbreviations whose full stop does not end a sentence: single letters and
 # letter-dot runs ("a.m.", "U.S.", "e.g."), plus common titles.
 _ABBREV = re.compile(r"(?:\b(?:[A-Za-z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|St|vs|etc|No|approx|Inc|Ltd|Co)\.)$")
+_ABBREV_SPAN = 9  # characters before the stop that _ABBREV can need: its longest match, plus one for its \b
 # A stop, then space, then what can start a sentence: anything but a lower-case
 # ASCII letter (capitals, digits and letters of other scripts all count).
 _BOUNDARY = re.compile(r"[.!?]['\")\u201d\u2019]*\s+(?=[\"'\u201c\u2018(]?[^\W_a-z])")
@@ -39,7 +40,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        head = text[start : m.start() + 1]
+        # An abbreviation is at most 7 characters ("approx."), so its test needs only
+        # the end of the sentence so far: slicing all of it from the last break
+        # made a run of abbreviations quadratic.
+        head = text[max(start, m.start() - _ABBREV_SPAN) : m.start() + 1]
         if _ABBREV.search(head):
             continue
         spans.append((start, m.start() + len(m.group(0).rstrip())))

@@ -145,6 +145,17 @@ def test_a_person_asks_a_covered_and_an_uncovered_question(browser, page_url):
     assert "Source:" in text and "Confidence:" in text
     assert "does not cover" not in text
     assert "Traceback" not in text
+    assert "Deploy" not in text  # the project's .streamlit/config.toml keeps the toolbar minimal
+
+    # On a 1366x768 laptop screen the answer starts above the fold, examples or not.
+    browser.set_window_size(1366, 768)
+    time.sleep(0.5)
+    top, height = browser.execute_script(
+        "return [document.querySelector('.fq-answer').getBoundingClientRect().top, window.innerHeight];"
+    )
+    browser.save_screenshot(str(ARTIFACTS / "covered-1366x768.png"))
+    assert 0 < top < height - 100, (top, height)
+    browser.set_window_size(1280, 2000)
 
     uncovered = _ask(browser, UNCOVERED, "does not cover this question")
     time.sleep(0.5)
