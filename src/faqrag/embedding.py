@@ -120,3 +120,27 @@ def weights_fingerprint(folder: Path) -> str | None:
                 fh.seek(-65536, os.SEEK_END)
                 h.update(fh.read())
     return h.hexdigest()[:32]
+
+
+def default_embedder(model: str | None = None) -> Embedder:
+    """The embedder questions are asked with: ONNX Runtime when it can run this
+    model (fast start, no torch loaded), else sentence-transformers. Both give
+    the same vectors, id and fingerprint. ``FAQRAG_EMBEDDER`` = ``onnx``,
+    ``onnx-int8`` or ``torch`` forces one."""
+    backend = os.environ.get("FAQRAG_EMBEDDER", "auto").strip().lower()
+    if backend not in ("auto", "onnx", "onnx-int8", "torch"):
+        raise FaqragError(f"FAQRAG_EMBEDDER is '{backend}'; set it to auto, onnx, onnx-int8 or torch")
+    if backend != "torch":
+        try:
+            import onnxruntime  # noqa: F401  (only whether it is there)
+            import tokenizers  # noqa: F401
+        except ImportError:
+            if backend != "auto":
+                raise FaqragError("onnxruntime is not installed; run 'pip install onnxruntime'") from None
+        else:
+            from .onnx_embedder import OnnxEmbedder, unsupported_reason
+
+            _, location = resolve_model(model)
+            if backend != "auto" or unsupported_reason(Path(location)) is None:
+                return OnnxEmbedder(model, quantised=backend == "onnx-int8")
+    return SentenceTransformerEmbedder(model)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .answer import GAP_HITS, Response, compose, confidence_features, prefer_faq_match
 from .answer_type import expected_types
-from .embedding import Embedder, SentenceTransformerEmbedder
+from .embedding import Embedder, default_embedder
 from .errors import QuestionError
 from .retrieve import Retriever
 from .settings import Settings
@@ -54,7 +54,7 @@ class Engine:
         """Load an index and the model it was built with (or ``model``, which must match)."""
         stored = load_index(index_dir)
         if embedder is None:
-            embedder = SentenceTransformerEmbedder(model or stored.manifest["model"]["id"])
+            embedder = default_embedder(model or stored.manifest["model"]["id"])
         return cls(stored, embedder, settings)
 
     def warm_up(self) -> None:
@@ -69,6 +69,11 @@ class Engine:
         t0 = time.perf_counter()
         qvec = self.embedder.encode([q])[0]
         return self._answer(q, qvec, k, (time.perf_counter() - t0) * 1000)
+
+    def answer_vector(self, question: str, qvec, k: int = 5, embed_ms: float = 0.0) -> Response:
+        """Answer a question checked by ``check_question`` whose vector was made
+        elsewhere (the server embeds concurrent questions together)."""
+        return self._answer(question, qvec, k, embed_ms)
 
     def ask_many(
         self,
