@@ -13,7 +13,7 @@ from .embedding import Embedder, default_embedder
 from .errors import QuestionError
 from .retrieve import Retriever
 from .settings import Settings
-from .store import StoredIndex, check_model, load_index, stale_files
+from .store import StoredIndex, check_model, load_index, read_manifest, stale_files
 
 MIN_HITS = GAP_HITS  # hits searched for at least, so confidence sees as many as it compares
 
@@ -52,10 +52,12 @@ class Engine:
         embedder: Embedder | None = None,
     ) -> Engine:
         """Load an index and the model it was built with (or ``model``, which must match)."""
-        stored = load_index(index_dir)
         if embedder is None:
-            embedder = default_embedder(model or stored.manifest["model"]["id"])
-        return cls(stored, embedder, settings)
+            embedder = default_embedder(model or read_manifest(index_dir)["model"]["id"])
+            preload = getattr(embedder, "preload", None)
+            if preload:  # the model loads in a thread while this one loads the index
+                preload()
+        return cls(load_index(index_dir), embedder, settings)
 
     def warm_up(self) -> None:
         """Load the model now rather than inside the first question's timing."""

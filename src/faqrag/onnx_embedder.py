@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,6 +33,7 @@ _SUPPORTED = {
     "sentence_transformers.models.Normalize",
 }
 _SESSIONS: dict[str, object] = {}  # one session per model file per process, whoever asks
+_SESSION_LOCK = threading.Lock()
 
 
 def cache_root() -> Path:
@@ -99,30 +101,54 @@ class OnnxEmbedder:
         folder = cache_root() / (self._fingerprint or "unversioned")
         return folder / (QUANTISED_FILE if self._quantised else MODEL_FILE)
 
+    def preload(self) -> threading.Thread:
+        """Start loading the model in a thread, so a caller can load the index meanwhile
+        (the library releases the interpreter while it reads the file). A failure here is
+        raised again, in the caller's thread, by the first ``encode``."""
+
+        def load() -> None:
+            try:
+                self._session()
+                self._tokenize()
+            except Exception:
+                pass
+
+        thread = threading.Thread(target=load, name="faqrag-model-load", daemon=True)
+        thread.start()
+        return thread
+
     def _session(self):
         path = self.model_path
         key = f"{path}@{self._threads}"
         session = _SESSIONS.get(key)
-        if session is None:
-            try:
-                import onnxruntime as ort
-            except ImportError:
-                raise FaqragError("onnxruntime is not installed; run 'pip install onnxruntime'") from None
-            if not (path.parent / MODEL_FILE).exists():
-                export(self._folder, path.parent / MODEL_FILE)
-            if not path.exists():
-                quantise(path.parent / MODEL_FILE, path)
-            opts = ort.SessionOptions()
-            if self._threads:
-                opts.intra_op_num_threads = self._threads
-            opts.log_severity_level = 3
-            try:
-                session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-            except Exception as err:  # onnxruntime raises its own kinds; all mean "this file is bad"
-                raise FaqragError(
-                    f"cannot load the ONNX model at {path} ({type(err).__name__}); delete it to export it again"
-                ) from None
-            _SESSIONS[key] = session
+        if session is not None:
+            return session
+        with _SESSION_LOCK:
+            return _SESSIONS.get(key) or self._load_session(path, key)
+
+    def _load_session(self, path: Path, key: str):
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise FaqragError("onnxruntime is not installed; run 'pip install onnxruntime'") from None
+        if not (path.parent / MODEL_FILE).exists():
+            export(self._folder, path.parent / MODEL_FILE)
+        if not path.exists():
+            quantise(path.parent / MODEL_FILE, path)
+        opts = ort.SessionOptions()
+        if self._threads:
+            opts.intra_op_num_threads = self._threads
+        opts.log_severity_level = 3
+        # Idle threads sleep instead of spinning: on a shared or small machine a spinning
+        # pool takes the CPU that the server's other threads (and other processes) need.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime raises its own kinds; all mean "this file is bad"
+            raise FaqragError(
+                f"cannot load the ONNX model at {path} ({type(err).__name__}); delete it to export it again"
+            ) from None
+        _SESSIONS[key] = session
         return session
 
     def _tokenize(self):

@@ -151,13 +151,15 @@ class MicroBatcher:
 
     Under load, questions arriving while a batch is encoded wait for the next
     one, so the model sees batches and throughput approaches batched encoding;
-    alone, a question waits at most ``wait_s`` for company.
+    ``wait_s`` for company is spent only while busy (the last batch held more
+    than one question), so a lone client pays no wait at all.
     """
 
     def __init__(self, embedder, *, max_batch: int = 32, wait_s: float = 0.002):
         self.embedder = embedder
         self._max = max_batch
         self._wait = wait_s
+        self._busy = False
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="faqrag-embed", daemon=True)
         self._thread.start()
@@ -177,7 +179,7 @@ class MicroBatcher:
             if item is None:
                 return
             batch = [item]
-            deadline = time.monotonic() + self._wait
+            deadline = time.monotonic() + (self._wait if self._busy else 0.0)
             while len(batch) < self._max:
                 left = deadline - time.monotonic()
                 try:
@@ -188,6 +190,7 @@ class MicroBatcher:
                     self._queue.put(None)  # stop after this batch
                     break
                 batch.append(nxt)
+            self._busy = len(batch) > 1
             live = [(text, fut) for text, fut in batch if fut.set_running_or_notify_cancel()]
             if not live:
                 continue
