@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from faqrag.engine import Engine, check_question
 from faqrag.errors import FaqragError, QuestionError
-from faqrag.serve import MicroBatcher, ServeSettings, create_app
+from faqrag.serve import AskResponse, MicroBatcher, ServeSettings, create_app
 from faqrag.settings import Settings
 from faqrag.store import build_index, load_index
 
@@ -66,6 +66,10 @@ def test_ask_returns_exactly_the_cli_answer_json(client, built_index, fake_embed
     assert got == want
     assert set(got_t) == {"embed", "search", "compose", "total"} == set(want_t)
     assert len(got["passages"]) == 3 and got["answer"]["text"].startswith("Hold the power button")
+    assert set(AskResponse.model_fields) == set(want) | {"timings_ms"}  # the documented schema is the answer JSON
+    AskResponse.model_validate(r.json())
+    for each in client.post("/v1/ask/batch", json={"questions": ["zebra quantum", "reset widget"]}).json()["answers"]:
+        AskResponse.model_validate(each)
 
 
 def test_batch_answers_in_order_and_like_single_asks(client):
