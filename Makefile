@@ -5,10 +5,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+API_PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install index lint eval bench clean
+.PHONY: run serve test install index lint eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,10 @@ index: install
 run: index
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
+# The HTTP API on http://127.0.0.1:$(API_PORT) (docs at /docs); see README, "HTTP API".
+serve: index
+	$(BIN)/faqrag serve --port $(API_PORT)
+
 test: install
 	$(BIN)/ruff check src tests app.py bench tools
 	$(BIN)/pytest -q
@@ -46,6 +51,9 @@ bench: install
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/recipe.py
+	$(BIN)/python bench/onnx_speed.py
+	$(BIN)/python bench/serve_cold_start.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info
