@@ -346,3 +346,35 @@ def test_micro_batcher_embeds_concurrent_questions_together():
 def test_serve_settings_are_checked(data):
     with pytest.raises(FaqragError):
         ServeSettings.from_dict(data)
+
+
+# ------------------------------------------------------------ the command
+
+
+def test_serve_command_refuses_what_it_cannot_serve(built_index, tmp_path, capsys):
+    import socket
+
+    from faqrag.cli import main
+
+    bad_settings = tmp_path / "serve.json"
+    bad_settings.write_text('{"max_batch": 8, "max_bach": 9}', encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        cases = [
+            (["--index", str(tmp_path / "none")], "no index at"),
+            (["--index", str(built_index), "--workers", "0"], "--workers must be between 1 and 64"),
+            (["--index", str(built_index), "--port", port], f"cannot listen on 127.0.0.1:{port}"),
+            (["--index", str(built_index), "--serve-settings", str(bad_settings)], "max_bach"),
+            (["--index", str(built_index), "--serve-settings", str(tmp_path / "none.json")], "cannot be read"),
+            (["--index", str(built_index), "--serve-settings", str(built_index / "chunks.jsonl")], "not valid JSON"),
+            (["--index", str(built_index), "--cors-origin", ""], "cors_origins"),
+        ]
+        for args, words in cases:
+            assert main(["serve", *args]) == 1
+            err = capsys.readouterr().err
+            assert words in err and err.count("\n") == 1
+    with pytest.raises(SystemExit):
+        main(["serve", "--port", "70000"])
+    assert "not a port number" in capsys.readouterr().err

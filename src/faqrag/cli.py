@@ -38,6 +38,12 @@ def _positive(text: str) -> int:
     return n
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1-65535)")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="faqrag", description="Answer questions from a help guide, with sources.")
     p.add_argument("--version", action="version", version=f"faqrag {__version__}")
@@ -82,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index)")
     s.add_argument("--corpus", type=Path, help="corpus folder for staleness and rebuilds (default: the one built from)")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    s.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    s.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
     s.add_argument("--workers", type=int, default=1, help="worker processes, each with its own copy of the index")
     s.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
     s.add_argument("--serve-settings", type=Path, help="JSON file overriding server limits (see faqrag.serve)")
@@ -208,7 +214,18 @@ def cmd_serve(args) -> int:
         import uvicorn
     except ImportError:
         raise FaqragError("uvicorn is not installed; run 'pip install uvicorn fastapi'") from None
-    os.environ[CONFIG_ENV] = json.dumps(serve_config(args))
+    config = json.dumps(serve_config(args))  # settings files are checked before anything starts
+    import socket
+
+    try:  # say so in one line now, rather than after the index and model have loaded
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as err:
+        reason = os.strerror(err.errno) if err.errno and err.errno > 0 else str(err).split(" (while")[0]
+        raise FaqragError(
+            f"cannot listen on {args.host}:{args.port} ({reason}); pass another --port or --host"
+        ) from None
+    os.environ[CONFIG_ENV] = config
     uvicorn.run(
         "faqrag.serve:app_from_env",
         factory=True,

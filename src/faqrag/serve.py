@@ -591,7 +591,7 @@ def app_from_env() -> FastAPI:
 
 def serve_config(args) -> dict[str, Any]:
     """What ``faqrag serve``'s options become for ``app_from_env``."""
-    serve = ServeSettings.from_dict(json.loads(Path(args.serve_settings).read_text()) if args.serve_settings else {})
+    serve = ServeSettings.from_dict(_read_json_object(Path(args.serve_settings)) if args.serve_settings else {})
     if args.cors_origin:
         serve = ServeSettings.from_dict({**asdict(serve), "cors_origins": tuple(args.cors_origin)})
     return {
@@ -600,6 +600,18 @@ def serve_config(args) -> dict[str, Any]:
         "settings": str(Path(args.settings).resolve()) if args.settings else None,
         "serve": {**asdict(serve), "cors_origins": list(serve.cors_origins)},
     }
+
+
+def _read_json_object(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise FaqragError(f"server settings file {path} cannot be read ({err.strerror}); check the path") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise FaqragError(f"server settings file {path} is not valid JSON ({err}); fix it") from None
+    if not isinstance(data, dict):
+        raise FaqragError(f"server settings file {path} must hold a JSON object")
+    return data
 
 
 def _configure_logging() -> None:
