@@ -261,6 +261,37 @@ def test_a_new_build_is_swapped_in(client, guide_corpus, built_index, fake_embed
     assert answer["doc"] == "extra.txt"
 
 
+def test_a_request_in_flight_finishes_on_the_index_it_started_with(built_index, guide_corpus, tmp_path):
+    embedding = threading.Event()
+
+    class Slow(FakeEmbedder):
+        def encode(self, texts, **kw):
+            if any("slowly" in t for t in texts):
+                embedding.set()
+                time.sleep(0.5)  # the swap happens now
+            return super().encode(texts, **kw)
+
+    emb = Slow()
+    app = create_app(built_index, embedder_factory=lambda _m: emb, serve=FAST)
+    with TestClient(app) as c:
+        wait_ready(c)
+        result = {}
+        asking = threading.Thread(
+            target=lambda: result.update(r=c.post("/v1/ask", json={"question": "reset my widget slowly"}))
+        )
+        asking.start()
+        assert embedding.wait(5)
+        other = tmp_path / "other-corpus"
+        other.mkdir()
+        (other / "gizmo.txt").write_text("Gizmo Care\n\nReset the gizmo with a pin.\n", encoding="utf-8")
+        build_index(other, built_index, emb)
+        wait_for(lambda: c.get("/v1/info").json()["swaps"] == 1)
+        assert asking.is_alive()  # swapped while the question was still being answered
+        asking.join(10)
+        assert result["r"].status_code == 200 and result["r"].json()["answer"]["doc"] == "acme-help.txt"
+        assert c.post("/v1/ask", json={"question": "reset my widget"}).json()["passages"][0]["doc"] == "gizmo.txt"
+
+
 def _swap_folder_in(new: Path, target: Path) -> None:
     old = target.with_name(target.name + ".old")
     os.replace(target, old)
