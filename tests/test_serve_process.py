@@ -138,6 +138,10 @@ def test_ask_through_the_server_from_the_cli(server, capsys):
     assert "Source:" in capsys.readouterr().out
     assert main(["ask", "--server", url, "--k", "3", "x" * 3000]) == 1  # refused before it is sent
     assert "the limit is 2,000" in capsys.readouterr().err
+    assert main(["ask", "--server", url, "--model", "other", "reset"]) == 1
+    assert "do not apply with --server" in capsys.readouterr().err
+    assert main(["ask", "--server", "ftp://127.0.0.1", "reset"]) == 1
+    assert "must start with http://" in capsys.readouterr().err
     assert main(["ask", "--server", f"http://127.0.0.1:{free_port()}", "reset"]) == 1
     assert "cannot reach a faqrag server" in capsys.readouterr().err
 

@@ -148,6 +148,9 @@ def cmd_ask(args) -> int:
     if args.server:
         from .client import ask_server
 
+        if args.model or args.settings:  # the server answers with its own; do not pretend otherwise
+            raise FaqragError("--model and --settings do not apply with --server (the server uses its own); drop them")
+
         resp = ask_server(args.server, question, k=args.k)
         print(json.dumps(resp.to_dict(), ensure_ascii=False) if args.json else format_response(resp))
         return 0
