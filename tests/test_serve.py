@@ -133,16 +133,24 @@ def test_an_index_that_cannot_load_says_why_on_health(built_index, fake_embedder
 # ------------------------------------------------------------ bad input
 
 
-QUESTION_CASES = ["", "   ", "\u200b\u200b", "\t\n", "x" * 2001, "reset\x00 widget", "reset \x1b[31m widget"]
+QUESTION_CASES = {
+    "empty": "",
+    "spaces": "   ",
+    "zero-width": "\u200b\u200b",
+    "tabs": "\t\n",
+    "long": "x" * 2001,
+    "nul": "reset\x00 widget",
+    "esc": "reset \x1b[31m widget",
+    "lone-surrogate": "reset \ud800 widget",
+    "undecodable-byte": b"reset \xff widget".decode("utf-8", "surrogateescape"),
+}
 
 
-@pytest.mark.parametrize(
-    "question", QUESTION_CASES, ids=["empty", "spaces", "zero-width", "tabs", "long", "nul", "esc"]
-)
+@pytest.mark.parametrize("question", QUESTION_CASES.values(), ids=QUESTION_CASES.keys())
 def test_bad_questions_are_400_with_the_cli_message(client, question):
     with pytest.raises(QuestionError) as cli:
         check_question(question, Settings())
-    r = client.post("/v1/ask", json={"question": question})
+    r = post(client, "/v1/ask", json.dumps({"question": question}))  # ASCII JSON: "\ud800" escaped as clients send it
     assert r.status_code == 400 and r.json() == {"error": str(cli.value)}
 
 
@@ -173,6 +181,17 @@ def test_malformed_bodies_are_422_one_line_json(client, body):
     assert r.status_code == 422
     msg = r.json()["error"]
     assert msg and "\n" not in msg and "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("kind", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_a_body_not_sent_as_json_is_415(client, kind):
+    headers = {"content-type": kind} if kind else {}
+    r = client.post("/v1/ask", content=b'{"question": "reset"}', headers=headers)
+    assert r.status_code == 415 and "Content-Type: application/json" in r.json()["error"]
+    ok = client.post(
+        "/v1/ask", content=b'{"question": "reset"}', headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert ok.status_code == 200
 
 
 def test_malformed_json_says_so(client):

@@ -31,6 +31,11 @@ def check_question(question: str, settings: Settings) -> str:
     bad = next((ch for ch in q if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)
     if bad is not None:
         raise QuestionError(f"the question contains a control character (U+{ord(bad):04X}); remove it")
+    # A lone surrogate (a JSON "\ud800", or bytes that were not UTF-8) is no character at all;
+    # tokenizers and JSON output both refuse it later, so refuse it here with a message.
+    bad = next((ch for ch in q if unicodedata.category(ch) == "Cs"), None)
+    if bad is not None:
+        raise QuestionError(f"the question contains an invalid character (U+{ord(bad):04X}); check its encoding")
     return " ".join(q.split())
 
 

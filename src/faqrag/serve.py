@@ -382,7 +382,7 @@ def create_app(
                 f.cancel()  # those not yet embedding are dropped from the queue
             raise HTTPException(504, f"answering took longer than {serve.request_timeout_s:g} s; try again") from None
 
-    errors = {400: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+    errors = {code: {"model": ErrorOut} for code in (400, 413, 415, 422, 503, 504)}
 
     @app.post("/v1/ask", response_model=AskResponse, responses=errors, summary="Answer one question")
     async def ask(req: AskRequest) -> Any:
@@ -515,7 +515,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         return error(err.status_code, str(err.detail), headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request, err: RequestValidationError):
+    async def invalid(request: Request, err: RequestValidationError):
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if request.method == "POST" and not (kind == "application/json" or kind.endswith("+json")):
+            return error(415, "send the body as JSON with the header 'Content-Type: application/json'")
         return error(422, _validation_message(err.errors()))
 
     @app.exception_handler(Exception)
