@@ -420,6 +420,7 @@ def test_serve_command_refuses_what_it_cannot_serve(built_index, tmp_path, capsy
             (["--index", str(built_index), "--serve-settings", str(tmp_path / "none.json")], "cannot be read"),
             (["--index", str(built_index), "--serve-settings", str(built_index / "chunks.jsonl")], "not valid JSON"),
             (["--index", str(built_index), "--cors-origin", ""], "cors_origins"),
+            (["--index", str(built_index), "--settings", str(bad_settings)], "unknown setting(s) max_bach, max_batch"),
         ]
         for args, words in cases:
             assert main(["serve", *args]) == 1

@@ -210,7 +210,7 @@ def cmd_serve(args) -> int:
     from .serve import CONFIG_ENV, serve_config
     from .store import read_manifest
 
-    read_manifest(args.index)  # a missing or other-format index is an error now, not a server that never gets ready
+    manifest = read_manifest(args.index)  # a missing or other-format index is an error now, not a server never ready
     if not 1 <= args.workers <= 64:
         raise FaqragError("--workers must be between 1 and 64")
     try:
@@ -228,6 +228,11 @@ def cmd_serve(args) -> int:
         raise FaqragError(
             f"cannot listen on {args.host}:{args.port} ({reason}); pass another --port or --host"
         ) from None
+    from .embedding import default_embedder
+
+    export = getattr(default_embedder(manifest["model"]["id"]), "ensure_exported", None)
+    if export:  # once here, not once in every worker
+        export()
     os.environ[CONFIG_ENV] = config
     uvicorn.run(
         "faqrag.serve:app_from_env",

@@ -101,6 +101,15 @@ class OnnxEmbedder:
         folder = cache_root() / (self._fingerprint or "unversioned")
         return folder / (QUANTISED_FILE if self._quantised else MODEL_FILE)
 
+    def ensure_exported(self) -> Path:
+        """Export (and quantise) the model into the cache unless it is there; the file's path."""
+        path = self.model_path
+        if not (path.parent / MODEL_FILE).exists():
+            export(self._folder, path.parent / MODEL_FILE)
+        if not path.exists():
+            quantise(path.parent / MODEL_FILE, path)
+        return path
+
     def preload(self) -> threading.Thread:
         """Start loading the model in a thread, so a caller can load the index meanwhile
         (the library releases the interpreter while it reads the file). A failure here is
@@ -131,10 +140,7 @@ class OnnxEmbedder:
             import onnxruntime as ort
         except ImportError:
             raise FaqragError("onnxruntime is not installed; run 'pip install onnxruntime'") from None
-        if not (path.parent / MODEL_FILE).exists():
-            export(self._folder, path.parent / MODEL_FILE)
-        if not path.exists():
-            quantise(path.parent / MODEL_FILE, path)
+        self.ensure_exported()
         opts = ort.SessionOptions()
         if self._threads:
             opts.intra_op_num_threads = self._threads
@@ -193,9 +199,14 @@ def export(folder: Path, target: Path) -> None:
     try:
         import torch
         from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
     except ImportError:
         raise FaqragError("exporting the model to ONNX needs torch and transformers; run 'make install'") from None
+    import logging
     import warnings
+
+    hf_logging.disable_progress_bar()
+    logging.getLogger("faqrag").info("exporting %s to ONNX (once, a few seconds) into %s", folder.name, target.parent)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     model = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()

@@ -595,6 +595,8 @@ def app_from_env() -> FastAPI:
 def serve_config(args) -> dict[str, Any]:
     """What ``faqrag serve``'s options become for ``app_from_env``."""
     serve = ServeSettings.from_dict(_read_json_object(Path(args.serve_settings)) if args.serve_settings else {})
+    if args.settings:
+        Settings.from_file(Path(args.settings))  # checked here, once, not in each worker as it starts
     if args.cors_origin:
         serve = ServeSettings.from_dict({**asdict(serve), "cors_origins": tuple(args.cors_origin)})
     return {
