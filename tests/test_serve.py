@@ -125,9 +125,24 @@ def test_not_ready_while_loading_is_503_not_an_error(built_index, fake_embedder)
 def test_an_index_that_cannot_load_says_why_on_health(built_index, fake_embedder):
     app = create_app(built_index, embedder_factory=lambda _m: FakeEmbedder(model_id="other"), serve=FAST)
     with TestClient(app) as c:
-        wait_for(lambda: "error" in c.get("/v1/health").json() and "model" in c.get("/v1/health").json()["error"])
+        wait_for(lambda: "model" in c.get("/v1/health").json()["error"])
         r = c.post("/v1/ask", json={"question": "reset"})
         assert r.status_code == 503 and "rebuild" in r.json()["error"]
+
+
+def test_a_server_started_before_its_index_serves_once_it_is_built(tmp_path, guide_corpus, fake_embedder):
+    index = tmp_path / "later-index"
+    app = create_app(index, embedder_factory=lambda _m: fake_embedder, serve=FAST)
+    with TestClient(app) as c:
+        wait_for(lambda: c.get("/v1/health").json()["error"] != "the index is still loading")
+        h = c.get("/v1/health")
+        assert h.status_code == 503
+        assert h.json()["error"] == "no index at later-index; build it with 'faqrag build --index later-index'"
+        r = c.post("/v1/ask", json={"question": "reset"})
+        assert r.status_code == 503 and str(tmp_path) not in r.text
+        build_index(guide_corpus, index, fake_embedder)
+        wait_ready(c)
+        assert c.post("/v1/ask", json={"question": "reset my widget"}).status_code == 200
 
 
 # ------------------------------------------------------------ bad input

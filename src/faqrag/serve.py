@@ -226,6 +226,7 @@ class ServerState:
     last_refusal: str | None = None  # why the latest new index was not swapped in
     signature: tuple | None = None  # of the manifest the engine was loaded from
     swaps: int = 0
+    embedder_factory: Any = None  # model id -> question embedder
     stop: threading.Event = field(default_factory=threading.Event)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
     rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -237,28 +238,40 @@ class ServerState:
             return None  # missing, or a build is swapping folders this instant
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def load(self, embedder_factory) -> None:
-        """First load, in the background: index, model, a warm-up encode."""
+    def public(self, message: str) -> str:
+        """``message`` without the server's absolute paths: folders are named by their last part."""
+        folders = {self.index_dir.resolve(), *([self.corpus_dir.resolve()] if self.corpus_dir else [])}
+        if self.engine is not None:
+            folders.add(Path(self.engine.stored.manifest["corpus"]["dir"]))
+        for parent in sorted({str(f.parent) for f in folders}, key=len, reverse=True):
+            if parent != "/":
+                message = message.replace(parent.rstrip("/") + "/", "")
+        return message
+
+    def load(self) -> None:
+        """First load, in the background: index, model, a warm-up encode. Tried again by
+        the watcher when the index changes, if it failed."""
         from .store import load_index
 
         try:
             sig = self.manifest_signature()
+            self.signature = sig  # a failed load is retried when the manifest changes
             stored = load_index(self.index_dir)
-            embedder = embedder_factory(stored.manifest["model"]["id"])
+            embedder = self.embedder_factory(stored.manifest["model"]["id"])
             engine = Engine(stored, embedder, self.settings)
             engine.warm_up()
         except FaqragError as err:
-            self.error = str(err)
+            self.error = self.public(str(err))
             log.error("cannot serve: %s", err)
             return
         except Exception as err:  # a library's own error while loading; say what, not a traceback
-            self.error = f"cannot load the index or the model ({type(err).__name__}: {err})"
+            self.error = self.public(f"cannot load the index or the model ({type(err).__name__}: {err})")
             log.exception("cannot serve")
             return
         self.batcher = MicroBatcher(
             engine.embedder, max_batch=self.serve.max_micro_batch, wait_s=self.serve.batch_wait_ms / 1000
         )
-        self.signature, self.engine = sig, engine
+        self.engine, self.error = engine, None
         log.info("ready: %s chunks from %s", len(stored.chunks), _public_manifest(stored.manifest)["corpus"]["dir"])
 
     def reload_if_changed(self) -> bool:
@@ -276,7 +289,7 @@ class ServerState:
             except Exception as err:
                 msg = str(err) if isinstance(err, FaqragError) else f"{type(err).__name__}: {err}"
                 self.signature = sig  # refuse this build once, not every tick; the next build is tried
-                self.last_refusal = msg
+                self.last_refusal = self.public(msg)
                 log.error("new index refused, still serving the one built %s: %s", self.built_at(), msg)
                 return False
             self.signature, self.engine = sig, engine  # one assignment: a request sees old or new, whole
@@ -291,7 +304,10 @@ class ServerState:
     def watch(self) -> None:
         while not self.stop.wait(self.serve.watch_interval_s):
             try:
-                self.reload_if_changed()
+                if self.engine is None and self.error and self.manifest_signature() != self.signature:
+                    self.load()  # the first load failed; a new build may fix it
+                else:
+                    self.reload_if_changed()
             except Exception:  # the watcher must outlive any one bad build
                 log.exception("index watcher")
 
@@ -328,11 +344,11 @@ def create_app(
     serve = serve or ServeSettings()
     token = api_token if api_token is not None else (os.environ.get(TOKEN_ENV) or None)
     state = ServerState(Path(index_dir), corpus_dir, settings or Settings(), serve, token)
-    factory = embedder_factory or default_embedder
+    state.embedder_factory = embedder_factory or default_embedder
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        loader = threading.Thread(target=state.load, args=(factory,), name="faqrag-load", daemon=True)
+        loader = threading.Thread(target=state.load, name="faqrag-load", daemon=True)
         watcher = threading.Thread(target=state.watch, name="faqrag-watch", daemon=True)
         loader.start()
         watcher.start()
@@ -427,9 +443,9 @@ def create_app(
         return {
             "manifest": _public_manifest(manifest),
             "stale": bool(stale),
-            "stale_files": [s.replace(root, Path(root).name) for s in stale],
+            "stale_files": [state.public(s.replace(root, Path(root).name)) for s in stale],
             "swaps": state.swaps,
-            "last_refusal": state.last_refusal and state.last_refusal.replace(str(state.index_dir.resolve()), "index"),
+            "last_refusal": state.last_refusal,
             "version": __version__,
         }
 
@@ -483,7 +499,7 @@ def _rebuild(state: ServerState, engine: Engine) -> dict:
         "views": summary.views,
         "embedded": summary.embedded,
         "seconds": round(summary.seconds, 2),
-        "warnings": [w.replace(str(corpus.resolve()), corpus.name) for w in warnings],
+        "warnings": [state.public(w) for w in warnings],
         "built_at": state.built_at(),
     }
 
@@ -493,6 +509,7 @@ def _rebuild(state: ServerState, engine: Engine) -> dict:
 
 def _add_error_handlers(app: FastAPI) -> None:
     def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+        message = app.state.faqrag.public(message)  # no server paths in what clients read
         return JSONResponse({"error": message}, status_code=status, headers=headers)
 
     @app.exception_handler(QuestionError)
