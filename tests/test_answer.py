@@ -24,9 +24,13 @@ def engine(tmp_path, guide_corpus, fake_embedder):
     return Engine(load_index(tmp_path / "ix"), fake_embedder, Settings(abstain_below=0.0))
 
 
-def test_passage_answer_is_the_matching_sentences_not_the_paragraph(engine):
+def test_passage_answer_is_the_matching_sentences_not_the_paragraph(tmp_path, guide_corpus, fake_embedder):
+    build_index(guide_corpus, tmp_path / "ix", fake_embedder)
+    # A section longer than whole_section_chars is answered by its best sentences.
+    engine = Engine(load_index(tmp_path / "ix"), fake_embedder, Settings(abstain_below=0.0, whole_section_chars=1))
     r = engine.ask("How long does the first charge take?")
-    assert r.answer.kind == "passage"
+    assert r.answer.kind == "section"
+    assert r.answer.text.startswith("Getting Started\n")  # the heading says what the lines answer
     assert "The first charge takes about two hours." in r.answer.text
     assert "quick-start card" not in r.answer.text  # the paragraph's first sentence is not the answer
 
@@ -39,17 +43,80 @@ def test_long_list_answer_keeps_the_matching_item_and_its_lead_in(engine):
     assert r.answer.source == "Spare Parts"
 
 
-def test_a_number_listed_twice_brings_the_directory_hours(tmp_path, guide_corpus, fake_embedder):
+def test_a_number_listed_twice_is_answered_by_its_directory_entry(tmp_path, guide_corpus, fake_embedder):
     (guide_corpus / "quick.txt").write_text("Quick Numbers\n\nBayview Hotline: 555-0201\nFax Line: 555-0999\n")
     build_index(guide_corpus, tmp_path / "ix", fake_embedder)
     engine = Engine(load_index(tmp_path / "ix"), fake_embedder, Settings(abstain_below=0.0))
     r = engine.ask("Bayview Hotline")
+    # The entry with the hours answers, cited from its own place: never the
+    # hours of one section under the source of another.
     assert r.answer.text.splitlines() == [
-        "Bayview Hotline: 555-0201",
+        "Bayview: 555-0201",
         "Hours: Mon-Sat 10 a.m.-6 p.m. local time",
         "Languages: English, Cornish",
     ]
-    assert r.answer.doc == "quick.txt"
+    assert r.answer.doc == "acme-help.txt" and r.answer.source.endswith("Southern Region")
+
+
+TROUBLE = """# Tool FAQ
+
+## App crashes on startup
+
+An update can leave a broken settings file behind. Deleting it solves the problem. Support staff see this often.
+
+## Clear the cache
+
+Run this command to clear the cache:
+
+```
+tool cache --clear
+```
+
+The next start is slower.
+
+## Before you call
+
+Have these ready:
+
+- your account name
+- the error message
+"""
+
+
+def _section_answer(heading: str, part_text: str) -> str:
+    from faqrag.answer import _short_answer
+    from faqrag.chunking import chunk_document
+    from faqrag.parse import parse_guide
+    from faqrag.records import Document
+    from faqrag.settings import ChunkSettings
+
+    _, blocks = parse_guide(TROUBLE, markdown=True)
+    doc = Document("t.md", "Tool FAQ", "guide", TROUBLE, "")
+    (c,) = [c for c in chunk_document(doc, blocks, ChunkSettings()) if c.question == heading]
+    best = next(i for i in range(len(c.parts)) if part_text in c.part_text(i))
+    ranking = [best] + [i for i in range(len(c.parts)) if i != best]
+    return _short_answer(c, ranking, Settings(whole_section_chars=1))
+
+
+@pytest.mark.parametrize(
+    "heading, best, must_hold",
+    [
+        # A sentence that refers back carries the sentence it refers to.
+        ("App crashes on startup", "Deleting it solves", "broken settings file"),
+        # A code block carries the line that introduces it.
+        ("Clear the cache", "tool cache --clear", "Run this command to clear the cache:"),
+        # An item carries its lead-in, and the list stays whole and in order.
+        ("Before you call", "the error message", "Have these ready:\n\u2022 your account name\n\u2022 the error"),
+    ],
+)
+def test_an_answer_carries_the_context_its_best_part_needs(heading, best, must_hold):
+    text = _section_answer(heading, best)
+    assert text.startswith(heading + "\n") and best in text and must_hold in text
+
+
+def test_a_sentence_that_stands_alone_does_not_drag_its_neighbours():
+    text = _section_answer("App crashes on startup", "An update can leave")
+    assert "Support staff" not in text
 
 
 def test_question_answered_by_url_prefers_text_with_an_address():
@@ -122,3 +189,26 @@ def test_faq_entries_are_listed_only_when_close_to_the_best_hit(engine):
     loose = Engine(engine.stored, engine.embedder, Settings(abstain_below=0.0, faq_list_within=1.0))
     r_loose = loose.ask("How do I reset my widget?")
     assert len(r_loose.faq) > len(r.faq)  # the margin, not the corpus, is what left the others out
+
+
+def test_a_question_asking_for_a_value_is_answered_by_a_unit_holding_one():
+    from types import SimpleNamespace
+
+    from faqrag.answer import arrange
+    from faqrag.retrieve import Hit
+
+    retriever = SimpleNamespace(chunk_kinds=[frozenset(), frozenset({"phone"}), frozenset({"phone"})])
+    settings = Settings()
+    near = [Hit(0, 0.60, 0.6, 0.5, -1, 0.0), Hit(1, 0.55, 0.5, 0.5, 0, 0.0), Hit(2, 0.40, 0.4, 0.3, 0, 0.0)]
+    assert [h.chunk for h in arrange(near, retriever, settings, frozenset({"phone"}))][:1] == [1]
+    # Too far below the top, or nothing asked for: the order stands.
+    far = [Hit(0, 0.60, 0.6, 0.5, -1, 0.0), Hit(2, 0.40, 0.4, 0.3, 0, 0.0)]
+    assert [h.chunk for h in arrange(far, retriever, settings, frozenset({"phone"}))] == [0, 2]
+    assert [h.chunk for h in arrange(near, retriever, settings, frozenset())] == [0, 1, 2]
+
+
+def test_what_is_asked_beyond_the_names_must_be_in_the_top_hit(engine):
+    asked = _features(engine, "What are the hours in Bayview?")
+    not_covered = _features(engine, "What is the capital of Bayview?")
+    assert asked["names"] == not_covered["names"] == 1.0  # both name what the entry names
+    assert not_covered["ask"] < asked["ask"]

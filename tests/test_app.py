@@ -180,7 +180,7 @@ def test_uncovered_question_abstains_and_offers_topics(monkeypatch, real_index):
 
 @pytest.mark.integration
 def test_a_declined_question_shows_its_nearest_faq_only_when_asked(monkeypatch, real_index):
-    question = "What is the customer support number for Netflix?"
+    question = "What is the email address of Netflix support?"
     resp = app.Engine.open(real_index).ask(question)
     assert resp.abstained and resp.faq  # a near FAQ exists: the page must not present it as a match
     at = ask(start(monkeypatch, real_index), question)

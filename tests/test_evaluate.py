@@ -224,7 +224,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatc
 QUESTIONS = [
     {"id": "reset", "type": "faq", "question": "How do I reset my widget?", "answers": ["Hold the power button"]},
     {"id": "bayview", "type": "directory", "question": "Bayview phone", "answers": ["555\u20130201"]},
-    {"id": "oos", "type": "oos", "question": "quantum chromodynamics lecture schedule", "answers": []},
+    {"id": "oos", "type": "oos", "question": "Who painted the Mona Lisa?", "answers": []},
 ]
 
 

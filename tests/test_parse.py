@@ -6,14 +6,16 @@ from faqrag.parse import parse_guide
 
 
 def blocks_of(kind, blocks):
-    return [b for b in blocks if b.kind == kind]
+    """Blocks of a kind, also inside sections (a heading with a short body)."""
+    flat = [m for b in blocks for m in (b.members or (b,))]
+    return [b for b in flat if b.kind == kind]
 
 
 def test_title_headings_and_trail():
     title, blocks = parse_guide(GUIDE)
     assert title == "Acme Widgets Help Centre"
     first = blocks[0]
-    assert first.kind == "passage" and first.trail == ("Getting Started",)
+    assert first.kind == "section" and first.trail == ("Getting Started",) and first.question == "Getting Started"
     register = next(b for b in blocks if "serial number" in b.text)
     assert register.trail == ("Getting Started", "Step 2: Register Your Widget")
 
@@ -57,9 +59,10 @@ def test_spans_point_into_the_source():
 def test_code_fences_are_text_not_structure():
     md = "# Tool\n\n## Install\n\n```\n# fetch the code\n- not a bullet\n```\n\nThen run it.\n"
     _, blocks = parse_guide(md, markdown=True)
-    assert {b.kind for b in blocks} == {"passage"}
-    assert all(b.trail == ("Install",) for b in blocks)
-    assert any("# fetch the code" in b.text for b in blocks)
+    (section,) = blocks
+    assert section.kind == "section" and section.trail == ("Install",)
+    assert [m.kind for m in section.members] == ["code", "passage"]
+    assert section.members[0].text == "# fetch the code\n- not a bullet"  # lines kept, no structure read
 
 
 def test_markdown_headings_lists_and_qa_prefixes():
@@ -83,7 +86,7 @@ A: Move it away from walls.
     assert title == "Router Manual"
     (lst,) = blocks_of("list", blocks)
     assert lst.items == ("Connect the cable.", "Press Start.") and lst.trail == ("Setup",)
-    red = next(b for b in blocks if "red light" in b.text)
+    red = next(b for b in blocks_of("passage", blocks) if "red light" in b.text)
     assert red.trail == ("Troubleshooting", "Lights")
     (faq,) = blocks_of("faq", blocks)
     assert faq.question == "Why is the router slow?" and faq.text == "Move it away from walls."

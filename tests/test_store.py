@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from faqrag.errors import IndexStateError
+from faqrag.errors import FaqragError, IndexStateError
 from faqrag.store import FORMAT_VERSION, build_index, check_model, load_index, stale_files
 
 
@@ -28,7 +28,7 @@ def test_load_round_trip(built_index, fake_embedder):
     text, _ = stored.chunks[0].views[0]
     assert np.allclose(stored.vectors[0], fake_embedder.encode([text])[0])
     kinds = {c.kind for c in stored.chunks}
-    assert {"passage", "list", "entry", "faq"} <= kinds
+    assert {"section", "entry", "faq"} <= kinds
 
 
 def test_chunk_ids_are_stable_across_builds(tmp_path, guide_corpus, fake_embedder):
@@ -92,7 +92,7 @@ def test_missing_corrupt_and_foreign_indexes_are_clear_errors(built_index, tmp_p
         load_index(built_index)
     manifest.write_text(good)
 
-    (built_index / "vectors.faiss").write_bytes(b"garbage")
+    (built_index / "vectors.faiss").write_bytes(b"garbage" * 10_000)
     with pytest.raises(IndexStateError, match="vectors.faiss cannot be read"):
         load_index(built_index)
 
@@ -118,7 +118,7 @@ def test_stale_files_reports_changes(built_index, guide_corpus):
     [
         ("documents.json", "{}", "names a document documents.json does not hold"),
         ("documents.json", "[1, 2]", "unreadable"),
-        ("chunks.jsonl", '{"id": 1}\n', "unreadable"),
+        ("chunks.jsonl", '{"id": 1}\n' * 100, "unreadable"),
     ],
 )
 def test_corrupt_chunks_or_documents_are_clear_errors(built_index, name, content, message):
@@ -134,5 +134,148 @@ def test_manifest_missing_what_info_reads_is_corrupt(built_index):
     data = json.loads(manifest.read_text())
     del data["corpus"]
     manifest.write_text(json.dumps(data))
-    with pytest.raises(IndexStateError, match="manifest.json is unreadable"):
+    with pytest.raises(IndexStateError, match="manifest.json has no field corpus.dir"):
         read_manifest(built_index)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda m: m.update(format_version="1"), "its format_version is '1', not a whole number"),
+        (lambda m: m.update(format_version=None), "its format_version is None, not a whole number"),
+        (lambda m: m["model"].update(id=42), "manifest.json field model.id is 42, not text"),
+        (lambda m: m["model"].update(dimension="64"), "field model.dimension is '64', not a whole number"),
+        (lambda m: m["counts"].update(views=True), "field counts.views is True, not a whole number"),
+        (lambda m: m["corpus"].update(files=["a.txt"]), "field corpus.files is ['a.txt'], not an object"),
+        (lambda m: m["corpus"].update(files={"a.txt": 1}), "corpus.files must map file names to hashes"),
+        (lambda m: m.update(model="all-MiniLM-L6-v2"), "manifest.json has no field model.id"),
+        (lambda m: m.update(built_at=["x" * 500]), "field built_at is ['xxx"),
+        (lambda m: m.update(built_at="\x1b]0;pwned\x07"), "field built_at holds a control character"),
+    ],
+)
+def test_every_manifest_field_read_is_type_checked(built_index, change, message):
+    from faqrag.store import read_manifest
+
+    manifest = built_index / "manifest.json"
+    data = json.loads(manifest.read_text())
+    change(data)
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(IndexStateError) as err:
+        read_manifest(built_index)
+    assert message in str(err.value) and "rebuild it" in str(err.value) and len(str(err.value)) < 400
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000, '{"format_version": NaN}', "[]", "\udcff"])
+def test_hostile_manifest_is_corrupt_not_a_crash(built_index, content):
+    from faqrag.store import read_manifest
+
+    (built_index / "manifest.json").write_bytes(content.encode("utf-8", "surrogateescape"))
+    with pytest.raises(IndexStateError, match="is corrupt"):
+        read_manifest(built_index)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: (d / "vectors.faiss").unlink(), "vectors.faiss is missing"),
+        (lambda d: (d / "vectors.faiss").write_bytes((d / "vectors.faiss").read_bytes()[:-4]), "cannot be read"),
+        (lambda d: (d / "vectors.faiss").write_bytes((d / "vectors.faiss").read_bytes()[:999]), "too small"),
+        (lambda d: (d / "chunks.jsonl").unlink(), "chunks.jsonl is missing"),
+        (lambda d: (d / "documents.json").write_text(""), "documents.json is 0 bytes"),
+        (lambda d: (d / "chunks.jsonl").write_text('{"id": "x"' * 100 + "[" * 100_000), "unreadable"),
+    ],
+)
+def test_missing_or_truncated_index_files_are_corrupt_everywhere(built_index, guide_corpus, damage, message):
+    from faqrag.store import needs_build
+
+    damage(built_index)
+    with pytest.raises(IndexStateError, match=message):
+        load_index(built_index)
+    if message not in ("unreadable", "cannot be read"):  # needs_build judges sizes only; loading reads all
+        assert "the index is corrupt" in needs_build(built_index, guide_corpus, "fake-hash-64")
+
+
+def test_build_refuses_to_replace_what_is_not_an_index(tmp_path, guide_corpus, fake_embedder):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("years of work")
+    with pytest.raises(IndexStateError, match="is not a faqrag index .*'thesis.tex'.*pass --index a new folder"):
+        build_index(guide_corpus, mine, fake_embedder)
+    assert (mine / "thesis.tex").read_text() == "years of work"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(IndexStateError, match="is a file; pass --index a folder"):
+        build_index(guide_corpus, tmp_path / "file", fake_embedder)
+    with pytest.raises(IndexStateError, match="is a file, not an index folder"):
+        load_index(tmp_path / "file")
+    (mine / "manifest.json").write_text('{"name": "a web app", "icons": []}')  # not faqrag's manifest
+    with pytest.raises(IndexStateError, match="is not a faqrag index"):
+        build_index(guide_corpus, mine, fake_embedder)
+    # The index folder a clone carries (its README only) and an empty one are fine.
+    for name in ("fresh", "cloned"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "cloned" / "README.md").write_text("# index/\n")
+    for name in ("fresh", "cloned"):
+        build_index(guide_corpus, tmp_path / name, fake_embedder)
+        load_index(tmp_path / name)
+    # An index holding a file some other version wrote is still an index.
+    (tmp_path / "fresh" / "lexical.npz").write_bytes(b"x")
+    build_index(guide_corpus, tmp_path / "fresh", fake_embedder)
+    assert not (tmp_path / "fresh" / "lexical.npz").exists()
+
+
+def test_recovery_puts_back_an_index_moved_aside(built_index):
+    """What a build killed between the two renames of its swap leaves."""
+    aside = built_index.parent / ".index.old-abc123"
+    built_index.rename(aside)
+    (built_index.parent / ".index.building-def456").mkdir()  # a dead build's half-written folder
+    stored = load_index(built_index)
+    assert stored.chunks and not aside.exists()
+
+
+class Slow:
+    """The fake embedder at a known speed, for the time estimate."""
+
+    def __init__(self, inner, per_text):
+        self.inner, self.per_text, self.model_id = inner, per_text, inner.model_id
+        self.encoded = 0
+
+    def fingerprint(self):
+        return self.inner.fingerprint()
+
+    def dimension(self):
+        return self.inner.dimension()
+
+    def encode(self, texts, **kw):
+        import time
+
+        time.sleep(self.per_text * len(texts))
+        self.encoded += len(texts)
+        return self.inner.encode(texts)
+
+
+def test_a_long_embedding_is_estimated_and_refused_before_it_starts(monkeypatch, tmp_path, guide_corpus, fake_embedder):
+    import faqrag.store
+
+    monkeypatch.setattr(faqrag.store, "EMBED_ESTIMATE_TEXTS", 10)
+    monkeypatch.setattr(faqrag.store, "EMBED_SAMPLE_TEXTS", 5)
+    slow = Slow(fake_embedder, per_text=0.01)
+    said = []
+    with pytest.raises(FaqragError, match=r"would take about \d+ s, over the \d+ s .*'faqrag build --yes'"):
+        build_index(guide_corpus, tmp_path / "ix", slow, log=said.append, embed_seconds_limit=0.05)
+    assert slow.encoded <= 5 and not (tmp_path / "ix").exists()
+    assert any("will take about" in m for m in said)
+    summary = build_index(guide_corpus, tmp_path / "ix", slow, embed_seconds_limit=None)
+    stored = load_index(tmp_path / "ix")
+    assert summary.views == len(stored.vectors)
+    assert summary.embedded == len({t for c in stored.chunks for t, _ in c.views})  # each distinct text once
+    stored = load_index(tmp_path / "ix")
+    texts = [text for c in stored.chunks for text, _ in c.views]
+    assert np.allclose(stored.vectors, fake_embedder.encode(texts))  # sample and rest put back in order
+
+
+def test_a_huge_manifest_is_not_read_whole(built_index, monkeypatch):
+    import faqrag.store
+
+    monkeypatch.setattr(faqrag.store, "MAX_MANIFEST_BYTES", 100)
+    with pytest.raises(IndexStateError, match="manifest.json is unreadable: it is over 0 MiB"):
+        load_index(built_index)

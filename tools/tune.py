@@ -1,22 +1,28 @@
-"""Choose the answering settings on labelled questions, and show the evidence.
+"""Choose the answering settings on labelled sets, and report them leave-one-set-out.
 
-Usage: .venv/bin/python tools/tune.py [--write] [--loso]
+Usage: .venv/bin/python tools/tune.py [--write] [--sets eval/sets.json] [--only NAME ...]
 
-For each labelled set (corpus, questions), questions are embedded once; then
-1. fusion weights, the answer-type bonus and the FAQ-match margin are swept
-   for answer accuracy on covered questions, averaged over the sets so that
-   each counts the same whatever its size (ties broken by hit@5);
+Every labelled set (``eval/sets.json``: a corpus folder and a question file)
+is embedded once. For each set S, settings are chosen on all the OTHER sets
+and S is then answered with them: that is the figure reported for S, the
+figure for a corpus and questions nobody tuned on. The settings written to
+``settings.py`` are chosen the same way on all sets pooled.
+
+Choosing settings on a group of sets:
+1. ranking settings (fusion weight, answer-type bonus, FAQ-match margin) are
+   swept for answer accuracy averaged over the sets (each set counts the
+   same, whatever its size; ties broken by hit@5);
 2. a logistic model of "this answer is right" is fitted on the confidence
    features (settings.CONFIDENCE_FEATURES): positives are covered questions
-   answered right, negatives are uncovered questions; covered questions
-   answered wrong are left out (no threshold can fix them);
-3. the abstention threshold declines at most 5% of the covered questions,
-   all sets pooled (declining a covered question counts against it whether
-   or not its answer was right, as in the target), and sits in the middle of
-   the gap below the lowest covered question it must answer.
-All sets are pooled so the choice holds for guides and FAQ files alike; with
---loso, the fit is also repeated leaving each set out and judged on that set,
-which is how a corpus nobody tuned on will fare.
+   answered right, negatives uncovered questions; classes weighted equally,
+   each set weighted equally within its class;
+3. the decline threshold declines at most 5% of the covered questions, all
+   sets of the group pooled, in the middle of the gap below the lowest
+   covered question it must answer.
+
+For FAQ-file corpora the table also gives question-only dense matching (the
+question against FAQ questions alone, same model): the floor our first hit
+must not fall below.
 """
 
 from __future__ import annotations
@@ -37,77 +43,100 @@ sys.path.insert(0, str(ROOT / "src"))
 from faqrag.embedding import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.engine import Engine  # noqa: E402
 from faqrag.evaluate import judge, load_questions  # noqa: E402
+from faqrag.records import QUESTION  # noqa: E402
 from faqrag.settings import CONFIDENCE_FEATURES, Settings  # noqa: E402
 from faqrag.store import build_index, load_index  # noqa: E402
+from faqrag.text import contains  # noqa: E402
 
-SETS = [
-    ("guide", ROOT / "corpus", ROOT.parent / "shared/eval/dev.jsonl"),
-    ("guide", ROOT / "corpus", ROOT / "eval/guide_own.jsonl"),
-    ("faq", ROOT / "eval/faq_demo", ROOT / "eval/faq_demo_questions.jsonl"),
-    ("covid", ROOT / "eval/covid_faq", ROOT / "eval/covid_faq_questions.jsonl"),
-]
+GRID = {
+    "dense_weight": (0.6, 0.7),
+    "type_bonus": (0.0, 0.04),
+    "faq_lexical_margin": (0.15, 1.0),
+}
 
 
-def load_sets(embedder):
-    tmp = Path(tempfile.mkdtemp())
-    stores, out = {}, []
-    for name, corpus, qfile in SETS:
+def load_sets(embedder, registry: Path, only: list[str] | None):
+    tmp = Path(tempfile.mkdtemp(prefix="faqrag-tune-"))
+    stores: dict[str, object] = {}
+    out = []
+    for entry in json.loads(registry.read_text(encoding="utf-8")):
+        if only and entry["name"] not in only:
+            continue
+        corpus, qfile = ROOT / entry["corpus"], ROOT / entry["questions"]
         if not qfile.exists():
             continue
-        if name not in stores:
-            build_index(corpus, tmp / name, embedder)
-            stores[name] = load_index(tmp / name)
+        key = entry["corpus"]
+        if key not in stores:
+            build_index(corpus, tmp / str(len(stores)), embedder)
+            stores[key] = load_index(tmp / str(len(stores)))
+        stored = stores[key]
         qs = load_questions(qfile)
-        vecs = embedder.encode([q.question for q in qs])
-        out.append((qfile.name, stores[name], qs, vecs))
+        engine = Engine(stored, embedder, Settings())
+        rws = [engine.rewrite(q.question) for q in qs]
+        vecs = embedder.encode([rw.text for rw in rws])
+        out.append((entry["name"], stored, qs, rws, vecs))
     return out
 
 
 def run(sets, embedder, settings):
     rows = []
-    for _set, stored, qs, vecs in sets:
+    for name, stored, qs, rws, vecs in sets:
         engine = Engine(stored, embedder, settings)
-        for q, v in zip(qs, vecs):
-            judged = judge(q, engine._answer(q.question, v, 5, 0.0).to_dict())
+        for q, rw, v in zip(qs, rws, vecs):
+            judged = judge(q, engine._answer(q.question, rw, v, 5, 0.0).to_dict())
             rows.append(
                 {
-                    "set": _set,
+                    "set": name,
                     "id": q.id,
                     "covered": q.covered,
-                    "confidence": judged["confidence"],
                     "right": judged["hit_answer"],
+                    "hit1": judged["hit_rank"] == 1,
                     "hit5": judged["hit_rank"] is not None and judged["hit_rank"] <= 5,
-                    "features": engine.confidence_features(q.question, v),
+                    "chars": len(judged["answer"]["text"]) if judged["answer"] else 0,
+                    "features": engine.confidence_features(q.question, v, rw),
                 }
             )
     return rows
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.02, steps: int = 20000) -> np.ndarray:
-    """Gradient descent on standardised features (a few features need nothing
-    more), with classes weighted equally; returns weights on the raw scale."""
+def question_only(sets) -> dict[str, float]:
+    """First-hit accuracy of matching the question against FAQ questions alone."""
+    out = {}
+    for name, stored, qs, _rws, vecs in sets:
+        rows = np.flatnonzero(stored.view_role == QUESTION)
+        faq_rows = [r for r in rows if stored.chunks[stored.view_chunk[r]].kind == "faq"]
+        if not faq_rows or len(faq_rows) < 0.5 * len(stored.chunks):
+            continue  # a guide, not an FAQ file
+        faq_rows = np.array(faq_rows)
+        covered = [(q, v) for q, v in zip(qs, vecs) if q.covered]
+        right = 0
+        for q, v in covered:
+            best = faq_rows[int(np.argmax(stored.vectors[faq_rows] @ v))]
+            c = stored.chunks[stored.view_chunk[best]]
+            right += any(contains(c.text, a) for a in q.answers)
+        out[name] = right / len(covered)
+    return out
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, sw: np.ndarray, l2: float = 0.02, steps: int = 20000) -> np.ndarray:
+    """Gradient descent on standardised features with sample weights; returns
+    weights on the raw scale, bias last."""
     mu, sd = x.mean(0), x.std(0) + 1e-9
     xs = np.hstack([(x - mu) / sd, np.ones((len(x), 1))])
-    cw = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
     w = np.zeros(xs.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-xs @ w))
-        grad = xs.T @ (cw * (p - y)) / len(y) + l2 * np.r_[w[:-1], 0]
+        grad = xs.T @ (sw * (p - y)) / sw.sum() + l2 * np.r_[w[:-1], 0]
         w -= 0.5 * grad
     raw = w[:-1] / sd
     return np.r_[raw, w[-1] - (mu * raw).sum()]
 
 
-def _per_set(rows: list[dict], key: str) -> dict[str, float]:
+def _macro(rows: list[dict], key: str) -> float:
     per: dict[str, list[bool]] = {}
     for r in rows:
         per.setdefault(r["set"], []).append(r[key])
-    return {k: sum(v) / len(v) for k, v in per.items()}
-
-
-def _macro(rows: list[dict], key: str) -> float:
-    per = _per_set(rows, key)
-    return sum(per.values()) / len(per)
+    return sum(sum(v) / len(v) for v in per.values()) / len(per)
 
 
 def _confidences(rows: list[dict], w: np.ndarray) -> np.ndarray:
@@ -116,82 +145,115 @@ def _confidences(rows: list[dict], w: np.ndarray) -> np.ndarray:
 
 
 def fit_confidence(rows: list[dict]) -> tuple[np.ndarray, float]:
-    """Logistic weights, and a threshold that declines at most 5% of the
-    covered questions (all sets pooled, as the target is worded) and as many
-    uncovered questions as that allows."""
     use = [r for r in rows if (r["covered"] and r["right"]) or not r["covered"]]
     y = np.array([1.0 if r["covered"] else 0.0 for r in use])
-    w = fit_logistic(np.array([r["features"] for r in use]), y)
+    # Each class weighs the same, and within a class each set weighs the same.
+    counts: dict[tuple[str, bool], int] = {}
+    for r in use:
+        counts[(r["set"], r["covered"])] = counts.get((r["set"], r["covered"]), 0) + 1
+    sets_in = {c: len({s for s, cov in counts if cov == c}) for c in (True, False)}
+    sw = np.array([1.0 / (counts[(r["set"], r["covered"])] * sets_in[r["covered"]]) for r in use])
+    w = fit_logistic(np.array([r["features"] for r in use]), y, sw)
     conf = _confidences(rows, w)
     covered = np.sort(conf[[r["covered"] for r in rows]])
     top = float(covered[int(np.floor(0.05 * len(covered)))])  # lowest covered question answered
-    # Any threshold between it and the next confidence below declines the same
-    # questions; the middle of that gap leaves a margin on both sides, so no
-    # decision on the labelled sets hangs on the third decimal.
     below = conf[conf < top]
     return w, (top + float(below.max())) / 2 if below.size else top
 
 
-def report(rows: list[dict], w: np.ndarray, t: float, label: str) -> None:
+def sweep(sets, embedder, base: Settings) -> dict[tuple, tuple[Settings, list[dict]]]:
+    """Every ranking configuration of GRID, answered once over all the sets."""
+    out = {}
+    for values in itertools.product(*GRID.values()):
+        s = replace(base, **dict(zip(GRID, values)))
+        s = replace(s, lexical_weight=round(1 - s.dense_weight, 2))
+        out[values] = (s, run(sets, embedder, s))
+    return out
+
+
+def choose(swept, names: set[str], log=print) -> Settings:
+    """Ranking settings and confidence chosen on the sets named only."""
+    best = None
+    for values, (s, rows) in swept.items():
+        covered = [r for r in rows if r["covered"] and r["set"] in names]
+        score = (_macro(covered, "right"), _macro(covered, "hit5"))
+        if best is None or score > best[0]:
+            best = (score, s, values)
+    _, chosen, values = best
+    w, t = fit_confidence([r for r in swept[values][1] if r["set"] in names])
+    chosen = replace(
+        chosen,
+        conf_weights=tuple(round(float(v), 3) for v in w[:-1]),
+        conf_bias=round(float(w[-1]), 3),
+        abstain_below=round(t, 3),
+    )
+    log(f"  chosen on {', '.join(sorted(names))}: " + ", ".join(f"{k}={getattr(chosen, k)}" for k in GRID))
+    return chosen
+
+
+def rows_for(swept, settings: Settings, name: str) -> list[dict]:
+    values = tuple(getattr(settings, k) for k in GRID)
+    return [r for r in swept[values][1] if r["set"] == name]
+
+
+def figures(rows: list[dict], settings: Settings) -> dict:
+    w = np.r_[settings.conf_weights, settings.conf_bias]
     conf = _confidences(rows, w)
-    print(f"threshold {t:.3f} ({label}):")
-    for name in dict.fromkeys(r["set"] for r in rows):
-        idx = [i for i, r in enumerate(rows) if r["set"] == name]
-        cov = [i for i in idx if rows[i]["covered"]]
-        unc = [i for i in idx if not rows[i]["covered"]]
-        acc = np.mean([rows[i]["right"] and conf[i] >= t for i in cov])
-        false_ab = np.mean([conf[i] < t for i in cov])
-        ab = np.mean([conf[i] < t for i in unc]) if unc else float("nan")
-        print(f"  {name:28s} answer {acc:.3f}  uncovered declined {ab:.3f}  covered declined {false_ab:.3f}")
+    cov = [i for i, r in enumerate(rows) if r["covered"]]
+    unc = [i for i, r in enumerate(rows) if not r["covered"]]
+    answered = [rows[i]["chars"] for i in cov if conf[i] >= settings.abstain_below and rows[i]["chars"]]
+    return {
+        "n": f"{len(cov)}+{len(unc)}",
+        "answer": np.mean([rows[i]["right"] and conf[i] >= settings.abstain_below for i in cov]),
+        "hit1": np.mean([rows[i]["hit1"] for i in cov]),
+        "hit5": np.mean([rows[i]["hit5"] for i in cov]),
+        "unc_declined": np.mean([conf[i] < settings.abstain_below for i in unc]) if unc else float("nan"),
+        "cov_declined": np.mean([conf[i] < settings.abstain_below for i in cov]),
+        "median_chars": float(np.median(answered)) if answered else 0.0,
+    }
+
+
+def print_table(title: str, table: dict[str, dict], baseline: dict[str, float]) -> None:
+    print(f"\n{title}")
+    print(
+        f"{'set':14s} {'n':>7s} {'answer':>7s} {'hit@1':>6s} {'hit@5':>6s} {'unc.decl':>8s} {'cov.decl':>8s} {'chars':>6s} {'q-only@1':>8s}"
+    )
+    for name, f in table.items():
+        q = f"{baseline[name] * 100:7.1f}%" if name in baseline else "       -"
+        print(
+            f"{name:14s} {f['n']:>7s} {f['answer'] * 100:6.1f}% {f['hit1'] * 100:5.1f}% {f['hit5'] * 100:5.1f}% "
+            f"{f['unc_declined'] * 100:7.1f}% {f['cov_declined'] * 100:7.1f}% {f['median_chars']:6.0f} {q}"
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--write", action="store_true", help="print the settings to paste into settings.py")
-    ap.add_argument("--loso", action="store_true", help="also fit leaving each set out, judged on that set")
+    ap.add_argument("--sets", type=Path, default=ROOT / "eval/sets.json")
+    ap.add_argument("--only", nargs="*", help="use only these sets")
+    ap.add_argument("--write", action="store_true", help="print the pooled settings to paste into settings.py")
     args = ap.parse_args()
     embedder = SentenceTransformerEmbedder()
-    sets = load_sets(embedder)
-    base = Settings(abstain_below=0.0)  # answer everything while ranking is tuned
+    sets = load_sets(embedder, args.sets, args.only)
+    names = [s[0] for s in sets]
+    base = Settings(abstain_below=0.0)
+    baseline = question_only(sets)
 
-    best = None
-    for wd, bonus, margin in itertools.product((0.6, 0.7, 0.8), (0.0, 0.04), (0.15, 0.3, 1.0)):
-        s = replace(base, dense_weight=wd, lexical_weight=round(1 - wd, 2), type_bonus=bonus, faq_lexical_margin=margin)
-        rows = [r for r in run(sets, embedder, s) if r["covered"]]
-        acc, h5 = _macro(rows, "right"), _macro(rows, "hit5")
-        per = " ".join(f"{k}={v:.3f}" for k, v in _per_set(rows, "right").items())
-        print(f"dense={wd:.2f} bonus={bonus:.2f} faq_margin={margin:.2f}  answer={acc:.3f} hit5={h5:.3f}  {per}")
-        if best is None or (acc, h5) > best[0]:
-            best = ((acc, h5), s)
-    (acc, h5), chosen = best
+    swept = sweep(sets, embedder, base)
+    loso = {}
+    for name in names:
+        chosen = choose(swept, set(names) - {name})
+        loso[name] = figures(rows_for(swept, chosen, name), chosen)
+    print_table("Leave-one-set-out: each set answered with settings chosen on the others", loso, baseline)
+
+    pooled = choose(swept, set(names))
+    table = {n: figures(rows_for(swept, pooled, n), pooled) for n in names}
+    print_table("In-sample (settings chosen on all sets; decides nothing)", table, baseline)
     print(
-        f"\nchosen: dense={chosen.dense_weight} lexical={chosen.lexical_weight} bonus={chosen.type_bonus} "
-        f"faq_margin={chosen.faq_lexical_margin} (answer {acc:.3f}, hit@5 {h5:.3f}, averaged over sets)"
+        f"\nconfidence weights ({', '.join(CONFIDENCE_FEATURES)}): {list(pooled.conf_weights)}, bias {pooled.conf_bias}"
     )
-
-    rows = run(sets, embedder, chosen)
-    w, t = fit_confidence(rows)
-    print(f"\nconfidence weights ({', '.join(CONFIDENCE_FEATURES)}, bias): {np.round(w, 3).tolist()}")
-    report(rows, w, t, "pooled")
-    if args.loso:
-        for name in dict.fromkeys(r["set"] for r in rows):
-            w_out, t_out = fit_confidence([r for r in rows if r["set"] != name])
-            report([r for r in rows if r["set"] == name], w_out, t_out, f"fitted without {name}")
     if args.write:
-        print(
-            json.dumps(
-                {
-                    "dense_weight": chosen.dense_weight,
-                    "lexical_weight": chosen.lexical_weight,
-                    "type_bonus": chosen.type_bonus,
-                    "faq_lexical_margin": chosen.faq_lexical_margin,
-                    "conf_weights": [round(float(v), 3) for v in w[:-1]],
-                    "conf_bias": round(float(w[-1]), 3),
-                    "abstain_below": round(t, 3),
-                },
-                indent=2,
-            )
-        )
+        keys = [*GRID, "lexical_weight", "conf_weights", "conf_bias", "abstain_below"]
+        print(json.dumps({k: getattr(pooled, k) for k in keys}, indent=2))
 
 
 if __name__ == "__main__":

@@ -10,17 +10,17 @@ sentences that best match the question.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from .answer_type import numbers_in
 from .lexical import QueryTerms
-from .records import Chunk, Document
+from .records import CODE, ITEM, LEAD, SENTENCE, Chunk, Document
 from .retrieve import Hit, Retriever
 from .settings import Settings
-from .text import truncate
+from .text import leans_back, truncate
 
 SEP = " \u203a "  # between parts of a source: "Guide › Section › Subsection"
 GAP_HITS = 10  # confidence's dense gap compares the best cosine with the rest of the top ten
@@ -68,6 +68,7 @@ class Response:
     faq: list[FaqMatch]
     suggestions: list[str]
     notice: str | None
+    read_as: str | None = None  # words read differently: "germny → germany; Munich → Germany"
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,16 +93,32 @@ def _without_title(heading: str, title: str) -> str:
     return heading
 
 
-def confidence_features(hits: list[Hit], terms: QueryTerms, chunk_terms: list[frozenset[str]]) -> tuple[float, ...]:
+def confidence_features(
+    hits: list[Hit], terms: QueryTerms, retriever: Retriever, types: frozenset[str] = frozenset()
+) -> tuple[float, ...]:
     """What confidence is computed from (settings.CONFIDENCE_FEATURES, in order):
     the top hit's cosine and BM25 share; how much of the question's term
     weight the corpus uses at all; how closely the question restates an FAQ
     question (the strongest evidence in FAQ files); how far the best cosine
     stands above the other top hits' (a covered question has one clear best
     match, an uncovered one is about as far from everything); and the share
-    of the question's names that the top hit mentions."""
+    of the question's names that the top hit mentions; whether the top hit
+    holds the kind of value asked for (1 when none is asked for); and the
+    share of what the question asks beyond names that the top hit uses; and
+    the share of its names the corpus uses at all."""
+    chunk_terms = retriever.lexical.chunk_terms
     if not hits:
-        return (0.0, 0.0, terms.coverage, 0.0, 0.0, terms.name_support(frozenset()))
+        return (
+            0.0,
+            0.0,
+            terms.coverage,
+            0.0,
+            0.0,
+            terms.name_support(frozenset()),
+            0.0 if types else 1.0,
+            0.0,
+            terms.known_names,
+        )
     top = hits[0]
     dense = sorted(h.dense for h in hits[:GAP_HITS])
     gap = dense[-1] - sum(dense[:-1]) / (len(dense) - 1) if len(dense) > 1 else 0.0
@@ -112,6 +129,9 @@ def confidence_features(hits: list[Hit], terms: QueryTerms, chunk_terms: list[fr
         max(h.question_sim for h in hits),
         gap,
         terms.name_support(chunk_terms[top.chunk]),
+        1.0 if not types or types & retriever.chunk_kinds[top.chunk] else 0.0,
+        terms.ask_support(chunk_terms[top.chunk]),
+        terms.known_names,
     )
 
 
@@ -129,10 +149,11 @@ def compose(
     settings: Settings,
     k: int,
     types: frozenset[str] = frozenset(),
+    read_as: str | None = None,
 ) -> Response:
     stored = retriever.stored
-    hits = prefer_faq_match(hits, settings)
-    conf = confidence(confidence_features(hits, terms, retriever.lexical.chunk_terms), settings)
+    hits = arrange(hits, retriever, settings, types)
+    conf = confidence(confidence_features(hits, terms, retriever, types), settings)
     abstained = conf < settings.abstain_below
 
     # Each shown chunk's parts ranked once: the highlight and the short answer share it.
@@ -168,14 +189,33 @@ def compose(
     suggestions: list[str] = []
     if hits and not abstained:
         top = hits[0]
-        c = stored.chunks[top.chunk]
+        unit = _richer_entry(top.chunk, retriever)
+        c = stored.chunks[unit]
         doc = stored.documents[c.doc]
-        text = _short_answer(c, rankings[top.chunk], retriever, settings)
+        if unit not in rankings:
+            rankings[unit] = _part_ranking(c, replace(top, chunk=unit), retriever, qvec, terms, types)
+        text = _short_answer(c, rankings[unit], settings)
         answer = Answer(text, source_of(doc, c), c.kind, c.doc, c.id, c.span)
         notice = doc.notice
     else:
         suggestions = _suggestions(hits, stored, settings.suggestions)
-    return Response(question, abstained, round(conf, 4), answer, passages, faqs, suggestions, notice)
+    return Response(question, abstained, round(conf, 4), answer, passages, faqs, suggestions, notice, read_as)
+
+
+def arrange(hits: list[Hit], retriever: Retriever, settings: Settings, types: frozenset[str]) -> list[Hit]:
+    """The hits in the order a person reads them: an FAQ whose question the
+    question restates first; else, for a question asking for a kind of value,
+    the best hit holding one, when it scores close to the top."""
+    hits = prefer_faq_match(hits, settings)
+    if not hits or not types or types & retriever.chunk_kinds[hits[0].chunk]:
+        return hits
+    if hits[0].question_sim >= settings.faq_question_threshold:
+        return hits  # a restated FAQ question answers, value or not
+    floor = hits[0].score - settings.value_margin
+    best = next((h for h in hits[1:] if h.score >= floor and types & retriever.chunk_kinds[h.chunk]), None)
+    if best is None:
+        return hits
+    return [replace(best, score=hits[0].score)] + [h for h in hits if h is not best]
 
 
 def prefer_faq_match(hits: list[Hit], settings: Settings) -> list[Hit]:
@@ -214,56 +254,124 @@ def _highlight(c: Chunk, ranking: list[int]) -> str:
     return c.part_text(ranking[0]) if ranking else ""
 
 
-def _short_answer(c: Chunk, ranking: list[int], retriever: Retriever, settings: Settings) -> str:
+def _short_answer(c: Chunk, ranking: list[int], settings: Settings) -> str:
     limit = settings.max_answer_chars
     if c.kind == "faq":
         return _first_sentences(c.answer, c, limit)
     if c.kind == "entry":
-        return truncate("\n".join((c.text, *_borrowed_context(c, retriever))), limit)
+        return truncate(c.text, limit)  # the line and its block's shared lines
     if c.kind == "list":
-        intro = " \u2014 ".join(x for x in ((c.trail[-1] if c.trail else ""), c.lead) if x)
-
-        def render(items: list[int]) -> str:
-            return "\n".join(([intro] if intro else []) + ["\u2022 " + c.part_text(i) for i in items])
-
-        text = render(list(range(len(c.parts))))
-        if len(text) <= limit:
-            return text
-        # Too long whole: the best-matching items, as many as fit, in list order.
-        keep = ranking[:1]
-        for i in ranking[1:3]:
-            if len(render(sorted(keep + [i]))) <= limit:
-                keep.append(i)
-        return truncate(render(sorted(keep)), limit)
-    # A passage: the best sentence, with a neighbour when it is short on its own.
+        return _list_answer(c, ranking, limit)
     if not ranking:
         return truncate(c.text, limit)
+    # A section's answer opens with its heading: it says what the lines below answer.
+    head = f"{c.question}\n" if c.kind == "section" and c.question else ""
+    if head and len(head) + len(c.text) <= settings.whole_section_chars:
+        return head + c.text  # a short section is its own best answer, in order, with its context
+    return truncate(head + _render(c, _with_context(c, ranking, limit - len(head))), limit)
+
+
+def _list_answer(c: Chunk, ranking: list[int], limit: int) -> str:
+    intro = " \u2014 ".join(x for x in ((c.trail[-1] if c.trail else ""), c.lead) if x)
+
+    def render(items: list[int]) -> str:
+        return "\n".join(([intro] if intro else []) + ["\u2022 " + c.part_text(i) for i in items])
+
+    text = render(list(range(len(c.parts))))
+    if len(text) <= limit:
+        return text
+    # Too long whole: the best-matching items, as many as fit, in list order.
+    keep = ranking[:1]
+    for i in ranking[1:3]:
+        if len(render(sorted(keep + [i]))) <= limit:
+            keep.append(i)
+    return truncate(render(sorted(keep)), limit)
+
+
+def _roles(c: Chunk) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    n = len(c.parts)
+    return (c.part_roles or (SENTENCE,) * n), (c.part_groups or (0,) * n)
+
+
+def _needs(c: Chunk, i: int, depth: int = 0) -> set[int]:
+    """Part ``i`` and the parts it cannot be read without: a list item its
+    lead-in, a code block the line introducing it, a sentence that refers back
+    the sentence it refers to."""
+    roles, groups = _roles(c)
+    out = {i}
+    if roles[i] == ITEM:
+        out |= {j for j in range(i) if roles[j] == LEAD and groups[j] == groups[i]}
+    elif i > 0 and depth < 2 and (roles[i] == CODE or (roles[i] == SENTENCE and leans_back(c.part_text(i)))):
+        out |= _needs(c, i - 1, depth + 1)
+    # A line ending in a colon announces what follows ("Run the following command:").
+    if roles[i] != ITEM and c.part_text(i).rstrip().endswith(":") and i + 1 < len(c.parts) and depth < 2:
+        out.add(i + 1)
+        if roles[i + 1] == ITEM:  # the announced list, whole
+            out |= {j for j in range(len(c.parts)) if groups[j] == groups[i + 1] and roles[j] == ITEM}
+    return out
+
+
+def _with_context(c: Chunk, ranking: list[int], limit: int) -> list[int]:
+    """The best part with the context it needs; a list whole when it fits (steps
+    stay in order); a short answer with the part that follows it in its block."""
+    roles, groups = _roles(c)
     best = ranking[0]
-    chosen = [best]
-    if len(c.part_text(best)) < 160 and len(c.parts) > 1:
-        nxt = best + 1 if best + 1 < len(c.parts) else best - 1
-        if len(c.part_text(best)) + len(c.part_text(nxt)) < limit:
-            chosen.append(nxt)
-    chosen.sort()
-    s, e = c.parts[chosen[0]][0], c.parts[chosen[-1]][1]
-    return truncate(c.text[s:e], limit)
+    chosen = _needs(c, best)
+
+    def size(parts: set[int]) -> int:
+        return sum(c.parts[i][1] - c.parts[i][0] + 3 for i in parts)
+
+    if roles[best] in (ITEM, LEAD):
+        group = {j for j in range(len(c.parts)) if groups[j] == groups[best]}
+        if size(group) <= limit:
+            chosen |= group
+        else:
+            for j in ranking[1:]:
+                if j in group and roles[j] == ITEM and size(chosen | {j}) <= limit:
+                    chosen.add(j)
+    if size(chosen) < 160:
+        nxt, prv = max(chosen) + 1, min(chosen) - 1
+        for j in (nxt, prv):
+            if 0 <= j < len(c.parts) and (groups[j] == groups[best] or roles[j] == CODE):
+                more = chosen | _needs(c, j)
+                if size(more) <= limit:
+                    chosen = more
+                    break
+    return sorted(chosen)
 
 
-def _borrowed_context(c: Chunk, retriever: Retriever) -> tuple[str, ...]:
-    """Shared lines of another directory entry that quotes the same number.
+def _render(c: Chunk, parts: list[int]) -> str:
+    roles, groups = _roles(c)
+    out = ""
+    prev = None
+    for i in parts:
+        piece = ("\u2022 " if roles[i] == ITEM else "") + c.part_text(i)
+        if prev is None:
+            out = piece
+        elif roles[i] == SENTENCE and roles[prev] == SENTENCE and groups[i] == groups[prev]:
+            out += (" " if i == prev + 1 else " \u2026 ") + piece
+        else:
+            out += "\n" + piece
+        prev = i
+    return out
+
+
+def _richer_entry(chunk: int, retriever: Retriever) -> int:
+    """A directory entry quoting the same number with its block's shared lines.
 
     A guide may list a number twice: once in a bare list, once in a directory
-    block with its hours and languages. Whichever line matched, the person
-    should see the hours too.
+    block with its hours and languages. Whichever line matched, the answer is
+    the fuller entry, cited from its own place (never lines of two places under
+    one source).
     """
-    if c.context:
-        return ()
+    c = retriever.stored.chunks[chunk]
+    if c.kind != "entry" or c.context:
+        return chunk
     for number in sorted(numbers_in(c.part_text(0))):
         for i in retriever.entries_by_number.get(number, ()):
-            other = retriever.stored.chunks[i]
-            if other.id != c.id:
-                return other.context
-    return ()
+            if i != chunk:
+                return i
+    return chunk
 
 
 def _first_sentences(text: str, c: Chunk, limit: int) -> str:

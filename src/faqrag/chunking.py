@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from .parse import Block
-from .records import QUESTION, WHOLE, Chunk, Document
+from .records import CODE, HEADING, ITEM, LEAD, QUESTION, SENTENCE, WHOLE, Chunk, Document
 from .settings import ChunkSettings
 from .text import split_sentences
 
@@ -28,6 +28,10 @@ def chunk_document(doc: Document, blocks: list[Block], settings: ChunkSettings) 
             chunks.append(_faq(doc, b))
         elif b.kind == "entry":
             chunks.append(_entry(doc, b))
+        elif b.kind == "section":
+            chunks.append(_section(doc, b))
+        elif b.kind == "code":
+            chunks.append(_code(doc, b))
     return chunks
 
 
@@ -78,7 +82,7 @@ def _passages(doc: Document, b: Block, settings: ChunkSettings) -> list[Chunk]:
         # The block span covers the source; a window maps into it proportionally
         # only when the block is one unsplit line, so keep the block span then.
         span = b.span if len(windows) == 1 else _sub_span(b, w0, w1)
-        out.append(_make(doc, "passage", b, text, span, parts, views))
+        out.append(_make(doc, "passage", b, text, span, parts, views, part_roles=(SENTENCE,) * len(parts)))
     return out
 
 
@@ -101,7 +105,7 @@ def _list(doc: Document, b: Block) -> Chunk:
         pos = start + len(it) + 1
     lead = f"{b.lead} " if b.lead else ""
     views = [(f"{head}: {text}", WHOLE)] + [(f"{head}: {lead}{it}", i) for i, it in enumerate(b.items)]
-    return _make(doc, "list", b, text, b.span, parts, views, lead=b.lead)
+    return _make(doc, "list", b, text, b.span, parts, views, lead=b.lead, part_roles=(ITEM,) * len(parts))
 
 
 def _faq(doc: Document, b: Block) -> Chunk:
@@ -109,7 +113,18 @@ def _faq(doc: Document, b: Block) -> Chunk:
     offset = len(b.question) + 1
     parts = [(s + offset, e + offset) for s, e in split_sentences(b.text)]
     views = [(b.question, QUESTION), (f"{b.question} {b.text}", WHOLE)]
-    return _make(doc, "faq", b, text, b.span, parts, views, question=b.question, answer=b.text)
+    return _make(
+        doc,
+        "faq",
+        b,
+        text,
+        b.span,
+        parts,
+        views,
+        question=b.question,
+        answer=b.text,
+        part_roles=(SENTENCE,) * len(parts),
+    )
 
 
 def _entry(doc: Document, b: Block) -> Chunk:
@@ -121,4 +136,64 @@ def _entry(doc: Document, b: Block) -> Chunk:
     views = [(f"{head}: {b.text}", 0), (b.text, 0)]
     if b.context:
         views.append((f"{head}: " + ". ".join((b.text, *b.context)), WHOLE))
-    return _make(doc, "entry", b, text, b.span, parts, views, context=b.context)
+    return _make(doc, "entry", b, text, b.span, parts, views, context=b.context, part_roles=(SENTENCE,))
+
+
+def _code(doc: Document, b: Block) -> Chunk:
+    """A code block outside any short section: matched on its heading and its text."""
+    head = heading_of(doc.title, b.trail)
+    if not b.lead:
+        return _make(
+            doc, "passage", b, b.text, b.span, [(0, len(b.text))], [(f"{head}: {b.text}", WHOLE)], part_roles=(CODE,)
+        )
+    text = f"{b.lead}\n{b.text}"
+    parts = [(0, len(b.lead)), (len(b.lead) + 1, len(text))]
+    views = [(f"{head}: {text}", WHOLE), (f"{head}: {b.lead}", 0)]
+    return _make(doc, "passage", b, text, b.span, parts, views, part_roles=(SENTENCE, CODE))
+
+
+def _section(doc: Document, b: Block) -> Chunk:
+    """A heading and its body: the heading alone is matched like an FAQ question
+    (as a question when it is phrased as one), the body whole, and each sentence,
+    lead-in, item and code block on its own."""
+    lines: list[str] = []
+    parts: list[tuple[int, int]] = []
+    roles: list[str] = []
+    groups: list[int] = []
+    pos = 0
+
+    def add_line(line: str, spans: list[tuple[int, int]], role: str, group: int) -> None:
+        nonlocal pos
+        for s, e in spans:
+            parts.append((pos + s, pos + e))
+            roles.append(role)
+            groups.append(group)
+        lines.append(line)
+        pos += len(line) + 1
+
+    for g, m in enumerate(b.members):
+        if m.kind == "list":
+            if m.lead:
+                add_line(m.lead, [(0, len(m.lead))], LEAD, g)
+            for it in m.items:
+                add_line("\u2022 " + it, [(2, 2 + len(it))], ITEM, g)
+        elif m.kind == "code":
+            if m.lead:
+                add_line(m.lead, [(0, len(m.lead))], SENTENCE, g)
+            add_line(m.text, [(0, len(m.text))], CODE, g)
+        else:
+            add_line(m.text, split_sentences(m.text), SENTENCE, g)
+    text = "\n".join(lines)
+    head = b.question
+    role = QUESTION if head.rstrip().endswith("?") else HEADING
+    views = [(head, role), (f"{head}: {text}", WHOLE)]
+    for i, (s, e) in enumerate(parts):
+        lead = ""
+        if roles[i] == ITEM:
+            lead = next(
+                (text[ps:pe] + " " for (ps, pe), r, g in zip(parts, roles, groups) if r == LEAD and g == groups[i]), ""
+            )
+        views.append((f"{head}: {lead}{text[s:e]}", i))
+    return _make(
+        doc, "section", b, text, b.span, parts, views, question=head, part_roles=tuple(roles), part_groups=tuple(groups)
+    )

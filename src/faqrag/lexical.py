@@ -26,9 +26,17 @@ from .records import Chunk
 from .text import names_in, tokenize
 
 
-def lexical_text(chunk: Chunk) -> str:
-    """What BM25 sees: the heading trail too, so "Europe" finds Europe's lines."""
-    return " ".join((*chunk.trail, chunk.text))
+def lexical_texts(chunk: Chunk) -> list[str]:
+    """What BM25 sees of a chunk: its text under its heading trail, so "Europe"
+    finds Europe's lines. A section is seen block by block (each paragraph,
+    list or code block under the heading), and scores by its best block: one
+    specific fact inside a section should not be diluted by the section's length."""
+    if chunk.kind != "section" or not chunk.part_groups:
+        return [" ".join((*chunk.trail, chunk.text))]
+    blocks: dict[int, list[str]] = {}
+    for i, g in enumerate(chunk.part_groups):
+        blocks.setdefault(g, []).append(chunk.part_text(i))
+    return [" ".join((*chunk.trail, *texts)) for texts in blocks.values()]
 
 
 @dataclass(frozen=True)
@@ -37,11 +45,21 @@ class QueryTerms:
     weight: float  # sum of IDFs of all question terms, known or not
     known_weight: float  # sum of IDFs of the terms the corpus uses
     names: frozenset[str] = frozenset()  # tokens of the names, codes and numbers it mentions
+    ask: tuple[tuple[str, float], ...] = ()  # the other content terms (what is asked about them), with IDFs
+    known_names: float = 1.0  # share of its names (words, not numbers) the corpus uses at all
 
     @property
     def coverage(self) -> float:
         """Share of the question's term weight that the corpus uses at all."""
         return self.known_weight / self.weight if self.weight else 0.0
+
+    def ask_support(self, chunk_terms: frozenset[str]) -> float:
+        """Share of the weight of what the question asks (its terms other than
+        names and words naming the answer's form) that a chunk uses; 1.0 when
+        it asks nothing beyond names. "What is the capital of <country>?" asks
+        "capital", which a directory line for that country does not use."""
+        total = sum(w for _, w in self.ask)
+        return sum(w for t, w in self.ask if t in chunk_terms) / total if total else 1.0
 
     def name_support(self, chunk_terms: frozenset[str]) -> float:
         """Share of the question's names that a chunk mentions; 1.0 when it names nothing."""
@@ -52,8 +70,14 @@ class LexicalIndex:
     def __init__(self, chunks: list[Chunk], *, k1: float = 1.2, b: float = 0.75):
         import bm25s  # deferred: only searching needs it
 
-        docs = [tokenize(lexical_text(c)) for c in chunks]
-        self.chunk_terms = [frozenset(toks) for toks in docs]
+        units = [(i, text) for i, c in enumerate(chunks) for text in lexical_texts(c)]
+        docs = [tokenize(text) for _, text in units]
+        self.unit_chunk = np.array([i for i, _ in units], dtype=np.int64)
+        terms_of: list[set[str]] = [set() for _ in chunks]
+        for (i, _), toks in zip(units, docs):
+            terms_of[i].update(toks)
+        self.chunk_terms = [frozenset(t) for t in terms_of]
+        self.chunks = len(chunks)
         self.vocab: dict[str, int] = {}
         for toks in docs:
             for t in toks:
@@ -70,7 +94,7 @@ class LexicalIndex:
         ids = [[self.vocab[t] for t in toks] for toks in docs]
         self._bm25.index((ids, self.vocab), show_progress=False)
 
-    def terms(self, question: str) -> QueryTerms:
+    def terms(self, question: str, not_names: frozenset[str] = frozenset()) -> QueryTerms:
         toks = list(dict.fromkeys(tokenize(question)))
         # Words naming the form of the answer ("URL", "phone") are not its topic:
         # a guide may never say "URL" yet hold the address asked for.
@@ -79,12 +103,23 @@ class LexicalIndex:
         weight = sum(self.idf.get(t, self.max_idf) for t in toks)
         known = [t for t in toks if t in self.idf]
         known_weight = sum(self.idf[t] for t in known)
-        names = frozenset(t for w in names_in(question) for t in tokenize(w))
-        return QueryTerms(np.array([self.vocab[t] for t in known], dtype=np.int64), weight, known_weight, names)
+        names = frozenset(t for w in names_in(question) if w not in not_names for t in tokenize(w))
+        ask = tuple(
+            (t, self.idf.get(t, self.max_idf)) for t in toks if t not in names and t not in form and not t.isdigit()
+        )
+        # A name the corpus never uses ("Can I transfer my <other service> balance?")
+        # means the question is about something else, however well the rest matches.
+        words = [t for t in names if not t.isdigit()]
+        known_names = sum(t in self.idf for t in words) / len(words) if words else 1.0
+        return QueryTerms(
+            np.array([self.vocab[t] for t in known], dtype=np.int64), weight, known_weight, names, ask, known_names
+        )
 
     def scores(self, terms: QueryTerms) -> np.ndarray:
         """Normalised BM25 score of every chunk (see module docstring)."""
         if not len(terms.ids) or not terms.weight:
-            return np.zeros(self.n, dtype=np.float32)
+            return np.zeros(self.chunks, dtype=np.float32)
         raw = self._bm25.get_scores_from_ids(terms.ids.tolist())
-        return (raw * (1 + self._k1) / terms.weight).astype(np.float32)
+        per_chunk = np.zeros(self.chunks, dtype=np.float32)
+        np.maximum.at(per_chunk, self.unit_chunk, (raw * (1 + self._k1) / terms.weight).astype(np.float32))
+        return per_chunk

@@ -10,7 +10,10 @@ are then grouped into blocks that keep their heading trail:
 * ``faq``: a question line and the prose that answers it;
 * ``entry``: one ``Label: value`` line of a directory block, with the block's
   shared lines (labels that recur in sibling blocks, such as opening hours)
-  attached as context.
+  attached as context;
+* ``code``: a fenced code block, lines kept;
+* ``section``: a heading with a short body of the above prose, lists and code,
+  answered as one unit (see ``_sections``).
 
 Nothing here knows about any particular guide: the rules are about shape (title
 case, terminal punctuation, what follows a line), so they carry to other guides.
@@ -30,6 +33,7 @@ _QA_PREFIX = re.compile(r"^(?:Q|Question)\s*[:.)]\s*(.*\S)\s*$", re.I)
 _A_PREFIX = re.compile(r"^(?:A|Answer)\s*[:.)]\s*", re.I)
 # Enumerated headings: "Step 3: ...", "Option B: ...", "Part II - ...", "1. ...".
 _ENUMERATED = re.compile(r"^(?:([A-Za-z]+)\s+(\d{1,3}|[A-Z]|[IVX]{1,4})\b|(\d{1,2})[.)]\s|([A-Z])[.)]\s)")
+SECTION_MAX_CHARS = 1200  # a heading's body up to this long is one answer unit (see _sections)
 _SMALL_WORDS = frozenset("a an and the of for to in on at by with or vs via from as is".split())
 
 
@@ -48,11 +52,12 @@ class Block:
     value: str = ""
     group: int = -1  # entry blocks: which directory block they belong to
     context: tuple[str, ...] = field(default=())
+    members: tuple[Block, ...] = ()  # section blocks: the passages, lists and code under the heading
 
 
 @dataclass
 class _Unit:
-    kind: str  # heading | bullet | numbered | entry | question | para | answer
+    kind: str  # heading | bullet | numbered | entry | question | para | answer | code
     text: str
     start: int
     end: int
@@ -61,14 +66,16 @@ class _Unit:
     value: str = ""
 
 
-def parse_guide(text: str, *, markdown: bool = False) -> tuple[str | None, list[Block]]:
+def parse_guide(
+    text: str, *, markdown: bool = False, section_max: int = SECTION_MAX_CHARS
+) -> tuple[str | None, list[Block]]:
     """Parse a guide; returns its title (first heading, if any) and its blocks."""
     units = _units(text, markdown=markdown)
     title = None
     if units and units[0].kind == "heading":
         title = units[0].text
         units = units[1:]
-    return title, _blocks(units)
+    return title, _blocks(units, section_max)
 
 
 # --------------------------------------------------------------------- units
@@ -145,14 +152,23 @@ def _units(text: str, *, markdown: bool) -> list[_Unit]:
     raw: list[_Unit | None] = []  # None marks a blank line
     lines = _lines(text)
     in_fence = False
+    fence = _Unit("code", "", 0, 0)
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
         if markdown and line.strip().startswith(("```", "~~~")):
+            if not in_fence:
+                fence = _Unit("code", "", s, e)
+                raw.append(fence)
+            elif fence.text:
+                fence.end = e
             in_fence = not in_fence
             continue
         if in_fence:
-            # Code is not prose: a "# comment" in it is no heading. Keep it as text.
-            raw.append(_Unit("para", line.rstrip(), s, e) if line.strip() else None)
+            # Code is not prose: a "# comment" in it is no heading. One unit, lines kept,
+            # so an answer can show the block whole with the line that introduces it.
+            if line.strip():
+                fence.text = f"{fence.text}\n{line.rstrip()}" if fence.text else line.rstrip()
+                fence.end = e
             continue
         if not line.strip() or (markdown and _SETEXT.match(line) and raw and raw[-1] is None):
             raw.append(None)
@@ -172,6 +188,8 @@ def _units(text: str, *, markdown: bool) -> list[_Unit]:
         if u is None:
             prev = None
             continue
+        if u.kind == "code" and not u.text:
+            continue  # an empty fence
         if prev is not None and u.kind == "para" and prev.kind in ("para", "answer", "bullet", "numbered"):
             prev.text = f"{prev.text} {u.text}"
             prev.end = u.end
@@ -248,7 +266,7 @@ def _is_heading_entry(u: _Unit, follows: str | None) -> bool:
 # -------------------------------------------------------------------- blocks
 
 
-def _blocks(units: list[_Unit]) -> list[Block]:
+def _blocks(units: list[_Unit], section_max: int) -> list[Block]:
     blocks: list[Block] = []
     trail: list[tuple[int, str]] = []
     group = -1
@@ -264,12 +282,17 @@ def _blocks(units: list[_Unit]) -> list[Block]:
             continue
         if u.kind == "question":
             j = i + 1
-            parts: list[str] = []
-            while j < len(units) and units[j].kind in ("para", "answer", "bullet", "numbered"):
-                parts.append(("\u2022 " + units[j].text) if units[j].kind in ("bullet", "numbered") else units[j].text)
+            answer = ""
+            while j < len(units) and units[j].kind in ("para", "answer", "bullet", "numbered", "code"):
+                v = units[j]
+                piece = ("\u2022 " + v.text) if v.kind in ("bullet", "numbered") else v.text
+                # Items and code keep their lines; prose runs on.
+                line_break = (
+                    v.kind != "para" and v.kind != "answer" or units[j - 1].kind in ("bullet", "numbered", "code")
+                )
+                answer = piece if not answer else f"{answer}{chr(10) if line_break else ' '}{piece}"
                 j += 1
-            if parts:
-                answer = " ".join(parts)
+            if answer:
                 blocks.append(Block("faq", answer, (u.start, units[j - 1].end), names, question=u.text))
                 i = j
                 last_kind = "faq"
@@ -302,10 +325,56 @@ def _blocks(units: list[_Unit]) -> list[Block]:
             last_kind = "entry"
             i += 1
             continue
+        if u.kind == "code":
+            # "Run the following command:" belongs with the command, as a lead-in with its list.
+            lead, start = "", u.start
+            if blocks and blocks[-1].kind == "passage" and blocks[-1].text.endswith(":") and last_kind == "passage":
+                prev = blocks.pop()
+                lead, start = prev.text, prev.span[0]
+            blocks.append(Block("code", u.text, (start, u.end), names, lead=lead))
+            last_kind = "code"
+            i += 1
+            continue
         blocks.append(Block("passage", u.text, (u.start, u.end), names))
         last_kind = "passage"
         i += 1
-    return _attach_entry_context(blocks)
+    return _sections(_attach_entry_context(blocks), section_max)
+
+
+def _sections(blocks: list[Block], max_chars: int) -> list[Block]:
+    """A heading with a short body of prose, lists and code is one answer unit.
+
+    The body under a heading is what answers the heading's question or problem
+    ("App crashes on startup", "Step 2: Prepare Your Information"): kept
+    together, an answer can carry a sentence's antecedent, a list's lead-in or
+    the line that introduces a code block, and a question can be matched to the
+    heading itself. Bodies holding FAQ pairs or directory entries keep those
+    finer units; long bodies stay passages.
+    """
+    runs: list[list[Block]] = []
+    for b in blocks:
+        if runs and runs[-1][0].trail == b.trail:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    trails = [r[0].trail for r in runs]
+    out: list[Block] = []
+    for run in runs:
+        trail = run[0].trail
+        size = sum(len(b.text) for b in run)
+        if (
+            trail
+            and trails.count(trail) == 1
+            and all(b.kind in ("passage", "list", "code") for b in run)
+            and size <= max_chars
+        ):
+            text = "\n".join((f"{b.lead}\n" if b.kind == "code" and b.lead else "") + b.text for b in run)
+            out.append(
+                Block("section", text, (run[0].span[0], run[-1].span[1]), trail, question=trail[-1], members=tuple(run))
+            )
+        else:
+            out.extend(run)
+    return out
 
 
 def _attach_entry_context(blocks: list[Block]) -> list[Block]:

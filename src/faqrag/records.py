@@ -7,8 +7,12 @@ from typing import Any
 
 # View roles: which text of a chunk an embedding vector stands for.
 WHOLE = -1  # the chunk with its heading
-QUESTION = -2  # an FAQ entry's question alone (question-to-question matching)
+QUESTION = -2  # an FAQ entry's question alone, or a heading phrased as one (question-to-question matching)
+HEADING = -3  # a section's heading alone (a topic or a problem: "App crashes on startup")
 # A role >= 0 is the index of one of the chunk's parts (a sentence, a list item).
+
+# What a part is, which decides the context it needs in an answer.
+SENTENCE, LEAD, ITEM, CODE = "sentence", "lead", "item", "code"
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class Chunk:
 
     id: str
     doc: str
-    kind: str  # faq | entry | passage | list
+    kind: str  # faq | entry | passage | list | section
     trail: tuple[str, ...]
     text: str
     span: tuple[int, int]
@@ -39,6 +43,8 @@ class Chunk:
     lead: str = ""  # list only: the sentence introducing the items
     context: tuple[str, ...] = ()  # entry only: shared lines of its block
     parts: tuple[tuple[int, int], ...] = ()  # spans in ``text`` that can stand alone as an answer
+    part_roles: tuple[str, ...] = ()  # per part: SENTENCE, LEAD, ITEM or CODE
+    part_groups: tuple[int, ...] = ()  # per part: which block of the chunk it belongs to (a list, a paragraph)
     views: tuple[tuple[str, int], ...] = field(default=())  # (text to embed, role)
 
     def part_text(self, i: int) -> str:
@@ -68,5 +74,7 @@ class Chunk:
             lead=d.get("lead", ""),
             context=tuple(d.get("context", ())),
             parts=tuple((p[0], p[1]) for p in d.get("parts", ())),
+            part_roles=tuple(d.get("part_roles", ())),
+            part_groups=tuple(int(g) for g in d.get("part_groups", ())),
             views=tuple((v[0], int(v[1])) for v in d.get("views", ())),
         )

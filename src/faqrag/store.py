@@ -5,18 +5,17 @@ chunk view), ``chunks.jsonl`` (the chunks, their views in vector order),
 ``documents.json`` (titles, notices and texts, for showing answers in place),
 ``manifest.json`` (format, model, corpus hashes, settings, counts) and a short
 ``README.md``. Nothing is pickled. A build writes a sibling temporary folder and
-swaps it in whole; a failed or interrupted build leaves the old index as it was.
-Rebuilds reuse the vectors of views whose text has not changed.
+swaps it in whole (swap.py): a build that fails, or is killed at any instant,
+leaves a loadable index, the old one or the new. Rebuilds reuse the vectors of
+views whose text has not changed.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,14 +26,28 @@ from .chunking import chunk_document
 from .corpus import file_hashes, load_corpus
 from .embedding import Embedder
 from .errors import FaqragError, IndexStateError
+from .limits import (
+    CONTROL,
+    EMBED_ESTIMATE_TEXTS,
+    EMBED_SAMPLE_TEXTS,
+    EMBED_SECONDS_LIMIT,
+    MAX_MANIFEST_BYTES,
+    duration,
+    loads,
+    read_capped,
+    shown,
+)
 from .records import Chunk, Document
 from .settings import ChunkSettings
+from .structured import block_counts
+from .swap import recover, replace_folder
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: section chunks, part roles
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
+README = "README.md"
 
 INDEX_README = """# index/
 
@@ -97,9 +110,12 @@ def build_index(
     log: Callable[[str], None] = lambda _msg: None,
     warn: Callable[[str], None] | None = None,
     progress: bool = False,
+    embed_seconds_limit: float | None = EMBED_SECONDS_LIMIT,
 ) -> BuildSummary:
     """``log`` hears progress; ``warn`` (by default ``log``, marked) hears what
-    the corpus files held that was left out."""
+    the corpus files held that was left out. A build whose embedding is
+    estimated to take over ``embed_seconds_limit`` stops before it starts
+    (None: no limit)."""
     t0 = time.perf_counter()
     chunk_settings = chunk_settings or ChunkSettings()
     hashes = file_hashes(corpus_dir)
@@ -109,6 +125,7 @@ def build_index(
     seen: set[str] = set()
     for doc, blocks in docs_blocks:
         documents.append(doc)
+        log(f"{doc.doc_id}: {block_counts(blocks)}")
         for c in chunk_document(doc, blocks, chunk_settings):
             if c.id not in seen:  # an identical block twice in one place adds nothing
                 seen.add(c.id)
@@ -116,14 +133,14 @@ def build_index(
     if not chunks:
         raise FaqragError(f"no chunks were made from {corpus_dir}; check the corpus files")
     log(f"parsed {len(documents)} document(s) into {len(chunks)} chunks")
+    _check_target(index_dir)
 
     view_texts = [text for c in chunks for text, _ in c.views]
     cache = _reusable_vectors(index_dir, embedder)
     missing = sorted({t for t in view_texts if t not in cache})
     log(f"embedding {len(missing)} of {len(view_texts)} views with {embedder.model_id}")
     if missing:
-        fresh = embedder.encode(missing, progress=progress)
-        cache.update(zip(missing, fresh))
+        cache.update(_embed(missing, embedder, log, progress, embed_seconds_limit))
     dim = int(next(iter(cache.values())).shape[0])
     vectors = np.stack([cache[t] for t in view_texts]).astype(np.float32)
 
@@ -144,6 +161,30 @@ def build_index(
     return BuildSummary(index_dir, len(documents), len(chunks), len(view_texts), len(missing), time.perf_counter() - t0)
 
 
+def _embed(
+    texts: Sequence[str], embedder: Embedder, log: Callable[[str], None], progress: bool, limit: float | None
+) -> dict[str, np.ndarray]:
+    """Vectors of ``texts``; a long job is timed on a sample first, so its cost
+    is told (and, over ``limit``, refused) before it starts, not hours in."""
+    if len(texts) <= EMBED_ESTIMATE_TEXTS:
+        return dict(zip(texts, embedder.encode(texts, progress=progress)))
+    sample = list(texts[:: len(texts) // EMBED_SAMPLE_TEXTS][:EMBED_SAMPLE_TEXTS])
+    out = dict(zip(sample[:1], embedder.encode(sample[:1])))  # loads the model outside the timing
+    t0 = time.perf_counter()
+    out.update(zip(sample[1:], embedder.encode(sample[1:])))
+    rate = (len(sample) - 1) / max(time.perf_counter() - t0, 1e-6)
+    seconds = len(texts) / rate
+    log(f"embedding {len(texts):,} texts will take about {duration(seconds)} here ({rate:,.0f} a second)")
+    if limit is not None and seconds > limit:
+        raise FaqragError(
+            f"embedding {len(texts):,} texts would take about {duration(seconds)}, over the {duration(limit)} "
+            "a build takes unasked; shrink the corpus, or run 'faqrag build --yes' to go ahead"
+        )
+    rest = [t for t in texts if t not in out]
+    out.update(zip(rest, embedder.encode(rest, progress=progress)))
+    return out
+
+
 def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
     """Vectors of the current index, by view text, if it was made by this model."""
     try:
@@ -157,12 +198,53 @@ def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarr
     return dict(zip(texts, old.vectors))
 
 
-def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index) -> None:
-    index_dir = index_dir.resolve()
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
+INDEX_FILES = frozenset({MANIFEST, VECTORS, CHUNKS, DOCUMENTS, README})
+
+
+def _check_target(index_dir: Path) -> None:
+    """A build replaces the folder whole: it must be an index (or new, or empty),
+    never a folder of the user's that --index named by mistake."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexStateError(f"index path {index_dir} is a file; pass --index a folder")
+    try:  # said before the embedding, not after it
+        index_dir.absolute().parent.mkdir(parents=True, exist_ok=True)
+        writable = os.access(index_dir.absolute().parent, os.W_OK)
+    except OSError as err:
+        raise IndexStateError(
+            f"cannot write the index at {index_dir} ({err.strerror}); pass --index a folder you can write"
+        ) from None
+    if not writable:
+        raise IndexStateError(
+            f"cannot write the index at {index_dir} (its folder is not writable); pass --index a folder you can write"
+        )
+    if index_dir.is_dir():
+        try:
+            foreign = sorted(p.name for p in index_dir.iterdir() if p.name not in INDEX_FILES)
+        except OSError as err:
+            raise IndexStateError(
+                f"index folder {index_dir} cannot be read ({err.strerror}); check its permissions"
+            ) from None
+        if foreign and not _is_index(index_dir):
+            raise IndexStateError(
+                f"{index_dir} is not a faqrag index (it holds {foreign[0]!r}) and a build would replace it; "
+                "pass --index a new folder"
+            )
+
+
+def _is_index(folder: Path) -> bool:
+    """A faqrag manifest of any format (other files may be a newer version's)."""
     try:
-        _faiss().write_index(index, str(tmp / VECTORS))
+        manifest = loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "format_version" in manifest and "model" in manifest
+
+
+def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index) -> None:
+    def fill(tmp: Path) -> None:
+        # Bytes through Python, not a path handed to FAISS: its C++ side
+        # cannot take a path holding undecodable bytes.
+        (tmp / VECTORS).write_bytes(_faiss().serialize_index(index).tobytes())
         with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
             for c in chunks:
                 fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
@@ -178,28 +260,20 @@ def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index)
             for d in documents
         }
         (tmp / DOCUMENTS).write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
-        (tmp / "README.md").write_text(INDEX_README, encoding="utf-8")
-        # The manifest goes last: a folder without one is never taken for an index.
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        _swap_in(tmp, index_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        (tmp / README).write_text(INDEX_README, encoding="utf-8")
+        # The manifest goes last, and whole (renamed into place): a folder with
+        # one is complete (swap.py relies on it). ASCII: the corpus path may
+        # hold undecodable bytes, which JSON keeps as \udcXX escapes.
+        (tmp / ".manifest.part").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        os.replace(tmp / ".manifest.part", tmp / MANIFEST)
 
-
-def _swap_in(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    old.rmdir()
-    os.replace(target, old)
     try:
-        os.replace(new, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        replace_folder(index_dir, fill, marker=MANIFEST, check=_check_target)
+    except OSError as err:
+        raise IndexStateError(
+            f"cannot write the index at {index_dir} ({err.strerror or err}); "
+            "check the folder is writable and the disk has room"
+        ) from None
 
 
 # -------------------------------------------------------------------- load
@@ -209,41 +283,96 @@ def _corrupt(index_dir: Path, what: str) -> IndexStateError:
     return IndexStateError(f"index at {index_dir} is corrupt ({what}); rebuild it with 'faqrag build'")
 
 
+# What loading, `info` and the staleness check read, and the type each must be.
+MANIFEST_FIELDS = {
+    ("model", "id"): str,
+    ("model", "dimension"): int,
+    ("counts", "documents"): int,
+    ("counts", "chunks"): int,
+    ("counts", "views"): int,
+    ("corpus", "dir"): str,
+    ("corpus", "files"): dict,
+    ("chunking",): dict,
+    ("built_at",): str,
+    ("package_version",): str,
+}
+
+
 def read_manifest(index_dir: Path) -> dict:
     path = index_dir / MANIFEST
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexStateError(f"index path {index_dir} is a file, not an index folder; pass --index the index folder")
     if not path.exists():
-        # A build may be swapping folders this instant; look once more.
-        time.sleep(0.05)
-        if not path.exists():
-            raise IndexStateError(f"no index at {index_dir}; build it with 'faqrag build --index {index_dir}'")
+        recover(index_dir, MANIFEST)  # a build killed mid-swap leaves the index moved aside
+    if not path.exists():
+        raise IndexStateError(f"no index at {index_dir}; build it with 'faqrag build --index {index_dir}'")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        version = manifest["format_version"]
-        # Every key that loading, `info` and the staleness check read.
-        manifest["model"]["id"], manifest["model"]["dimension"], manifest["counts"]["views"]
-        manifest["counts"]["documents"], manifest["counts"]["chunks"], manifest["built_at"]
-        dict(manifest["corpus"]["files"]), str(manifest["corpus"]["dir"])
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
-        raise _corrupt(index_dir, "manifest.json is unreadable") from None
+        manifest = loads(read_capped(path, MAX_MANIFEST_BYTES))
+    except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise _corrupt(index_dir, f"manifest.json is unreadable: {str(err)[:100]}") from None
+    if not isinstance(manifest, dict):
+        raise _corrupt(index_dir, "manifest.json is not a JSON object")
+    version = manifest.get("format_version")
+    if not _is(version, int):
+        raise _corrupt(index_dir, f"its format_version is {shown(version)}, not a whole number")
     if version != FORMAT_VERSION:
         raise IndexStateError(
             f"index at {index_dir} has format {version} but this faqrag reads format {FORMAT_VERSION}; "
             "rebuild it with 'faqrag build'"
         )
+    for keys, kind in MANIFEST_FIELDS.items():
+        value = manifest
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not _is(value, kind):
+            name = ".".join(keys)
+            if value is None:
+                raise _corrupt(index_dir, f"manifest.json has no field {name}")
+            raise _corrupt(index_dir, f"manifest.json field {name} is {shown(value)}, not {_KIND[kind]}")
+        if kind is str and CONTROL.search(value):  # info prints them to a terminal
+            raise _corrupt(index_dir, f"manifest.json field {'.'.join(keys)} holds a control character")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in manifest["corpus"]["files"].items()):
+        raise _corrupt(index_dir, "manifest.json field corpus.files must map file names to hashes")
     return manifest
+
+
+_KIND = {str: "text", int: "a whole number", dict: "an object"}
+
+
+def _is(value: object, kind: type) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def check_files(index_dir: Path, manifest: dict) -> str | None:
+    """What is wrong with the index's files, judged without loading them (cheap
+    enough for every staleness check): missing, or too small for the manifest's
+    counts, as a truncated copy or an interrupted write leaves them."""
+    views, dim = manifest["counts"]["views"], manifest["model"]["dimension"]
+    least = {VECTORS: views * dim * 4, CHUNKS: manifest["counts"]["chunks"], DOCUMENTS: 2}
+    for name, size in least.items():
+        try:
+            actual = (index_dir / name).stat().st_size
+        except OSError:
+            return f"{name} is missing"
+        if actual < size:
+            return f"{name} is {actual:,} bytes, too small for {views:,} vectors"
+    return None
 
 
 def load_index(index_dir: Path) -> StoredIndex:
     manifest = read_manifest(index_dir)
+    problem = check_files(index_dir, manifest)
+    if problem:
+        raise _corrupt(index_dir, problem)
     faiss = _faiss()
     try:
-        index = faiss.read_index(str(index_dir / VECTORS))
+        index = faiss.deserialize_index(np.frombuffer((index_dir / VECTORS).read_bytes(), dtype=np.uint8))
     except Exception:  # faiss raises RuntimeError with C++ text; the user needs only "corrupt"
         raise _corrupt(index_dir, f"{VECTORS} cannot be read") from None
     try:
         with (index_dir / CHUNKS).open(encoding="utf-8") as fh:
-            chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
-        raw_docs = json.loads((index_dir / DOCUMENTS).read_text(encoding="utf-8"))
+            chunks = [Chunk.from_dict(loads(line)) for line in fh if line.strip()]
+        raw_docs = loads((index_dir / DOCUMENTS).read_text(encoding="utf-8"))
         documents = {
             doc_id: Document(
                 doc_id=doc_id,
@@ -299,9 +428,9 @@ def stale_files(manifest: dict, corpus_dir: Path | None = None) -> list[str]:
     """Corpus files added, removed or changed since the index was built."""
     corpus_dir = corpus_dir or Path(manifest["corpus"]["dir"])
     try:
-        now = file_hashes(corpus_dir)
-    except FaqragError:
-        return [f"{corpus_dir} (missing or empty)"]
+        now = file_hashes(corpus_dir)  # bounded by the corpus caps, whatever folder the manifest names
+    except FaqragError as err:
+        return [f"{corpus_dir} ({str(err).split(';')[0].removeprefix(str(corpus_dir) + ': ')})"]
     then = manifest["corpus"]["files"]
     return sorted(name for name in set(now) | set(then) if now.get(name) != then.get(name))
 
@@ -314,6 +443,9 @@ def needs_build(index_dir: Path, corpus_dir: Path, model: str | None) -> str | N
         manifest = read_manifest(index_dir)
     except FaqragError as err:
         return str(err).split(";")[0]
+    problem = check_files(index_dir, manifest)
+    if problem:
+        return f"the index is corrupt ({problem})"
     model_id, _ = resolve_model(model or manifest["model"]["id"])
     if manifest["model"]["id"] != model_id:
         return f"built with model {manifest['model']['id']}"

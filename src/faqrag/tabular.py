@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import FaqragError
+from .limits import loads
 
 
 def jsonl_rows(text: str, path: Path, error: type[FaqragError] = FaqragError) -> list[tuple[int, dict]]:
@@ -23,7 +24,7 @@ def jsonl_rows(text: str, path: Path, error: type[FaqragError] = FaqragError) ->
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = loads(line)
         except json.JSONDecodeError as err:
             raise error(f"{path}, line {n}: not valid JSON ({err.msg}); fix or remove the line") from None
         if not isinstance(obj, dict):
@@ -73,5 +74,7 @@ def csv_rows(
                 )
             rows.append((line, dict(zip(fields, values))))
     except csv.Error as err:
-        raise error(f"{path}, line {reader.line_num}: {err}") from None
+        raise error(
+            f"{path}, line {reader.line_num}: {err}; fix the CSV's quoting, or use JSON lines for long fields"
+        ) from None
     return rows

@@ -119,6 +119,23 @@ def names_in(question: str) -> list[str]:
     return out
 
 
+# Words that make a sentence lean on the one before it: "Deleting it solves the
+# problem.", "Then run the installer again.", "This is rare." Read alone, such a
+# sentence answers nothing; an answer carries its antecedent with it.
+_OPENERS = frozenset(
+    """this that these those it its they them their then also however but so thus therefore
+    otherwise instead alternatively additionally moreover furthermore afterwards afterward
+    such both either same""".split()
+)
+_POINTERS = frozenset("it this that these those them they".split())
+
+
+def leans_back(sentence: str) -> bool:
+    """Whether a sentence refers to the one before it (English discourse cues)."""
+    words = _WORD.findall(sentence[:80].lower())
+    return bool(words) and (words[0] in _OPENERS or any(w in _POINTERS for w in words[1:3]))
+
+
 def content_words(text: str) -> list[str]:
     """Words of a question that carry meaning (for coverage and highlighting)."""
     return [w for w in _WORD.findall(normalize(text)) if w not in STOPWORDS]

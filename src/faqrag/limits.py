@@ -1,0 +1,106 @@
+"""Bounds on what faqrag reads and does, so no input can make it hang, blow up
+or print without end: corpus size, JSON nesting, embedding time, and the
+characters a text may hold.
+
+Each bound comes with a one-line error naming the fix; the numbers are far
+above what a help guide and its FAQ files need.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from pathlib import Path
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # one corpus file
+MAX_CORPUS_FILES = 1_000  # guides and FAQ files in one corpus folder
+MAX_CORPUS_BYTES = 50 * 1024 * 1024  # all of them together
+# Entries looked at while listing a corpus folder: a folder holding far more
+# than corpus files (a home folder, /usr) is refused quickly, not walked.
+MAX_LISTED_ENTRIES = 20_000
+MAX_QUESTION_FILE_BYTES = 20 * 1024 * 1024  # an evaluation question file
+MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file: a few hundred bytes in practice
+MAX_MANIFEST_BYTES = 10 * 1024 * 1024  # a manifest: a hash per corpus file
+MAX_QUESTIONS = 100_000  # questions in one evaluation run (about 10 minutes here)
+# Above this many texts to embed, a build measures its speed, says how long it
+# will take, and goes ahead only under EMBED_SECONDS_LIMIT or when told to.
+EMBED_ESTIMATE_TEXTS = 20_000
+EMBED_SAMPLE_TEXTS = 256
+EMBED_SECONDS_LIMIT = 15 * 60
+
+
+def mib(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f}".removesuffix(".0") + " MiB"
+
+
+def duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{math.ceil(seconds)} s"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def read_capped(path: Path, limit: int) -> str:
+    """A small file's text, read no further than ``limit`` bytes: a settings
+    file or manifest pointed at something huge is an error, not a long read.
+    Raises ValueError (over the limit), UnicodeDecodeError or OSError."""
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"it is over {mib(limit)}")
+    return data.decode("utf-8")
+
+
+def loads(text: str) -> object:
+    """``json.loads`` that fails as a ``JSONDecodeError`` on anything a person
+    has to fix, including input nested too deep for the parser (a
+    RecursionError otherwise) and NaN or Infinity (not JSON, and they would
+    come back out of ``ask --json`` as invalid JSON)."""
+
+    def constant(name: str) -> object:
+        raise json.JSONDecodeError(f"{name} is not a number JSON allows", text, 0)
+
+    try:
+        return json.loads(text, parse_constant=constant)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+    except ValueError as err:  # an integer of more than 4,300 digits
+        raise json.JSONDecodeError(str(err).split(";")[0], text, 0) from None
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value from a user's file, as a message can quote it: repr, cut short."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        text = f"a {type(value).__name__} too long to show"
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def dumps(obj: object, **kw) -> str:
+    """JSON out: never NaN or Infinity (a ValueError is a bug, not output)."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, **kw)
+
+
+# Control characters other than tab, line breaks and form feeds: NUL, BEL,
+# ESC, backspace, the separators U+001C-U+001F, DEL and the C1 block. They are
+# never meant in text a person reads, and some break lines or terminals.
+CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def bad_character(text: str) -> str | None:
+    """The first character that has no place in text a person wrote, described
+    for a message: a control character (see CONTROL) or a lone surrogate
+    (undecodable bytes from a command line, or a JSON escape such as \\ud800,
+    which no tokenizer can encode)."""
+    m = CONTROL.search(text)
+    surrogate = next((ch for ch in text if unicodedata.category(ch) == "Cs"), None)
+    if surrogate is not None:
+        return f"an invalid character (lone surrogate U+{ord(surrogate):04X}, not UTF-8 text)"
+    if m:
+        return f"a control character (U+{ord(m.group(0)):04X})"
+    return None

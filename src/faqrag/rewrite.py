@@ -1,0 +1,54 @@
+"""The question as the corpus would word it: misspellings corrected, places
+resolved. One rewrite, made before the single model call, feeds both the
+embedding and BM25; the answer says what was read differently."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .places import Places, Resolution
+from .records import Chunk
+from .spelling import Correction, Speller, english_words
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    text: str  # what is embedded and matched
+    corrections: tuple[Correction, ...] = ()
+    places: tuple[Resolution, ...] = ()
+
+    @property
+    def note(self) -> str | None:
+        """ "germny" read as "germany"; "Munich" as in "Germany"."""
+        parts = [f"{c.typed} \u2192 {c.corrected}" for c in self.corrections]
+        parts += [f"{p.mentioned} \u2192 {p.place}" for p in self.places]
+        return "; ".join(parts) or None
+
+    @property
+    def resolved_words(self) -> frozenset[str]:
+        return frozenset(w for p in self.places for w in _WORD.findall(p.mentioned))
+
+
+class Rewriter:
+    def __init__(self, chunks: list[Chunk]):
+        texts = [" ".join((*c.trail, c.text)) for c in chunks]
+        self.speller = Speller(w for t in texts for w in _WORD.findall(t))
+        self.places = Places(texts)
+
+    def warm_up(self) -> None:
+        """Load the word list and, when the corpus names places, the gazetteer."""
+        english_words()
+        self.places.warm_up()
+
+    def rewrite(self, question: str) -> Rewritten:
+        corrections = tuple(self.speller.corrections(question))
+        text = question
+        for c in corrections:
+            text = re.sub(rf"(?<!\w){re.escape(c.typed)}(?!\w)", c.corrected, text)
+        places = tuple(self.places.resolve(text, is_common_word=lambda w: w in english_words()))
+        if places:
+            text = f"{text} ({', '.join(dict.fromkeys(p.place for p in places))})"
+        return Rewritten(text, corrections, places)
