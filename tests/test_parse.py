@@ -103,3 +103,25 @@ def test_tokens_keep_letters_of_any_script():
 
     assert tokenize("Zürich café 東京") == ["zürich", "café", "東京"]
     assert "08000480888" in tokenize("call 0800-048-0888")
+
+
+def test_markdown_tables_are_rows_under_their_header_and_quotes_are_text():
+    md = "# Plans\n\n## Included\n\n| Plan | Storage |\n|---|:--:|\n| Free | 500 MB |\n| Pro | 1 GB |\n\n> **Note**\n> Storage resets monthly.\n"
+    _, blocks = parse_guide(md, markdown=True)
+    (table,) = blocks_of("list", blocks)
+    assert table.lead == "| Plan | Storage |" and table.items == ("| Free | 500 MB |", "| Pro | 1 GB |")
+    assert any(b.text == "Note Storage resets monthly." for b in blocks_of("passage", blocks))
+
+
+def test_a_code_block_after_a_step_stays_with_that_step():
+    md = "# Install\n\n## Steps\n\n1. Add the key.\n\n   ```\n   curl -o key.asc https://x.example/key\n   ```\n\n2. Install it.\n"
+    _, blocks = parse_guide(md, markdown=True)
+    (steps,) = blocks_of("list", blocks)
+    assert steps.items == ("Add the key.\n   curl -o key.asc https://x.example/key", "Install it.")
+
+
+def test_a_lead_in_ending_in_a_colon_introduces_its_code_block():
+    md = "# Tool\n\n## Remove\n\n" + "Some words here. " * 80 + "\n\nRun this command:\n\n```\ntool remove --all\n```\n"
+    _, blocks = parse_guide(md, markdown=True)
+    (code,) = blocks_of("code", blocks)
+    assert code.lead == "Run this command:" and code.text == "tool remove --all"

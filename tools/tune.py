@@ -52,6 +52,7 @@ GRID = {
     "dense_weight": (0.6, 0.7),
     "type_bonus": (0.0, 0.04),
     "faq_lexical_margin": (0.15, 1.0),
+    "name_bonus": (0.0, 0.1),
 }
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .answer_type import numbers_in
 from .lexical import QueryTerms
-from .records import CODE, ITEM, LEAD, SENTENCE, Chunk, Document
+from .records import CODE, HEADING, ITEM, LEAD, QUESTION, SENTENCE, Chunk, Document
 from .retrieve import Hit, Retriever
 from .settings import Settings
 from .text import leans_back, truncate
@@ -152,7 +152,7 @@ def compose(
     read_as: str | None = None,
 ) -> Response:
     stored = retriever.stored
-    hits = arrange(hits, retriever, settings, types)
+    hits = arrange(hits, retriever, settings, types, terms)
     conf = confidence(confidence_features(hits, terms, retriever, types), settings)
     abstained = conf < settings.abstain_below
 
@@ -194,7 +194,9 @@ def compose(
         doc = stored.documents[c.doc]
         if unit not in rankings:
             rankings[unit] = _part_ranking(c, replace(top, chunk=unit), retriever, qvec, terms, types)
-        text = _short_answer(c, rankings[unit], settings)
+        # The best match was the unit's own question or heading: its opening answers.
+        restated = unit == top.chunk and top.role in (QUESTION, HEADING)
+        text = _short_answer(c, rankings[unit], settings, restated)
         answer = Answer(text, source_of(doc, c), c.kind, c.doc, c.id, c.span)
         notice = doc.notice
     else:
@@ -202,11 +204,19 @@ def compose(
     return Response(question, abstained, round(conf, 4), answer, passages, faqs, suggestions, notice, read_as)
 
 
-def arrange(hits: list[Hit], retriever: Retriever, settings: Settings, types: frozenset[str]) -> list[Hit]:
+def arrange(
+    hits: list[Hit], retriever: Retriever, settings: Settings, types: frozenset[str], terms: QueryTerms | None = None
+) -> list[Hit]:
     """The hits in the order a person reads them: an FAQ whose question the
-    question restates first; else, for a question asking for a kind of value,
-    the best hit holding one, when it scores close to the top."""
-    hits = prefer_faq_match(hits, settings)
+    question restates first (unless it misses names the top hit has); else,
+    for a question asking for a kind of value, the best hit holding one, when
+    it scores close to the top."""
+    named = None
+    if terms is not None and terms.names and hits:
+        ct = retriever.lexical.chunk_terms
+        floor = terms.name_support(ct[hits[0].chunk])
+        named = {h.chunk for h in hits if terms.name_support(ct[h.chunk]) >= floor}
+    hits = prefer_faq_match(hits, settings, named)
     if not hits or not types or types & retriever.chunk_kinds[hits[0].chunk]:
         return hits
     if hits[0].question_sim >= settings.faq_question_threshold:
@@ -218,12 +228,19 @@ def arrange(hits: list[Hit], retriever: Retriever, settings: Settings, types: fr
     return [replace(best, score=hits[0].score)] + [h for h in hits if h is not best]
 
 
-def prefer_faq_match(hits: list[Hit], settings: Settings) -> list[Hit]:
-    """A question that closely restates an FAQ question is answered by that FAQ."""
+def prefer_faq_match(hits: list[Hit], settings: Settings, allowed: set[int] | None = None) -> list[Hit]:
+    """A question that closely restates an FAQ question is answered by that FAQ
+    (of the ``allowed`` chunks, when given)."""
     if not hits:
         return hits
     floor = hits[0].lexical - settings.faq_lexical_margin
-    matches = (h for h in hits if h.question_sim >= settings.faq_question_threshold and h.lexical >= floor)
+    matches = (
+        h
+        for h in hits
+        if h.question_sim >= settings.faq_question_threshold
+        and h.lexical >= floor
+        and (allowed is None or h.chunk in allowed)
+    )
     best = max(matches, key=lambda h: h.question_sim, default=None)
     if best is None or best is hits[0]:
         return hits
@@ -254,21 +271,26 @@ def _highlight(c: Chunk, ranking: list[int]) -> str:
     return c.part_text(ranking[0]) if ranking else ""
 
 
-def _short_answer(c: Chunk, ranking: list[int], settings: Settings) -> str:
+def _short_answer(c: Chunk, ranking: list[int], settings: Settings, restated: bool = False) -> str:
+    """``restated``: the question matched the unit's own question or heading,
+    so the unit's opening answers it; otherwise its best part does."""
     limit = settings.max_answer_chars
-    if c.kind == "faq":
-        return _first_sentences(c.answer, c, limit)
     if c.kind == "entry":
         return truncate(c.text, limit)  # the line and its block's shared lines
     if c.kind == "list":
         return _list_answer(c, ranking, limit)
+    if c.kind == "faq":
+        if len(c.answer) <= limit or restated or not ranking:
+            return _first_sentences(c.answer, c, limit)
+        return truncate(_render(c, _with_context(c, ranking, limit)), limit)
     if not ranking:
         return truncate(c.text, limit)
     # A section's answer opens with its heading: it says what the lines below answer.
     head = f"{c.question}\n" if c.kind == "section" and c.question else ""
     if head and len(head) + len(c.text) <= settings.whole_section_chars:
         return head + c.text  # a short section is its own best answer, in order, with its context
-    return truncate(head + _render(c, _with_context(c, ranking, limit - len(head))), limit)
+    order = list(range(len(c.parts))) if head and restated else ranking
+    return truncate(head + _render(c, _with_context(c, order, limit - len(head), grow=bool(head and restated))), limit)
 
 
 def _list_answer(c: Chunk, ranking: list[int], limit: int) -> str:
@@ -311,15 +333,25 @@ def _needs(c: Chunk, i: int, depth: int = 0) -> set[int]:
     return out
 
 
-def _with_context(c: Chunk, ranking: list[int], limit: int) -> list[int]:
+def _with_context(c: Chunk, ranking: list[int], limit: int, grow: bool = False) -> list[int]:
     """The best part with the context it needs; a list whole when it fits (steps
-    stay in order); a short answer with the part that follows it in its block."""
+    stay in order); a short answer with the part that follows it in its block.
+    ``grow``: keep adding parts in ``ranking`` order while they fit (a unit's
+    opening, read in order)."""
     roles, groups = _roles(c)
     best = ranking[0]
     chosen = _needs(c, best)
 
     def size(parts: set[int]) -> int:
         return sum(c.parts[i][1] - c.parts[i][0] + 3 for i in parts)
+
+    if grow:
+        for j in ranking[1:]:
+            more = chosen | _needs(c, j)
+            if size(more) > limit:
+                break
+            chosen = more
+        return sorted(chosen)
 
     if roles[best] in (ITEM, LEAD):
         group = {j for j in range(len(c.parts)) if groups[j] == groups[best]}

@@ -134,6 +134,10 @@ def _entry(doc: Document, b: Block) -> Chunk:
     # The bare line too: a heading naming several entries ("North & South")
     # must not make each of them look like the other.
     views = [(f"{head}: {b.text}", 0), (b.text, 0)]
+    # And under its whole trail: a line "Brazil: +81 ..." means a helpline
+    # number only under "Helpline Directory › Latin America".
+    if len(b.trail) > 1:
+        views.append((" \u203a ".join((*b.trail, b.text)), 0))
     if b.context:
         views.append((f"{head}: " + ". ".join((b.text, *b.context)), WHOLE))
     return _make(doc, "entry", b, text, b.span, parts, views, context=b.context, part_roles=(SENTENCE,))

@@ -118,7 +118,9 @@ class Engine:
         terms = self.retriever.lexical.terms(rw.text, not_names=rw.resolved_words)
         types = expected_types(q)
         hits = self.retriever.search(qvec, terms, MIN_HITS, types)
-        return confidence_features(arrange(hits, self.retriever, self.settings, types), terms, self.retriever, types)
+        return confidence_features(
+            arrange(hits, self.retriever, self.settings, types, terms), terms, self.retriever, types
+        )
 
     def _answer(self, q: str, rw: Rewritten, qvec, k: int, embed_ms: float) -> Response:
         t1 = time.perf_counter()

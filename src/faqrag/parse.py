@@ -34,6 +34,9 @@ _A_PREFIX = re.compile(r"^(?:A|Answer)\s*[:.)]\s*", re.I)
 # Enumerated headings: "Step 3: ...", "Option B: ...", "Part II - ...", "1. ...".
 _ENUMERATED = re.compile(r"^(?:([A-Za-z]+)\s+(\d{1,3}|[A-Z]|[IVX]{1,4})\b|(\d{1,2})[.)]\s|([A-Z])[.)]\s)")
 SECTION_MAX_CHARS = 1200  # a heading's body up to this long is one answer unit (see _sections)
+_QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
+_TABLE_ROW = re.compile(r"^\s{0,3}\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s{0,3}\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _SMALL_WORDS = frozenset("a an and the of for to in on at by with or vs via from as is".split())
 
 
@@ -57,7 +60,7 @@ class Block:
 
 @dataclass
 class _Unit:
-    kind: str  # heading | bullet | numbered | entry | question | para | answer | code
+    kind: str  # heading | bullet | numbered | entry | question | para | answer | code | row
     text: str
     start: int
     end: int
@@ -179,6 +182,16 @@ def _units(text: str, *, markdown: bool) -> list[_Unit]:
         if markdown and _SETEXT.match(line):
             raw.append(None)
             continue
+        if markdown:
+            line = _QUOTE.sub("", line)  # a blockquote ("> Note") is read as its text
+            if _TABLE_RULE.match(line):
+                continue  # |---|---| only says the line above is a header
+            if not line.strip():
+                raw.append(None)
+                continue
+            if _TABLE_ROW.match(line):
+                raw.append(_Unit("row", " ".join(line.split()), s, e))
+                continue
         raw.append(_classify(line, s, e, markdown))
 
     # Soft-wrapped prose: consecutive "para" lines with no blank between are one unit.
@@ -301,10 +314,28 @@ def _blocks(units: list[_Unit], section_max: int) -> list[Block]:
             blocks.append(Block("passage", u.text, (u.start, u.end), names))
             i += 1
             continue
+        if u.kind == "row":
+            # A table is a list of its rows under its header row, so each row
+            # is matched and answered with the column names.
+            j = i
+            while j < len(units) and units[j].kind == "row":
+                j += 1
+            rows = [r.text for r in units[i:j]]
+            lead, items = (rows[0], rows[1:]) if len(rows) > 1 else ("", rows)
+            text = (lead + "\n" if lead else "") + "\n".join("\u2022 " + it for it in items)
+            blocks.append(Block("list", text, (u.start, units[j - 1].end), names, lead=lead, items=tuple(items)))
+            i = j
+            last_kind = "list"
+            continue
         if u.kind in ("bullet", "numbered"):
             j = i
             items = []
-            while j < len(units) and units[j].kind in ("bullet", "numbered"):
+            while j < len(units) and units[j].kind in ("bullet", "numbered", "code"):
+                if units[j].kind == "code":
+                    # A code block right after a step belongs to that step: steps keep their commands.
+                    items[-1] = f"{items[-1]}\n{units[j].text}"
+                    j += 1
+                    continue
                 m = _NUMBERED.match(units[j].text) if units[j].kind == "numbered" else None
                 items.append(m.group(2) if m else units[j].text)
                 j += 1

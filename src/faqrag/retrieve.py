@@ -75,6 +75,12 @@ class Retriever:
         if types:
             has = np.fromiter((bool(types & self.chunk_kinds[i]) for i in chunks), dtype=bool, count=len(chunks))
             fused = fused + s.type_bonus * has
+        if terms.names and s.name_bonus:
+            # The names a question gives ("Brazil", "eBay", "2am") are its most
+            # specific constraints: a chunk that mentions them is preferred.
+            ct = self.lexical.chunk_terms
+            named = np.fromiter((terms.name_support(ct[i]) for i in chunks), dtype=np.float64, count=len(chunks))
+            fused = fused + s.name_bonus * named
         order = np.argsort(-fused, kind="stable")[:k]
         roles = stored.view_role[rows]
         hits = []

@@ -52,6 +52,7 @@ class Settings:
     lexical_weight: float = 0.4
     faq_question_threshold: float = 0.72  # cosine of question to FAQ question that counts as a match
     faq_lexical_margin: float = 0.15  # ...unless the FAQ misses question terms the top hit has
+    name_bonus: float = 0.1  # times the share of the question's names a chunk mentions
     type_bonus: float = 0.0  # for holding the kind of value asked for (a number, a URL, ...)
     faq_list_within: float = 0.1  # FAQ entries listed when their score is this close to the top hit's
     value_margin: float = 0.1  # a hit holding the asked-for kind of value answers if this close to the top
