@@ -8,10 +8,11 @@ PORT   ?= 8501
 # Address the page listens on: this machine only, unless you mean to serve
 # others (make run HOST=0.0.0.0; then set FAQRAG_ADMIN_PASSWORD, see README).
 HOST   ?= 127.0.0.1
+API_PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install index lint eval bench clean
+.PHONY: run serve test install index lint eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,10 @@ index: install
 run: index
 	$(BIN)/streamlit run app.py --server.headless true --server.address $(HOST) --server.port $(PORT) \
 		--server.fileWatcherType none --client.toolbarMode minimal --browser.gatherUsageStats false
+
+# The HTTP API on http://127.0.0.1:$(API_PORT) (docs at /docs); see README, "HTTP API".
+serve: index
+	$(BIN)/faqrag serve --host $(HOST) --port $(API_PORT)
 
 test: install
 	$(BIN)/ruff check src tests app.py bench tools
@@ -56,6 +61,9 @@ bench: install
 	$(BIN)/python bench/recipe.py
 	$(BIN)/python bench/page_first_answer.py
 	$(BIN)/python bench/parse_adversarial.py --steps 3
+	$(BIN)/python bench/onnx_speed.py
+	$(BIN)/python bench/serve_cold_start.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info build

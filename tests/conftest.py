@@ -114,7 +114,8 @@ def use_fake_model(monkeypatch, fake_embedder):
         return fake_embedder if model in (None, fake_embedder.model_id) else FakeEmbedder(model_id=model)
 
     monkeypatch.setattr(faqrag.embedding, "SentenceTransformerEmbedder", factory)
-    monkeypatch.setattr(faqrag.engine, "SentenceTransformerEmbedder", factory)
+    monkeypatch.setattr(faqrag.embedding, "default_embedder", factory)
+    monkeypatch.setattr(faqrag.engine, "default_embedder", factory)
     return fake_embedder
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from faqrag.cli import main
 from faqrag.embedding import SentenceTransformerEmbedder as RealEmbedder
+from faqrag.embedding import default_embedder as real_default_embedder
 
 
 def one_line_error(capsys, argv, *expected) -> str:
@@ -35,7 +36,8 @@ def no_model(monkeypatch):
         raise AssertionError("the model was loaded before the input was checked")
 
     monkeypatch.setattr(faqrag.embedding, "SentenceTransformerEmbedder", refuse)
-    monkeypatch.setattr(faqrag.engine, "SentenceTransformerEmbedder", refuse)
+    monkeypatch.setattr(faqrag.embedding, "default_embedder", refuse)
+    monkeypatch.setattr(faqrag.engine, "default_embedder", refuse)
 
 
 # ---------------------------------------------------------------- questions
@@ -126,10 +128,12 @@ def edit_manifest(index, change):
     ],
 )
 def test_a_manifest_cannot_choose_which_model_is_loaded(built_index, no_model, capsys, model, message, monkeypatch):
+    import faqrag.embedding
     import faqrag.engine
 
-    # The real class, which refuses before loading anything.
-    monkeypatch.setattr(faqrag.engine, "SentenceTransformerEmbedder", RealEmbedder)
+    # The real classes, which refuse before loading anything.
+    monkeypatch.setattr(faqrag.embedding, "SentenceTransformerEmbedder", RealEmbedder)
+    monkeypatch.setattr(faqrag.engine, "default_embedder", real_default_embedder)
     edit_manifest(built_index, lambda m: m["model"].update(id=model))
     one_line_error(capsys, ["ask", "--index", str(built_index), "hello"], message)
 

@@ -1,4 +1,4 @@
-"""``faqrag`` command line: build, ask, info, eval. A thin shell over the engine.
+"""``faqrag`` command line: build, ask, info, eval, serve. A thin shell over the engine.
 
 Heavy modules are imported inside each command so ``faqrag --help`` is instant,
 and every ``FaqragError`` becomes one line on stderr with a non-zero exit.
@@ -38,6 +38,12 @@ def _positive(text: str) -> int:
     return n
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1-65535)")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="faqrag", description="Answer questions from a help guide, with sources.")
     p.add_argument("--version", action="version", version=f"faqrag {__version__}")
@@ -59,6 +65,12 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     a.add_argument("--model", help="model to embed the question with; must be the one the index was built with")
     a.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
+    a.add_argument(
+        "--server",
+        default=os.environ.get("FAQRAG_SERVER") or None,
+        metavar="URL",
+        help="answer through a running 'faqrag serve' at URL (default: $FAQRAG_SERVER, else in this process)",
+    )
 
     i = sub.add_parser("info", help="describe the index and whether it is stale")
     i.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index)")
@@ -74,6 +86,19 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--compare", type=Path, help="a previous report.json: list questions that got better or worse")
     e.add_argument("--model", help="model to embed questions with; must match the index")
     e.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
+
+    s = sub.add_parser("serve", help="serve the HTTP API (docs at /docs)")
+    s.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index)")
+    s.add_argument("--corpus", type=Path, help="corpus folder for staleness and rebuilds (default: the one built from)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    s.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
+    s.add_argument("--model", help="model to embed questions with, if not the bundled one; must match the index")
+    s.add_argument("--workers", type=int, default=1, help="worker processes, each with its own copy of the index")
+    s.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
+    s.add_argument("--serve-settings", type=Path, help="JSON file overriding server limits (see faqrag.serve)")
+    s.add_argument(
+        "--cors-origin", action="append", help="an origin browsers may call from (repeatable; none by default)"
+    )
     return p
 
 
@@ -85,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     try:
-        return {"build": cmd_build, "ask": cmd_ask, "info": cmd_info, "eval": cmd_eval}[args.command](args)
+        return {"build": cmd_build, "ask": cmd_ask, "info": cmd_info, "eval": cmd_eval, "serve": cmd_serve}[
+            args.command
+        ](args)
     except FaqragError as err:
         _err(str(err))
         return 1
@@ -135,6 +162,15 @@ def cmd_ask(args) -> int:
 
     settings = Settings.from_file(args.settings) if args.settings else Settings()
     question = check_question(" ".join(args.question), settings)  # before the slow model load
+    if args.server:
+        from .client import ask_server
+
+        if args.model or args.settings:  # the server answers with its own; do not pretend otherwise
+            raise FaqragError("--model and --settings do not apply with --server (the server uses its own); drop them")
+
+        resp = ask_server(args.server, question, k=args.k)
+        print(dumps(resp.to_dict()) if args.json else format_response(resp))
+        return 0
     engine = Engine.open(args.index, model=args.model, settings=settings)
     stale = engine.stale_files()
     if stale:
@@ -192,6 +228,47 @@ def cmd_info(args) -> int:
         print(f"status:    CORRUPT: {problem}")
         return 1
     print(f"status:    {'STALE: ' + ', '.join(stale) + ' changed; run faqrag build' if stale else 'up to date'}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .serve import CONFIG_ENV, serve_config
+    from .store import read_manifest
+
+    manifest = read_manifest(args.index)  # a missing or other-format index is an error now, not a server never ready
+    if not 1 <= args.workers <= 64:
+        raise FaqragError("--workers must be between 1 and 64")
+    try:
+        import uvicorn
+    except ImportError:
+        raise FaqragError("uvicorn is not installed; run 'pip install uvicorn fastapi'") from None
+    config = dumps(serve_config(args))  # settings files are checked before anything starts
+    import socket
+
+    try:  # say so in one line now, rather than after the index and model have loaded
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as err:
+        reason = os.strerror(err.errno) if err.errno and err.errno > 0 else str(err).split(" (while")[0]
+        raise FaqragError(
+            f"cannot listen on {args.host}:{args.port} ({reason}); pass another --port or --host"
+        ) from None
+    from .embedding import default_embedder
+
+    export = getattr(
+        default_embedder(args.model or manifest["model"]["id"], from_index=not args.model), "ensure_exported", None
+    )
+    if export:  # once here, not once in every worker
+        export()
+    os.environ[CONFIG_ENV] = config
+    uvicorn.run(
+        "faqrag.serve:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
     return 0
 
 

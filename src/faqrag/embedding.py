@@ -130,3 +130,30 @@ def weights_fingerprint(folder: Path) -> str | None:
                 fh.seek(-65536, os.SEEK_END)
                 h.update(fh.read())
     return h.hexdigest()[:32]
+
+
+def default_embedder(model: str | None = None, *, from_index: bool = False) -> Embedder:
+    """The embedder questions are asked with: ONNX Runtime when it can run this
+    model (fast start, no torch loaded), else sentence-transformers. Both give
+    the same vectors, id and fingerprint. ``FAQRAG_EMBEDDER`` = ``onnx``,
+    ``onnx-int8`` or ``torch`` forces one. ``from_index`` as for
+    ``SentenceTransformerEmbedder``: a manifest names only the bundled model."""
+    backend = os.environ.get("FAQRAG_EMBEDDER", "auto").strip().lower()
+    if backend not in ("auto", "onnx", "onnx-int8", "torch"):
+        raise FaqragError(f"FAQRAG_EMBEDDER is '{backend}'; set it to auto, onnx, onnx-int8 or torch")
+    if from_index and model not in (None, *DEFAULT_NAMES):
+        return SentenceTransformerEmbedder(model, from_index=True)  # which refuses it, with the message
+    if backend != "torch":
+        try:
+            import onnxruntime  # noqa: F401  (only whether it is there)
+            import tokenizers  # noqa: F401
+        except ImportError:
+            if backend != "auto":
+                raise FaqragError("onnxruntime is not installed; run 'pip install onnxruntime'") from None
+        else:
+            from .onnx_embedder import OnnxEmbedder, unsupported_reason
+
+            _, location = resolve_model(model)
+            if backend != "auto" or unsupported_reason(Path(location)) is None:
+                return OnnxEmbedder(model, quantised=backend == "onnx-int8")
+    return SentenceTransformerEmbedder(model)

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from .answer import GAP_HITS, Response, arrange, compose, confidence_features
 from .answer_type import expected_types
-from .embedding import Embedder, SentenceTransformerEmbedder
+from .embedding import Embedder, default_embedder
 from .errors import QuestionError
 from .limits import bad_character
 from .retrieve import Retriever
 from .rewrite import Rewriter, Rewritten
 from .settings import Settings
-from .store import StoredIndex, check_model, load_index, stale_files
+from .store import StoredIndex, check_model, load_index, read_manifest, stale_files
 from .text import truncate
 
 MIN_HITS = GAP_HITS  # hits searched for at least, so confidence sees as many as it compares
@@ -56,11 +56,13 @@ class Engine:
         embedder: Embedder | None = None,
     ) -> Engine:
         """Load an index and the model it was built with (or ``model``, which must match)."""
-        stored = load_index(index_dir)
         if embedder is None:
             # Only a model the user names is loaded from anywhere but the bundled default.
-            embedder = SentenceTransformerEmbedder(model or stored.manifest["model"]["id"], from_index=model is None)
-        return cls(stored, embedder, settings)
+            embedder = default_embedder(model or read_manifest(index_dir)["model"]["id"], from_index=model is None)
+            preload = getattr(embedder, "preload", None)
+            if preload:  # the model loads in a thread while this one loads the index
+                preload()
+        return cls(load_index(index_dir), embedder, settings)
 
     def warm_up(self) -> None:
         """Load the model now rather than inside the first question's timing."""
@@ -76,6 +78,12 @@ class Engine:
         rw = self.rewriter.rewrite(q)
         qvec = self.embedder.encode([rw.text])[0]
         return self._answer(q, rw, qvec, k, (time.perf_counter() - t0) * 1000)
+
+    def answer_vector(self, question: str, rw: Rewritten, qvec, k: int = 5, embed_ms: float = 0.0) -> Response:
+        """Answer a question checked by ``check_question``, rewritten by ``rewrite``,
+        whose vector (of ``rw.text``) was made elsewhere: the server embeds
+        concurrent questions together."""
+        return self._answer(question, rw, qvec, k, embed_ms)
 
     def ask_many(
         self,

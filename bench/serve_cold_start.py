@@ -1,0 +1,143 @@
+"""Start-up and warm latency on ONNX Runtime, as a process and through the HTTP server.
+
+1. Cold: a `faqrag ask` process against a floor process that only starts
+   Python, loads the exported ONNX model and the tokenizer, and encodes one
+   question (the least an answerer on this model must do). Runs alternate
+   floor / faqrag after one discarded pair; peak memory is each child's max
+   RSS from os.wait4. Targets: <= 1.1x the floor, about 1 s, <= 300 MB.
+2. Warm: `POST /v1/ask` to a `faqrag serve` on localhost against
+   `Engine.ask` in this process, on the dev questions, one client, timed
+   back to back and alternating which goes first. Target: p50 <= 1.5x.
+
+    .venv/bin/python bench/serve_cold_start.py
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import CORPUS, REPO, dev_questions, load, pct, scratch
+
+RUNS = 5
+ROUNDS = 5
+QUESTION = "What is the Rakuten UK support phone number?"
+FLOOR = (
+    "import numpy as np, onnxruntime as ort\n"
+    "from tokenizers import Tokenizer\n"
+    "tok = Tokenizer.from_file({tokenizer!r})\n"
+    "s = ort.InferenceSession({model!r}, providers=['CPUExecutionProvider'])\n"
+    f"e = tok.encode({QUESTION!r})\n"
+    "ids = np.array([e.ids]); mask = np.array([e.attention_mask]); types = np.array([e.type_ids])\n"
+    "h = s.run(None, {{'input_ids': ids, 'attention_mask': mask, 'token_type_ids': types}})[0]\n"
+    "v = (h * mask[..., None]).sum(1) / mask.sum(); v /= np.linalg.norm(v)\n"
+)
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one child process."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status):
+        sys.exit(f"{cmd[:3]} failed: {p.stderr.read().decode()[-500:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def cold(exe: str, index: Path) -> None:
+    from faqrag.onnx_embedder import OnnxEmbedder
+
+    emb = OnnxEmbedder(None)
+    emb.encode(["export the model now if it is not cached"])  # the floor needs the file
+    floor_code = FLOOR.format(tokenizer=str(emb._folder / "tokenizer.json"), model=str(emb.model_path))
+    faqrag = [exe, "ask", "--index", str(index), QUESTION]
+    floor = [sys.executable, "-c", floor_code]
+    runs: dict[str, list[tuple[float, float]]] = {"faqrag ask": [], "floor": []}
+    for i in range(RUNS + 1):
+        for name, cmd in (("floor", floor), ("faqrag ask", faqrag)):
+            result = timed(cmd)
+            if i:
+                runs[name].append(result)
+    print(f"\ncold: {RUNS} runs each, alternating, after one discarded pair (ONNX Runtime)")
+    print(f"{'':12}{'median s':>10}{'min s':>8}{'max s':>8}{'peak RSS MB':>13}")
+    for name, rs in runs.items():
+        walls = [w for w, _ in rs]
+        print(
+            f"{name:12}{statistics.median(walls):10.2f}{min(walls):8.2f}{max(walls):8.2f}{max(m for _, m in rs):13.0f}"
+        )
+    f, c = runs["floor"], runs["faqrag ask"]
+    wall = statistics.median(w for w, _ in c) / statistics.median(w for w, _ in f)
+    print(
+        f"ratio faqrag/floor: wall {wall:.2f}x (target <= 1.1x), peak RSS {max(m for _, m in c):.0f} MB (target <= 300)"
+    )
+
+
+def warm(exe: str, index: Path) -> None:
+    import httpx
+
+    from faqrag.engine import Engine
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [exe, "serve", "--index", str(index), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        t0 = time.perf_counter()
+        with httpx.Client(base_url=url, timeout=30) as client:
+            while True:
+                try:
+                    if client.get("/v1/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if server.poll() is not None or time.perf_counter() - t0 > 60:
+                    sys.exit(f"server did not start: {server.stderr.read().decode()[-500:]}")
+                time.sleep(0.05)
+            print(f"\nserver ready {time.perf_counter() - t0:.2f} s after start (process start to /v1/health 200)")
+            engine = Engine.open(index)
+            questions = [q["question"] for q in dev_questions()]
+            for q in questions[:10]:
+                engine.ask(q)
+                client.post("/v1/ask", json={"question": q})
+            http_ms, ask_ms = [], []
+            for r in range(ROUNDS):
+                for i, q in enumerate(questions):
+                    for which in ("http", "ask") if (r + i) % 2 == 0 else ("ask", "http"):
+                        t1 = time.perf_counter()
+                        if which == "http":
+                            res = client.post("/v1/ask", json={"question": q})
+                            assert res.status_code == 200, res.text
+                        else:
+                            engine.ask(q)
+                        (http_ms if which == "http" else ask_ms).append((time.perf_counter() - t1) * 1000)
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(f"warm: {len(questions)} dev questions x {ROUNDS} rounds, one client, interleaved")
+    print(f"{'':22}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, xs in (("POST /v1/ask", http_ms), ("Engine.ask in process", ask_ms)):
+        print(f"{name:22}{pct(xs, 50):9.2f}{pct(xs, 95):9.2f}")
+    print(f"ratio http/in-process: p50 {pct(http_ms, 50) / pct(ask_ms, 50):.2f}x (target <= 1.5x)")
+
+
+def main() -> None:
+    print(f"start: {load()}")
+    exe = str(Path(sys.executable).with_name("faqrag"))
+    index = scratch() / "index"
+    subprocess.run([exe, "build", "--corpus", str(CORPUS), "--index", str(index)], check=True, capture_output=True)
+    cold(exe, index)
+    warm(exe, index)
+    print(f"end: {load()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,666 @@
+"""The HTTP API: a FastAPI app over the same engine as the CLI and the page.
+
+``create_app`` builds the app; its lifespan loads the index and the model once,
+in the background (health says "not ready" and questions get 503 meanwhile),
+and keeps the engine on ``app.state``. Concurrent questions are embedded
+together, and answered, by one worker thread (``MicroBatcher``). A watcher reloads the index when a rebuild swaps a new one in; a
+request keeps the engine it started with, and an index that fails to load is
+refused with a logged reason while the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from . import __version__
+from .engine import Engine, check_question
+from .errors import FaqragError, IndexStateError, QuestionError
+from .settings import Settings
+
+log = logging.getLogger("faqrag.serve")
+CONFIG_ENV = "FAQRAG_SERVE_CONFIG"  # how `faqrag serve` hands its options to uvicorn's worker processes
+TOKEN_ENV = "FAQRAG_API_TOKEN"
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """Bounds and knobs of the server (not of answering: those are ``Settings``)."""
+
+    max_body_bytes: int = 65_536  # a question is at most 2,000 characters; a batch of them fits
+    max_batch: int = 32  # questions in one POST /v1/ask/batch
+    request_timeout_s: float = 10.0  # waiting for a question's vector; then 504
+    batch_wait_ms: float = 2.0  # how long the embedding thread waits for company once it has a question
+    max_micro_batch: int = 32  # questions embedded together at most
+    watch_interval_s: float = 1.0  # how often the index's manifest is checked for a new build
+    cors_origins: tuple[str, ...] = ()  # none by default: browsers on other origins are refused
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "cors_origins":
+                if not (isinstance(value, tuple) and all(isinstance(v, str) and v for v in value)):
+                    raise FaqragError("setting cors_origins must be a list of origins such as 'https://example.org'")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise FaqragError(f"setting {f.name} must be a number of at least 0, not {value!r}")
+        if self.max_batch < 1 or self.max_micro_batch < 1 or self.max_body_bytes < 1024:
+            raise FaqragError("settings max_batch and max_micro_batch must be at least 1, max_body_bytes at least 1024")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ServeSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise FaqragError(
+                f"unknown server setting(s) {', '.join(sorted(unknown))}; known ones are {', '.join(sorted(known))}"
+            )
+        if isinstance(data.get("cors_origins"), list):
+            data = {**data, "cors_origins": tuple(data["cors_origins"])}
+        return cls(**data)
+
+
+# ------------------------------------------------------------- the bodies
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: StrictStr
+    k: StrictInt = Field(5, ge=1, le=50)
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    questions: list[StrictStr] = Field(min_length=1)
+    k: StrictInt = Field(5, ge=1, le=50)
+
+
+class AnswerOut(BaseModel):
+    text: str
+    source: str
+    kind: str
+    doc: str
+    chunk_id: str
+    span: tuple[int, int]
+
+
+class PassageOut(BaseModel):
+    text: str
+    score: float
+    source: str
+    kind: str
+    doc: str
+    chunk_id: str
+    highlight: str
+    span: tuple[int, int]
+
+
+class FaqOut(BaseModel):
+    question: str
+    answer: str
+    score: float
+    source: str
+    doc: str
+    chunk_id: str
+
+
+class AskResponse(BaseModel):
+    """The answer JSON, as ``faqrag ask --json`` prints it."""
+
+    question: str
+    abstained: bool
+    confidence: float
+    answer: AnswerOut | None
+    passages: list[PassageOut]
+    faq: list[FaqOut]
+    suggestions: list[str]
+    notice: str | None
+    read_as: str | None = Field(None, description='words read differently: "germny → germany"')
+    timings_ms: dict[str, float]
+
+
+class BatchResponse(BaseModel):
+    answers: list[AskResponse]
+
+
+class ErrorOut(BaseModel):
+    error: str
+
+
+# ------------------------------------------------------- the moving parts
+
+
+class MicroBatcher:
+    """One thread that embeds whatever questions are waiting, together, and answers them.
+
+    Under load, questions arriving while a batch is encoded wait for the next
+    one, so the model sees batches and throughput approaches batched encoding;
+    ``wait_s`` for company is spent only while busy (the last batch held more
+    than one question), so a lone client pays no wait at all. A job may bring
+    ``prepare(text) -> (text to embed, context)`` (the question's rewrite) and
+    ``then(vector, embed_ms, context)`` (its answer); both run in this thread,
+    and ``then``'s result is the future's: answering here saves each request
+    two thread hand-overs, which on a small machine cost more than the
+    answering itself, and keeps that work off the server's event loop.
+    """
+
+    def __init__(self, embedder, *, max_batch: int = 32, wait_s: float = 0.002):
+        self.embedder = embedder
+        self._max = max_batch
+        self._wait = wait_s
+        self._busy = False
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="faqrag-embed", daemon=True)
+        self._thread.start()
+
+    def submit(self, text: str, then=None, prepare=None) -> Future:
+        fut: Future = Future()
+        self._queue.put((text, prepare, then, fut))
+        return fut
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            deadline = time.monotonic() + (self._wait if self._busy else 0.0)
+            while len(batch) < self._max:
+                left = deadline - time.monotonic()
+                try:
+                    nxt = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(nxt)
+            self._busy = len(batch) > 1
+            t0 = time.perf_counter()
+            jobs = []  # (text to embed, context, then, future)
+            for text, prepare, then, fut in batch:
+                if not fut.set_running_or_notify_cancel():
+                    continue  # its request gave up waiting
+                try:
+                    jobs.append((*(prepare(text) if prepare else (text, None)), then, fut))
+                except BaseException as err:
+                    fut.set_exception(err)
+            if not jobs:
+                continue
+            try:
+                vecs = self.embedder.encode([job[0] for job in jobs], batch_size=len(jobs))
+            except BaseException as err:  # the waiting requests report it; this thread lives on
+                for *_, fut in jobs:
+                    fut.set_exception(err)
+                continue
+            ms = (time.perf_counter() - t0) * 1000
+            for (_, context, then, fut), vec in zip(jobs, vecs):
+                try:
+                    fut.set_result(then(vec, ms, context) if then else (vec, ms))
+                except BaseException as err:
+                    fut.set_exception(err)
+
+
+@dataclass
+class ServerState:
+    """What the app holds: the engine in use (swapped whole), and why not, if none."""
+
+    index_dir: Path
+    corpus_dir: Path | None
+    settings: Settings
+    serve: ServeSettings
+    token: str | None
+    engine: Engine | None = None
+    batcher: MicroBatcher | None = None
+    error: str | None = None  # why there is no engine yet (a failed first load)
+    last_refusal: str | None = None  # why the latest new index was not swapped in
+    signature: tuple | None = None  # of the manifest the engine was loaded from
+    swaps: int = 0
+    embedder_factory: Any = None  # model id -> question embedder
+    stop: threading.Event = field(default_factory=threading.Event)
+    reload_lock: threading.Lock = field(default_factory=threading.Lock)
+    rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def manifest_signature(self) -> tuple | None:
+        try:
+            st = os.stat(self.index_dir / "manifest.json")
+        except OSError:
+            return None  # missing, or a build is swapping folders this instant
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def public(self, message: str) -> str:
+        """``message`` without the server's absolute paths: folders are named by their last part."""
+        folders = {self.index_dir.resolve(), *([self.corpus_dir.resolve()] if self.corpus_dir else [])}
+        if self.engine is not None:
+            folders.add(Path(self.engine.stored.manifest["corpus"]["dir"]))
+        for parent in sorted({str(f.parent) for f in folders}, key=len, reverse=True):
+            if parent != "/":
+                message = message.replace(parent.rstrip("/") + "/", "")
+        return message
+
+    def load(self) -> None:
+        """First load, in the background: index, model, a warm-up encode. Tried again by
+        the watcher when the index changes, if it failed."""
+        from .store import load_index
+
+        try:
+            sig = self.manifest_signature()
+            self.signature = sig  # a failed load is retried when the manifest changes
+            stored = load_index(self.index_dir)
+            embedder = self.embedder_factory(stored.manifest["model"]["id"])
+            engine = Engine(stored, embedder, self.settings)
+            engine.warm_up()
+        except FaqragError as err:
+            self.error = self.public(str(err))
+            log.error("cannot serve: %s", err)
+            return
+        except Exception as err:  # a library's own error while loading; say what, not a traceback
+            self.error = self.public(f"cannot load the index or the model ({type(err).__name__}: {err})")
+            log.exception("cannot serve")
+            return
+        self.batcher = MicroBatcher(
+            engine.embedder, max_batch=self.serve.max_micro_batch, wait_s=self.serve.batch_wait_ms / 1000
+        )
+        self.engine, self.error = engine, None
+        log.info("ready: %s chunks from %s", len(stored.chunks), _public_manifest(stored.manifest)["corpus"]["dir"])
+
+    def reload_if_changed(self) -> bool:
+        """Swap in a new index if the manifest changed; True when one was swapped in."""
+        with self.reload_lock:
+            current = self.engine
+            sig = self.manifest_signature()
+            if current is None or sig is None or sig == self.signature:
+                return False
+            from .store import load_index
+
+            try:
+                stored = load_index(self.index_dir)
+                engine = Engine(stored, current.embedder, self.settings)
+                engine.rewriter.warm_up()  # here, not in the first question after the swap
+            except Exception as err:
+                msg = str(err) if isinstance(err, FaqragError) else f"{type(err).__name__}: {err}"
+                self.signature = sig  # refuse this build once, not every tick; the next build is tried
+                self.last_refusal = self.public(msg)
+                log.error("new index refused, still serving the one built %s: %s", self.built_at(), msg)
+                return False
+            self.signature, self.engine = sig, engine  # one assignment: a request sees old or new, whole
+            self.swaps += 1
+            self.last_refusal = None
+            log.info("swapped in the index built %s (%s chunks)", stored.manifest["built_at"], len(stored.chunks))
+            return True
+
+    def built_at(self) -> str | None:
+        return self.engine.stored.manifest["built_at"] if self.engine else None
+
+    def watch(self) -> None:
+        while not self.stop.wait(self.serve.watch_interval_s):
+            try:
+                if self.engine is None and self.error and self.manifest_signature() != self.signature:
+                    self.load()  # the first load failed; a new build may fix it
+                else:
+                    self.reload_if_changed()
+            except Exception:  # the watcher must outlive any one bad build
+                log.exception("index watcher")
+
+
+def _public_manifest(manifest: dict) -> dict:
+    """The manifest without the server's absolute paths."""
+    out = json.loads(json.dumps(manifest))
+    out["corpus"]["dir"] = Path(out["corpus"]["dir"]).name
+    model = out.get("model", {})
+    if isinstance(model.get("id"), str) and os.path.isabs(model["id"]):
+        model["id"] = Path(model["id"]).name
+    return out
+
+
+# ------------------------------------------------------------- the app
+
+
+def create_app(
+    index_dir: Path,
+    *,
+    corpus_dir: Path | None = None,
+    settings: Settings | None = None,
+    serve: ServeSettings | None = None,
+    embedder_factory=None,
+    api_token: str | None = None,
+) -> FastAPI:
+    """The API over the index at ``index_dir``. ``embedder_factory(model_id)``
+    makes the question embedder (default: ``embedding.default_embedder``);
+    ``api_token`` (default: ``$FAQRAG_API_TOKEN``) enables the write endpoints."""
+    from contextlib import asynccontextmanager
+
+    from .embedding import default_embedder
+
+    serve = serve or ServeSettings()
+    token = api_token if api_token is not None else (os.environ.get(TOKEN_ENV) or None)
+    state = ServerState(Path(index_dir), corpus_dir, settings or Settings(), serve, token)
+    state.embedder_factory = embedder_factory or (lambda model_id: default_embedder(model_id, from_index=True))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        loader = threading.Thread(target=state.load, name="faqrag-load", daemon=True)
+        watcher = threading.Thread(target=state.watch, name="faqrag-watch", daemon=True)
+        loader.start()
+        watcher.start()
+        try:
+            yield
+        finally:
+            state.stop.set()
+            if state.batcher:
+                state.batcher.close()
+
+    app = FastAPI(
+        title="faqrag",
+        version=__version__,
+        description="Answers questions from a help guide with a short answer and its source.",
+        lifespan=lifespan,
+    )
+    app.state.faqrag = state
+    app.add_middleware(BodyLimit, limit=serve.max_body_bytes)
+    if serve.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(serve.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    _add_error_handlers(app)
+
+    def engine_or_503() -> Engine:
+        engine = state.engine
+        if engine is None:
+            raise HTTPException(503, state.error or "the index is still loading; retry in a moment")
+        return engine
+
+    async def answer(engine: Engine, questions: list[str], k: int) -> list[dict]:
+        def prepare(q: str):
+            rw = engine.rewrite(q)
+            return rw.text, rw
+
+        def then(q: str):
+            return lambda vec, ms, rw: engine.answer_vector(q, rw, vec, k, ms).to_dict()
+
+        futures = [state.batcher.submit(q, then(q), prepare) for q in questions]
+        try:
+            return await asyncio.wait_for(
+                asyncio.gather(*(asyncio.wrap_future(f) for f in futures)), serve.request_timeout_s
+            )
+        except asyncio.TimeoutError:
+            for f in futures:
+                f.cancel()  # those not yet embedding are dropped from the queue
+            raise HTTPException(504, f"answering took longer than {serve.request_timeout_s:g} s; try again") from None
+
+    errors = {code: {"model": ErrorOut} for code in (400, 413, 415, 422, 503, 504)}
+
+    @app.post("/v1/ask", response_model=AskResponse, responses=errors, summary="Answer one question")
+    async def ask(req: AskRequest) -> Any:
+        engine = engine_or_503()  # this request keeps this engine even if a new index is swapped in
+        q = check_question(req.question, state.settings)
+        # Returned as built: the engine's dict is already the documented shape (a test holds
+        # it to AskResponse), and validating it again costs more than answering from BM25.
+        return JSONResponse((await answer(engine, [q], req.k))[0])
+
+    @app.post("/v1/ask/batch", response_model=BatchResponse, responses=errors, summary="Answer several questions")
+    async def ask_batch(req: BatchRequest) -> Any:
+        if len(req.questions) > serve.max_batch:
+            raise HTTPException(
+                422, f"the batch holds {len(req.questions)} questions; the limit is {serve.max_batch}, split it"
+            )
+        engine = engine_or_503()
+        qs = []
+        for n, q in enumerate(req.questions, 1):
+            try:
+                qs.append(check_question(q, state.settings))
+            except QuestionError as err:
+                raise QuestionError(f"question {n}: {err}") from None
+        return JSONResponse({"answers": await answer(engine, qs, req.k)})
+
+    @app.get("/v1/health", summary="Live always; ready (200) once the index is loaded, else 503")
+    async def health() -> JSONResponse:
+        ready = state.engine is not None
+        body = {"live": True, "ready": ready, "built_at": state.built_at()}
+        if not ready:
+            body["error"] = state.error or "the index is still loading"
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/v1/info", summary="The index manifest and whether the corpus changed since the build")
+    async def info() -> dict:
+        engine = engine_or_503()
+        from .store import stale_files
+
+        manifest = engine.stored.manifest
+        corpus = state.corpus_dir
+        stale = await run_in_threadpool(stale_files, manifest, corpus)
+        root = str(corpus or manifest["corpus"]["dir"])
+        return {
+            "manifest": _public_manifest(manifest),
+            "stale": bool(stale),
+            "stale_files": [state.public(s.replace(root, Path(root).name)) for s in stale],
+            "swaps": state.swaps,
+            "last_refusal": state.last_refusal,
+            "version": __version__,
+        }
+
+    @app.post("/v1/rebuild", responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}})
+    async def rebuild(request: Request) -> dict:
+        """Rebuild the index from the corpus and swap it in (needs the bearer token)."""
+        _authorise(request, state.token)
+        engine = engine_or_503()
+        if not state.rebuild_lock.acquire(blocking=False):
+            raise HTTPException(409, "a rebuild is already running; wait for it to finish")
+        try:
+            return await run_in_threadpool(_rebuild, state, engine)
+        finally:
+            state.rebuild_lock.release()
+
+    return app
+
+
+def _authorise(request: Request, token: str | None) -> None:
+    if not token:
+        raise HTTPException(403, f"write endpoints are disabled; set {TOKEN_ENV} on the server to enable them")
+    given = request.headers.get("authorization", "")
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise HTTPException(
+            401, "a valid bearer token is needed ('Authorization: Bearer TOKEN')", {"WWW-Authenticate": "Bearer"}
+        )
+
+
+def _rebuild(state: ServerState, engine: Engine) -> dict:
+    """Build beside the index, swap it in, and load it (other workers' watchers follow)."""
+    import fcntl
+
+    from .store import build_index
+
+    corpus = state.corpus_dir or Path(engine.stored.manifest["corpus"]["dir"])
+    lock_path = state.index_dir.resolve().parent / f".{state.index_dir.resolve().name}.rebuild.lock"
+    warnings: list[str] = []
+    with open(lock_path, "w") as lock:
+        try:  # one rebuild across all worker processes
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise HTTPException(409, "a rebuild is already running; wait for it to finish") from None
+        summary = build_index(corpus, state.index_dir, engine.embedder, warn=warnings.append)
+    swapped = state.reload_if_changed()
+    if not swapped and state.last_refusal:
+        raise IndexStateError(f"the new index was built but not loaded: {state.last_refusal}")
+    return {
+        "documents": summary.documents,
+        "chunks": summary.chunks,
+        "views": summary.views,
+        "embedded": summary.embedded,
+        "seconds": round(summary.seconds, 2),
+        "warnings": [state.public(w) for w in warnings],
+        "built_at": state.built_at(),
+    }
+
+
+# ---------------------------------------------------------- errors, limits
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+        message = app.state.faqrag.public(message)  # no server paths in what clients read
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+    @app.exception_handler(QuestionError)
+    async def question_error(_request, err: QuestionError):
+        return error(400, str(err))
+
+    @app.exception_handler(IndexStateError)
+    async def index_error(_request, err: IndexStateError):
+        return error(503, str(err))
+
+    @app.exception_handler(FaqragError)
+    async def faqrag_error(_request, err: FaqragError):
+        return error(500, str(err))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request, err: HTTPException):
+        headers = dict(err.headers or {})
+        if err.status_code == 503:
+            headers.setdefault("Retry-After", "1")
+        return error(err.status_code, str(err.detail), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, err: RequestValidationError):
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if request.method == "POST" and not (kind == "application/json" or kind.endswith("+json")):
+            return error(415, "send the body as JSON with the header 'Content-Type: application/json'")
+        return error(422, _validation_message(err.errors()))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request, err: Exception):
+        log.exception("unexpected error")  # the traceback goes to the log, never to the client
+        return error(500, "internal error; the server log has the details")
+
+
+def _validation_message(errors: list[dict]) -> str:
+    """One line saying what is wrong with the body and how to fix it."""
+    if not errors:
+        return "the request body is invalid"
+    first = errors[0]
+    if first.get("type") == "json_invalid":
+        return 'the request body is not valid JSON; send a JSON object such as {"question": "..."}'
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+    if where == "body":
+        what = "has no body" if first.get("type") == "missing" else "body is not a JSON object"
+        return f'the request {what}; send a JSON object such as {{"question": "..."}}'
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first.get('msg', 'is invalid')}{more}"
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with 413, by the declared
+    length at once, or while reading a body sent without one (chunked)."""
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        message = f"the request body is over {self.limit:,} bytes; send less (a question is at most a few KB)"
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        try:
+            too_big = declared is not None and int(declared) > self.limit
+        except ValueError:
+            too_big = False
+        if too_big:
+            response = JSONResponse({"error": message}, status_code=413, headers={"Connection": "close"})
+            return await response(scope, receive, send)
+        received = 0
+
+        async def limited():
+            nonlocal received
+            msg = await receive()
+            if msg["type"] == "http.request":
+                received += len(msg.get("body", b""))
+                if received > self.limit:
+                    raise HTTPException(413, message)  # FastAPI passes it on to the JSON error handler
+            return msg
+
+        await self.app(scope, limited, send)
+
+
+# ----------------------------------------------------------- for uvicorn
+
+
+def app_from_env() -> FastAPI:
+    """The app as ``faqrag serve`` configured it, for each uvicorn worker process."""
+    config = json.loads(os.environ[CONFIG_ENV])
+    _configure_logging()
+    settings = Settings.from_file(Path(config["settings"])) if config.get("settings") else None
+    model = config.get("model")
+    if model:
+        from .embedding import default_embedder
+
+    return create_app(
+        Path(config["index"]),
+        corpus_dir=Path(config["corpus"]) if config.get("corpus") else None,
+        settings=settings,
+        serve=ServeSettings.from_dict(config.get("serve", {})),
+        embedder_factory=(lambda _model_id: default_embedder(model)) if model else None,
+    )
+
+
+def serve_config(args) -> dict[str, Any]:
+    """What ``faqrag serve``'s options become for ``app_from_env``."""
+    serve = ServeSettings.from_dict(_read_json_object(Path(args.serve_settings)) if args.serve_settings else {})
+    if args.settings:
+        Settings.from_file(Path(args.settings))  # checked here, once, not in each worker as it starts
+    if args.cors_origin:
+        serve = ServeSettings.from_dict({**asdict(serve), "cors_origins": tuple(args.cors_origin)})
+    return {
+        "index": str(Path(args.index).resolve()),
+        "corpus": str(Path(args.corpus).resolve()) if args.corpus else None,
+        "settings": str(Path(args.settings).resolve()) if args.settings else None,
+        "model": args.model,
+        "serve": {**asdict(serve), "cors_origins": list(serve.cors_origins)},
+    }
+
+
+def _read_json_object(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise FaqragError(f"server settings file {path} cannot be read ({err.strerror}); check the path") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise FaqragError(f"server settings file {path} is not valid JSON ({err}); fix it") from None
+    if not isinstance(data, dict):
+        raise FaqragError(f"server settings file {path} must hold a JSON object")
+    return data
+
+
+def _configure_logging() -> None:
+    logger = logging.getLogger("faqrag")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("faqrag: %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)

@@ -1,0 +1,449 @@
+"""The HTTP API driven in process with FastAPI's TestClient and the fake embedder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FakeEmbedder
+from fastapi.testclient import TestClient
+
+from faqrag.client import response_from_dict
+from faqrag.engine import Engine, check_question
+from faqrag.errors import FaqragError, QuestionError
+from faqrag.serve import AskResponse, MicroBatcher, ServeSettings, create_app
+from faqrag.settings import Settings
+from faqrag.store import build_index, load_index
+
+FAST = ServeSettings(watch_interval_s=0.05)
+
+
+def wait_ready(client: TestClient, seconds: float = 10) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        r = client.get("/v1/health")
+        if r.status_code == 200:
+            return r.json()
+        time.sleep(0.02)
+    raise AssertionError(f"not ready: {r.json()}")
+
+
+def wait_for(predicate, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def client(built_index, fake_embedder):
+    app = create_app(built_index, embedder_factory=lambda _m: fake_embedder, serve=FAST, api_token="")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        wait_ready(c)
+        yield c
+
+
+def post(client, path, body: bytes | str, **headers):
+    return client.post(path, content=body, headers={"content-type": "application/json", **headers})
+
+
+# ------------------------------------------------------------ answering
+
+
+@pytest.mark.parametrize("question", ["  How do I reset my widget? ", "How do I resett my widgett?"])
+def test_ask_returns_exactly_the_cli_answer_json(client, built_index, fake_embedder, question):
+    r = client.post("/v1/ask", json={"question": question, "k": 3})
+    assert r.status_code == 200
+    got = r.json()
+    want = Engine(load_index(built_index), fake_embedder).ask(question, k=3).to_dict()
+    assert set(got) == set(want)  # a field added to Response must reach the API too
+    got_t, want_t = got.pop("timings_ms"), want.pop("timings_ms")
+    assert got == want
+    assert set(got_t) == {"embed", "search", "compose", "total"} == set(want_t)
+    assert len(got["passages"]) == 3 and got["answer"]["text"].startswith("Hold the power button")
+    assert set(AskResponse.model_fields) == set(want) | {"timings_ms"}  # the documented schema is the answer JSON
+    assert response_from_dict(r.json()).to_dict() == r.json()  # and ask --server reads all of it back
+    AskResponse.model_validate(r.json())
+    for each in client.post("/v1/ask/batch", json={"questions": ["zebra quantum", "reset widget"]}).json()["answers"]:
+        AskResponse.model_validate(each)
+
+
+def test_batch_answers_in_order_and_like_single_asks(client):
+    qs = ["How do I reset my widget?", "What are the hours in the Southern Region?", "Riverton phone number"]
+    r = client.post("/v1/ask/batch", json={"questions": qs})
+    assert r.status_code == 200
+    answers = r.json()["answers"]
+    assert [a["question"] for a in answers] == qs
+    for q, a in zip(qs, answers):
+        single = client.post("/v1/ask", json={"question": q}).json()
+        assert a["answer"] == single["answer"] and a["confidence"] == single["confidence"]
+
+
+def test_health_info_and_docs(client, tmp_path):
+    assert client.get("/v1/health").json()["ready"] is True
+    r = client.get("/v1/info")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["manifest"]["counts"]["chunks"] > 5 and body["stale"] is False
+    assert body["manifest"]["corpus"]["dir"] == "corpus"
+    assert str(tmp_path) not in r.text  # never the server's absolute paths
+    assert "/v1/ask" in client.get("/openapi.json").json()["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_info_says_stale_when_the_corpus_changed(client, guide_corpus, tmp_path):
+    (guide_corpus / "acme-help.txt").write_text("Changed\n\nA new paragraph.\n", encoding="utf-8")
+    body = client.get("/v1/info").json()
+    assert body["stale"] is True and body["stale_files"] == ["acme-help.txt"]
+    shutil.rmtree(guide_corpus)
+    r = client.get("/v1/info")
+    assert r.json()["stale"] is True and str(tmp_path) not in r.text
+
+
+def test_not_ready_while_loading_is_503_not_an_error(built_index, fake_embedder):
+    release = threading.Event()
+
+    def slow_factory(_model):
+        release.wait(10)
+        return fake_embedder
+
+    app = create_app(built_index, embedder_factory=slow_factory, serve=FAST)
+    with TestClient(app) as c:
+        h = c.get("/v1/health")
+        assert h.status_code == 503 and h.json()["live"] is True and h.json()["ready"] is False
+        r = c.post("/v1/ask", json={"question": "reset"})
+        assert r.status_code == 503 and "loading" in r.json()["error"] and r.headers["retry-after"]
+        release.set()
+        wait_ready(c)
+        assert c.post("/v1/ask", json={"question": "reset"}).status_code == 200
+
+
+def test_an_index_that_cannot_load_says_why_on_health(built_index, fake_embedder):
+    app = create_app(built_index, embedder_factory=lambda _m: FakeEmbedder(model_id="other"), serve=FAST)
+    with TestClient(app) as c:
+        wait_for(lambda: "model" in c.get("/v1/health").json()["error"])
+        r = c.post("/v1/ask", json={"question": "reset"})
+        assert r.status_code == 503 and "rebuild" in r.json()["error"]
+
+
+def test_a_server_started_before_its_index_serves_once_it_is_built(tmp_path, guide_corpus, fake_embedder):
+    index = tmp_path / "later-index"
+    app = create_app(index, embedder_factory=lambda _m: fake_embedder, serve=FAST)
+    with TestClient(app) as c:
+        wait_for(lambda: c.get("/v1/health").json()["error"] != "the index is still loading")
+        h = c.get("/v1/health")
+        assert h.status_code == 503
+        assert h.json()["error"] == "no index at later-index; build it with 'faqrag build --index later-index'"
+        r = c.post("/v1/ask", json={"question": "reset"})
+        assert r.status_code == 503 and str(tmp_path) not in r.text
+        build_index(guide_corpus, index, fake_embedder)
+        wait_ready(c)
+        assert c.post("/v1/ask", json={"question": "reset my widget"}).status_code == 200
+
+
+# ------------------------------------------------------------ bad input
+
+
+QUESTION_CASES = {
+    "empty": "",
+    "spaces": "   ",
+    "zero-width": "\u200b\u200b",
+    "tabs": "\t\n",
+    "long": "x" * 2001,
+    "nul": "reset\x00 widget",
+    "esc": "reset \x1b[31m widget",
+    "lone-surrogate": "reset \ud800 widget",
+    "undecodable-byte": b"reset \xff widget".decode("utf-8", "surrogateescape"),
+}
+
+
+@pytest.mark.parametrize("question", QUESTION_CASES.values(), ids=QUESTION_CASES.keys())
+def test_bad_questions_are_400_with_the_cli_message(client, question):
+    with pytest.raises(QuestionError) as cli:
+        check_question(question, Settings())
+    r = post(client, "/v1/ask", json.dumps({"question": question}))  # ASCII JSON: "\ud800" escaped as clients send it
+    assert r.status_code == 400 and r.json() == {"error": str(cli.value)}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{",
+        b"",
+        b"[]",
+        b"null",
+        b'"reset"',
+        b"\xff\xfe{}",
+        b'{"question": 5}',
+        b'{"question": ["reset"]}',
+        b'{"question": null}',
+        b'{"question": {"text": "reset"}}',
+        b'{"k": 3}',
+        b'{"question": "reset", "k": "5"}',
+        b'{"question": "reset", "k": true}',
+        b'{"question": "reset", "k": 0}',
+        b'{"question": "reset", "k": 51}',
+        b'{"question": "reset", "k": 2.5}',
+        b'{"question": "reset", "extra": 1}',
+    ],
+)
+def test_malformed_bodies_are_422_one_line_json(client, body):
+    r = post(client, "/v1/ask", body)
+    assert r.status_code == 422
+    msg = r.json()["error"]
+    assert msg and "\n" not in msg and "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("kind", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_a_body_not_sent_as_json_is_415(client, kind):
+    headers = {"content-type": kind} if kind else {}
+    r = client.post("/v1/ask", content=b'{"question": "reset"}', headers=headers)
+    assert r.status_code == 415 and "Content-Type: application/json" in r.json()["error"]
+    ok = client.post(
+        "/v1/ask", content=b'{"question": "reset"}', headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert ok.status_code == 200
+
+
+def test_malformed_json_says_so(client):
+    assert "not valid JSON" in post(client, "/v1/ask", b'{"question": ').json()["error"]
+    assert "JSON object" in post(client, "/v1/ask", b"[1]").json()["error"]
+
+
+@pytest.mark.parametrize("size", [65_537, 1_000_000])
+def test_too_large_bodies_are_413(client, size):
+    body = json.dumps({"question": "x" * size}).encode()
+    r = post(client, "/v1/ask", body)
+    assert r.status_code == 413 and "bytes" in r.json()["error"]
+
+
+def test_too_large_body_without_a_length_is_413(client):
+    def chunks():
+        yield b'{"question": "'
+        for _ in range(100):
+            yield b"x" * 1000
+        yield b'"}'
+
+    r = client.post("/v1/ask", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "body, status, words",
+    [
+        ({"questions": ["reset"] * 33}, 422, "limit is 32"),
+        ({"questions": []}, 422, "questions"),
+        ({"questions": "reset"}, 422, "questions"),
+        ({"questions": ["reset", 5]}, 422, "questions.1"),
+        ({"questions": ["reset", "  "]}, 400, "question 2: the question is empty"),
+    ],
+)
+def test_bad_batches(client, body, status, words):
+    r = client.post("/v1/ask/batch", json=body)
+    assert r.status_code == status and words in r.json()["error"]
+
+
+def test_unknown_paths_and_methods_are_json(client):
+    assert client.get("/v1/nope").json() == {"error": "Not Found"}
+    r = client.get("/v1/ask")
+    assert r.status_code == 405 and "error" in r.json()
+
+
+def test_unexpected_errors_are_500_without_a_traceback(built_index):
+    class Broken(FakeEmbedder):
+        def encode(self, texts, **kw):
+            if texts != ["warm up"]:
+                raise RuntimeError("secret internals /srv/model")
+            return super().encode(texts, **kw)
+
+    app = create_app(built_index, embedder_factory=lambda _m: Broken(), serve=FAST)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        wait_ready(c)
+        r = c.post("/v1/ask", json={"question": "reset"})
+        assert r.status_code == 500 and r.json() == {"error": "internal error; the server log has the details"}
+        assert c.post("/v1/ask", json={"question": "reset again"}).status_code == 500  # the embed thread lives on
+
+
+def test_slow_embedding_is_cut_off_at_the_request_timeout(built_index):
+    class Slow(FakeEmbedder):
+        def encode(self, texts, **kw):
+            if texts != ["warm up"]:
+                time.sleep(0.5)
+            return super().encode(texts, **kw)
+
+    app = create_app(built_index, embedder_factory=lambda _m: Slow(), serve=ServeSettings(request_timeout_s=0.1))
+    with TestClient(app) as c:
+        wait_ready(c)
+        r = c.post("/v1/ask", json={"question": "reset"})
+        assert r.status_code == 504 and "0.1 s" in r.json()["error"]
+
+
+# ------------------------------------------------------- swaps, rebuilds
+
+
+def test_a_new_build_is_swapped_in(client, guide_corpus, built_index, fake_embedder):
+    (guide_corpus / "extra.txt").write_text("Gizmo Care\n\nPolish the gizmo with a dry cloth.\n", encoding="utf-8")
+    build_index(guide_corpus, built_index, fake_embedder)
+    wait_for(lambda: client.get("/v1/info").json()["swaps"] == 1)
+    info = client.get("/v1/info").json()
+    assert info["manifest"]["counts"]["documents"] == 2 and info["stale"] is False
+    answer = client.post("/v1/ask", json={"question": "How do I polish the gizmo?"}).json()["answer"]
+    assert answer["doc"] == "extra.txt"
+
+
+def test_a_request_in_flight_finishes_on_the_index_it_started_with(built_index, guide_corpus, tmp_path):
+    embedding = threading.Event()
+
+    class Slow(FakeEmbedder):
+        def encode(self, texts, **kw):
+            if any("slowly" in t for t in texts):
+                embedding.set()
+                time.sleep(0.5)  # the swap happens now
+            return super().encode(texts, **kw)
+
+    emb = Slow()
+    app = create_app(built_index, embedder_factory=lambda _m: emb, serve=FAST)
+    with TestClient(app) as c:
+        wait_ready(c)
+        result = {}
+        asking = threading.Thread(
+            target=lambda: result.update(r=c.post("/v1/ask", json={"question": "reset my widget slowly"}))
+        )
+        asking.start()
+        assert embedding.wait(5)
+        other = tmp_path / "other-corpus"
+        other.mkdir()
+        (other / "gizmo.txt").write_text("Gizmo Care\n\nReset the gizmo with a pin.\n", encoding="utf-8")
+        build_index(other, built_index, emb)
+        wait_for(lambda: c.get("/v1/info").json()["swaps"] == 1)
+        assert asking.is_alive()  # swapped while the question was still being answered
+        asking.join(10)
+        assert result["r"].status_code == 200 and result["r"].json()["answer"]["doc"] == "acme-help.txt"
+        assert c.post("/v1/ask", json={"question": "reset my widget"}).json()["passages"][0]["doc"] == "gizmo.txt"
+
+
+def _swap_folder_in(new: Path, target: Path) -> None:
+    old = target.with_name(target.name + ".old")
+    os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old)
+
+
+@pytest.mark.parametrize("damage", ["vectors", "manifest", "other-model"])
+def test_a_broken_new_index_is_refused_and_the_old_one_serves(client, built_index, guide_corpus, tmp_path, damage):
+    good = client.post("/v1/ask", json={"question": "How do I reset my widget?"}).json()
+    new = tmp_path / "new-index"
+    build_index(guide_corpus, new, FakeEmbedder(model_id="other") if damage == "other-model" else FakeEmbedder())
+    if damage == "vectors":
+        (new / "vectors.faiss").write_bytes(b"not faiss")
+    elif damage == "manifest":
+        (new / "manifest.json").write_text("{", encoding="utf-8")
+    _swap_folder_in(new, built_index)
+    wait_for(lambda: client.get("/v1/info").json()["last_refusal"] is not None)
+    info = client.get("/v1/info").json()
+    assert info["swaps"] == 0 and str(tmp_path) not in json.dumps(info)
+    assert client.get("/v1/health").status_code == 200
+    again = client.post("/v1/ask", json={"question": "How do I reset my widget?"}).json()
+    assert again["answer"] == good["answer"]
+
+
+def test_rebuild_needs_a_token(built_index, fake_embedder, guide_corpus):
+    app = create_app(built_index, embedder_factory=lambda _m: fake_embedder, serve=FAST, api_token="s3cret")
+    with TestClient(app) as c:
+        wait_ready(c)
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic s3cret"}):
+            r = c.post("/v1/rebuild", headers=headers)
+            assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        (guide_corpus / "extra.txt").write_text("Gizmo Care\n\nPolish the gizmo with a dry cloth.\n", encoding="utf-8")
+        r = c.post("/v1/rebuild", headers={"Authorization": "Bearer s3cret"})
+        assert r.status_code == 200, r.text
+        assert r.json()["documents"] == 2 and r.json()["embedded"] >= 1
+        assert c.get("/v1/info").json()["swaps"] == 1
+
+
+def test_rebuild_is_disabled_without_a_token(client):
+    r = client.post("/v1/rebuild", headers={"Authorization": "Bearer anything"})
+    assert r.status_code == 403 and "FAQRAG_API_TOKEN" in r.json()["error"]
+
+
+def test_cors_is_off_by_default_and_a_setting(built_index, fake_embedder):
+    origin = {"Origin": "https://help.example"}
+    for serve, allowed in (
+        (FAST, None),
+        (ServeSettings(cors_origins=("https://help.example",)), "https://help.example"),
+    ):
+        app = create_app(built_index, embedder_factory=lambda _m: fake_embedder, serve=serve)
+        with TestClient(app) as c:
+            wait_ready(c)
+            r = c.get("/v1/health", headers=origin)
+            assert r.headers.get("access-control-allow-origin") == allowed
+
+
+# ------------------------------------------------------------- the parts
+
+
+def test_micro_batcher_embeds_concurrent_questions_together():
+    class Slow(FakeEmbedder):
+        def encode(self, texts, **kw):
+            time.sleep(0.05)
+            return super().encode(texts, **kw)
+
+    emb = Slow()
+    batcher = MicroBatcher(emb, max_batch=8, wait_s=0.01)
+    try:
+        futures = [batcher.submit(f"question {i}") for i in range(20)]
+        vecs = [f.result(timeout=5)[0] for f in futures]
+    finally:
+        batcher.close()
+    assert len(emb.calls) < 20 and max(emb.calls) <= 8 and sum(emb.calls) == 20
+    want = FakeEmbedder().encode([f"question {i}" for i in range(20)])
+    assert all((v == w).all() for v, w in zip(vecs, want))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"max_batch": 0}, {"request_timeout_s": -1}, {"max_body_bytes": "big"}, {"cors_origins": [""]}, {"nope": 1}],
+)
+def test_serve_settings_are_checked(data):
+    with pytest.raises(FaqragError):
+        ServeSettings.from_dict(data)
+
+
+# ------------------------------------------------------------ the command
+
+
+def test_serve_command_refuses_what_it_cannot_serve(built_index, tmp_path, capsys):
+    import socket
+
+    from faqrag.cli import main
+
+    bad_settings = tmp_path / "serve.json"
+    bad_settings.write_text('{"max_batch": 8, "max_bach": 9}', encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        cases = [
+            (["--index", str(tmp_path / "none")], "no index at"),
+            (["--index", str(built_index), "--workers", "0"], "--workers must be between 1 and 64"),
+            (["--index", str(built_index), "--port", port], f"cannot listen on 127.0.0.1:{port}"),
+            (["--index", str(built_index), "--serve-settings", str(bad_settings)], "max_bach"),
+            (["--index", str(built_index), "--serve-settings", str(tmp_path / "none.json")], "cannot be read"),
+            (["--index", str(built_index), "--serve-settings", str(built_index / "chunks.jsonl")], "not valid JSON"),
+            (["--index", str(built_index), "--cors-origin", ""], "cors_origins"),
+            (["--index", str(built_index), "--settings", str(bad_settings)], "unknown setting(s) max_bach, max_batch"),
+        ]
+        for args, words in cases:
+            assert main(["serve", *args]) == 1
+            err = capsys.readouterr().err
+            assert words in err and err.count("\n") == 1
+    with pytest.raises(SystemExit):
+        main(["serve", "--port", "70000"])
+    assert "not a port number" in capsys.readouterr().err
