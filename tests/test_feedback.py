@@ -79,3 +79,38 @@ def test_a_log_that_cannot_be_written_is_a_warning_not_a_failure(cli_index, tmp_
     assert main(["ask", "--index", str(cli_index), "How do I reset my widget?"]) == 0
     captured = capsys.readouterr()
     assert "Hold the power button" in captured.out and "was not logged" in captured.err
+
+
+# ------------------------------------------------------------------ the page
+
+
+@pytest.mark.parametrize(
+    ("question", "button", "helpful"),
+    [
+        ("How do I reset my widget?", "helpful-yes", True),
+        ("Who painted the Mona Lisa in Florence?", "helpful-no", False),
+    ],
+)
+def test_page_logs_the_question_and_stores_feedback(
+    monkeypatch, tmp_path, built_index, use_fake_model, question, button, helpful
+):
+    from test_app import ask, start
+
+    monkeypatch.delenv(qlog.ENV, raising=False)
+    at = ask(start(monkeypatch, built_index, tmp_path / "corpus"), question)
+    assert any("Did this answer" in c.value for c in at.caption)
+    at.button(key=button).click().run(timeout=60)
+    assert not at.exception
+    assert any("Thanks" in c.value for c in at.caption) and not [b for b in at.button if b.key == button]
+    [row] = qlog.recent(tmp_path / "logs.db")  # the rerun did not log it twice
+    assert row.question == question and row.channel == "page" and row.helpful is helpful
+    assert row.abstained is (not helpful)
+
+
+def test_page_without_logging_asks_no_feedback(monkeypatch, tmp_path, built_index, use_fake_model):
+    from test_app import ask, start
+
+    monkeypatch.setenv(qlog.ENV, "off")
+    at = ask(start(monkeypatch, built_index, tmp_path / "corpus"), "How do I reset my widget?")
+    assert not any("Did this answer" in c.value for c in at.caption)
+    assert not (tmp_path / "logs.db").exists()
