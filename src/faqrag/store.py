@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, alternates
 from .chunking import chunk_document
 from .corpus import file_hashes, load_corpus
 from .embedding import Embedder
@@ -132,6 +132,12 @@ def build_index(
                 chunks.append(c)
     if not chunks:
         raise FaqragError(f"no chunks were made from {corpus_dir}; check the corpus files")
+    chunks = alternates.attach(
+        chunks,
+        alternates.read(corpus_dir),
+        {d.doc_id: d.title for d in documents},
+        warn or (lambda msg: log(f"warning: {msg}")),
+    )
     log(f"parsed {len(documents)} document(s) into {len(chunks)} chunks")
     _check_target(index_dir)
 
