@@ -1,0 +1,93 @@
+"""Review decisions: grouping by meaning, and what link / new entry / not covered write."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from faqrag import alternates, qlog, review
+from faqrag.corpus import load_corpus
+from faqrag.evaluate import load_questions
+from faqrag.store import load_index
+
+ANS = {"abstained": True, "confidence": 0.1, "answer": None}
+
+
+def _log(db, *questions):
+    return [qlog.log_answer(db, q, ANS, "page") for q in questions]
+
+
+def test_grouping_puts_phrasings_together_largest_first(tmp_path, fake_embedder):
+    db = tmp_path / "logs.db"
+    _log(db, "warranty length widget", "cancel my order", "widget warranty length", "WIDGET   warranty length")
+    groups = review.group(review.queue(db), fake_embedder)
+    assert [len(g.items) for g in groups] == [3, 1]
+    assert {q.question for q in groups[0].items} == {
+        "warranty length widget",
+        "widget warranty length",
+        "WIDGET   warranty length",
+    }
+    assert review.group([], fake_embedder) == []
+
+
+def test_queue_holds_declined_low_and_unhelpful_until_reviewed(tmp_path):
+    db = tmp_path / "logs.db"
+    good = {"abstained": False, "confidence": 0.95, "answer": {"text": "x", "chunk_id": "c"}}
+    (fine,) = [qlog.log_answer(db, "fine", good, "page")]
+    low = qlog.log_answer(db, "low", {**good, "confidence": 0.5}, "page")
+    bad = qlog.log_answer(db, "bad", good, "page")
+    qlog.record_feedback(db, bad, False)
+    [declined] = _log(db, "declined")
+    assert [q.id for q in review.queue(db)] == [declined, bad, low]
+    review.not_covered(tmp_path / "reviewed.jsonl", review.queue(db)[:1], db)
+    assert [q.id for q in review.queue(db)] == [bad, low]
+    assert fine not in [q.id for q in review.queue(db)]
+
+
+def test_link_writes_alternates_and_a_labelled_question(tmp_path, guide_corpus, built_index):
+    db, reviewed = tmp_path / "logs.db", tmp_path / "eval" / "reviewed.jsonl"
+    _log(db, "factory state gadget", "gadget original state")
+    stored = load_index(built_index)
+    [faq] = [c for c in stored.chunks if c.question == "How do I reset my widget?"]
+    items = review.queue(db)
+    n = review.link(guide_corpus, reviewed, items, faq, stored.chunks, stored.documents[faq.doc].title, db)
+    assert n == 2 and review.queue(db) == []
+    alts = alternates.read(guide_corpus)
+    assert {a.question for a in alts} == {"factory state gadget", "gadget original state"}
+    assert {a.target for a in alts} == {"How do I reset my widget?"}
+    labelled = load_questions(reviewed)  # an ordinary eval file
+    assert [q.answers for q in labelled] == [("Hold the power button for ten seconds until the light",)] * 2
+    assert "Hold the power button" in faq.answer
+
+
+def test_new_entry_appends_a_faq_row_the_build_reads(tmp_path, guide_corpus):
+    reviewed = tmp_path / "reviewed.jsonl"
+    q = 'Is the widget "waterproof", really?'
+    review.new_entry(guide_corpus, reviewed, [q, "can it get wet"], q, "No, keep it dry,\nplease.")
+    review.new_entry(guide_corpus, reviewed, ["battery life"], "How long does the battery last?", "A week.")
+    rows = list(csv.DictReader((guide_corpus / review.REVIEWED_FAQ).open(encoding="utf-8")))
+    assert rows == [
+        {"question": q, "answer": "No, keep it dry, please."},
+        {"question": "How long does the battery last?", "answer": "A week."},
+    ]
+    docs = {d.doc_id: blocks for d, blocks in load_corpus(guide_corpus)}
+    assert [b.question for b in docs[review.REVIEWED_FAQ]] == [q, "How long does the battery last?"]
+    assert [a.question for a in alternates.read(guide_corpus)] == ["can it get wet", "battery life"]
+    lines = [json.loads(x) for x in reviewed.read_text().splitlines()]
+    assert [x["answers"] for x in lines] == [["No, keep it dry, please."]] * 2 + [["A week."]]
+    assert len({x["id"] for x in lines}) == 3
+
+
+def test_not_covered_is_an_uncovered_label_once(tmp_path):
+    reviewed = tmp_path / "reviewed.jsonl"
+    review.not_covered(reviewed, ["who painted it", "Who  painted it"])
+    review.not_covered(reviewed, ["who painted it"])
+    [q] = load_questions(reviewed)
+    assert q.answers == () and not q.covered
+
+
+def test_gold_is_the_answer_start_cut_at_a_word():
+    assert review.gold_of("short  answer") == "short answer"
+    long = "word " * 30
+    g = review.gold_of(long)
+    assert len(g) <= review.GOLD_CHARS and long.startswith(g) and not g.endswith(" ")
