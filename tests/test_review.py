@@ -91,3 +91,73 @@ def test_gold_is_the_answer_start_cut_at_a_word():
     long = "word " * 30
     g = review.gold_of(long)
     assert len(g) <= review.GOLD_CHARS and long.startswith(g) and not g.endswith(" ")
+
+
+# ------------------------------------------------------------ the review page
+
+REVIEW_PAGE = __import__("pathlib").Path(__file__).resolve().parents[1] / "pages" / "review.py"
+
+
+def _page(monkeypatch, tmp_path, index, corpus, password="s3cret"):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("FAQRAG_INDEX", str(index))
+    monkeypatch.setenv("FAQRAG_CORPUS", str(corpus))
+    monkeypatch.setenv("FAQRAG_REVIEWED", str(tmp_path / "reviewed.jsonl"))
+    monkeypatch.delenv(qlog.ENV, raising=False)
+    if password is None:
+        monkeypatch.delenv("FAQRAG_ADMIN_PASSWORD", raising=False)
+    else:
+        monkeypatch.setenv("FAQRAG_ADMIN_PASSWORD", password)
+    at = AppTest.from_file(str(REVIEW_PAGE)).run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(at) -> str:
+    return "\n".join(
+        str(e.value) for kind in ("text", "subheader", "caption", "info", "error", "success") for e in at.get(kind)
+    )
+
+
+def test_review_page_is_off_without_a_password(monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model):
+    _log(tmp_path / "logs.db", "a secret question someone asked")
+    at = _page(monkeypatch, tmp_path, built_index, guide_corpus, password=None)
+    assert "FAQRAG_ADMIN_PASSWORD" in at.info[0].value
+    assert "secret question" not in _texts(at) and not at.text_input and not at.button
+
+
+def test_review_page_asks_the_password_then_groups_and_links(
+    monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model
+):
+    db = tmp_path / "logs.db"
+    _log(
+        db,
+        "widget reset factory gadget",
+        "cancel my order",
+        "reset widget factory gadget",
+        "gadget widget reset factory",
+    )
+    at = _page(monkeypatch, tmp_path, built_index, guide_corpus)
+    assert "widget reset" not in _texts(at) and not at.button
+    at.text_input(key="admin_password").input("wrong").run(timeout=60)
+    assert at.error and "not the password" in at.error[0].value and not at.button
+    at.text_input(key="admin_password").input("s3cret").run(timeout=60)
+    assert not at.exception
+    heads = [h.value for h in at.subheader]
+    assert len(heads) == 2 and heads[0].startswith("3 × ") and heads[1].startswith("1 × ")
+    assert "4 question(s) to review in 2 group(s)" in _texts(at)
+    lead_id = max(q.id for q in review.queue(db) if "cancel" not in q.question)
+    radio = at.radio(key=f"target-{lead_id}")
+    assert radio.options  # the closest existing answers
+    at.button(key=f"link-{lead_id}").click().run(timeout=60)
+    assert not at.exception
+    assert at.success and "Linked 3 question(s) to How do I reset my widget?" in at.success[0].value.replace("\\", "")
+    alts = alternates.read(guide_corpus)
+    assert len(alts) == 3 and {a.doc for a in alts} == {"acme-help.txt"}
+    assert [h.value for h in at.subheader] == [heads[1]]  # the linked group is done
+    assert len(load_questions(tmp_path / "reviewed.jsonl")) == 3
+    cancel_id = review.queue(db)[0].id
+    at.button(key=f"notcov-{cancel_id}").click().run(timeout=60)
+    assert "Nothing to review" in _texts(at)
+    assert [q.covered for q in load_questions(tmp_path / "reviewed.jsonl")] == [True, True, True, False]

@@ -1,0 +1,178 @@
+"""Review page for the guide's maintainers: what the guide failed to answer,
+grouped by meaning, and one decision per group (link it to an existing answer,
+write a new FAQ entry, or mark it not covered). See faqrag/review.py.
+
+Off unless FAQRAG_ADMIN_PASSWORD is set in the server's environment; then the
+password is asked for. FAQRAG_INDEX / FAQRAG_CORPUS as for the main page;
+FAQRAG_REVIEWED is the labelled set reviews are written to (default
+eval/reviewed.jsonl) and FAQRAG_SETS the labelled sets checked before an
+index is swapped in (default eval/sets.json).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from faqrag import qlog, review
+from faqrag.engine import Engine
+from faqrag.errors import FaqragError
+from faqrag.text import truncate
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_PASSWORD = "FAQRAG_ADMIN_PASSWORD"
+SHOWN_GROUPS = 20  # a page of decisions; the rest come up as these are done
+log = logging.getLogger("faqrag.review_page")
+
+
+def paths() -> dict[str, Path]:
+    env = os.environ.get
+    index = Path(env("FAQRAG_INDEX") or ROOT / "index")
+    return {
+        "index": index,
+        "corpus": Path(env("FAQRAG_CORPUS") or ROOT / "corpus"),
+        "reviewed": Path(env("FAQRAG_REVIEWED") or ROOT / "eval" / "reviewed.jsonl"),
+        "sets": Path(env("FAQRAG_SETS") or ROOT / "eval" / "sets.json"),
+        "log": qlog.log_path(index),
+    }
+
+
+def md_escape(text: str) -> str:
+    # As app.md_escape: logged questions and corpus text shown literally where Streamlit takes Markdown.
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$&^=\"'])", r"\\\1", text).replace(":", ":\u200b")
+
+
+@st.cache_resource(show_spinner="Loading the index and the model…", max_entries=2)
+def load_engine(index_dir: str, built_stamp: int) -> Engine:
+    return Engine.open(Path(index_dir))
+
+
+def signed_in() -> bool:
+    password = os.environ.get(ENV_PASSWORD, "")
+    if not password:
+        st.info(
+            f"The review page is off. To turn it on, set {ENV_PASSWORD} in the environment of the server "
+            "(for example `FAQRAG_ADMIN_PASSWORD=... make run`) and reload this page."
+        )
+        return False
+    if st.session_state.get("admin_ok"):
+        return True
+    typed = st.text_input("Maintainer password", type="password", key="admin_password")
+    if typed and hmac.compare_digest(typed.encode(), password.encode()):
+        st.session_state["admin_ok"] = True
+        return True
+    if typed:
+        st.error("That is not the password.")
+    return False
+
+
+def reasons(q: qlog.Logged) -> str:
+    if q.abstained:
+        why = "declined"
+    elif q.confidence < qlog.LOW_CONFIDENCE:
+        why = f"low confidence {q.confidence:.2f}"
+    else:
+        why = f"answered {q.confidence:.2f}"
+    return why + (", marked unhelpful" if q.helpful is False else "")
+
+
+def done(message: str) -> None:
+    st.session_state["review_done"] = message
+
+
+def render_group(n: int, g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
+    lead = g.lead
+    with st.container(border=True):
+        st.subheader(md_escape(f"{len(g.items)} × {truncate(lead.question, 120)}"))
+        st.text("\n".join(f"• {truncate(q.question, 200)}  ({reasons(q)})" for q in g.items[:5]))
+        if len(g.items) > 5:
+            st.caption(f"and {len(g.items) - 5} more")
+        try:
+            resp = engine.ask(lead.question, k=3)
+        except FaqragError as err:
+            st.error(md_escape(str(err)))
+            return
+        by_id = {c.id: c for c in engine.stored.chunks}
+        options = list(
+            dict.fromkeys([*([resp.answer.chunk_id] if resp.answer else []), *(x.chunk_id for x in resp.passages)])
+        )
+        options = [o for o in options if o in by_id]
+        labels = {x.chunk_id: f"{x.source}: {truncate(' '.join(x.text.split()), 160)}" for x in resp.passages}
+        if resp.answer:
+            labels[resp.answer.chunk_id] = f"{resp.answer.source}: {truncate(' '.join(resp.answer.text.split()), 160)}"
+        key = lead.id
+        if options:
+            choice = st.radio(
+                "Closest existing answers",
+                options,
+                format_func=lambda o: md_escape(labels.get(o, o)),
+                key=f"target-{key}",
+            )
+            if st.button("Link these questions to this answer", key=f"link-{key}"):
+                chunk = by_id[choice]
+                title = engine.stored.documents[chunk.doc].title
+                review.link(p["corpus"], p["reviewed"], g.items, chunk, engine.stored.chunks, title, p["log"])
+                done(
+                    f"Linked {len(g.items)} question(s) to {review.alternates.head_of(chunk, title)}; apply reviews to use them."
+                )
+                st.rerun()
+        with st.expander("Write a new FAQ entry instead"):
+            q = st.text_input("Question", value=lead.question, key=f"newq-{key}")
+            a = st.text_area("Answer", key=f"newa-{key}")
+            if st.button("Add this entry", key=f"new-{key}"):
+                try:
+                    review.new_entry(p["corpus"], p["reviewed"], g.items, q, a, p["log"])
+                except FaqragError as err:
+                    st.error(md_escape(str(err)))
+                else:
+                    done(f"Added a new FAQ entry to {review.REVIEWED_FAQ}. Apply reviews to use it.")
+                    st.rerun()
+        if st.button("Not covered by the guide", key=f"notcov-{key}"):
+            review.not_covered(p["reviewed"], g.items, p["log"])
+            done(f"Marked {len(g.items)} question(s) not covered.")
+            st.rerun()
+
+
+def main() -> None:
+    st.set_page_config(page_title="Review questions", page_icon="🗂️")
+    st.title("Review questions")
+    if not signed_in():
+        return
+    p = paths()
+    if p["log"] is None:
+        st.info(f"Question logging is off ({qlog.ENV}=off), so there is nothing to review.")
+        return
+    if msg := st.session_state.pop("review_done", None):
+        st.success(md_escape(msg))
+    try:
+        stamp = (p["index"] / "manifest.json").stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    try:
+        engine = load_engine(str(p["index"].resolve()), stamp)
+        items = review.queue(p["log"]) if p["log"].exists() else []
+    except FaqragError as err:
+        st.error(md_escape(str(err)))
+        return
+    if not items:
+        st.info("Nothing to review: no declined, low-confidence or unhelpful questions are waiting.")
+        return
+    groups = review.group(items, engine.embedder)
+    st.caption(
+        f"{len(items)} question(s) to review in {len(groups)} group(s), largest first: "
+        "declined, answered with low confidence, or marked unhelpful."
+    )
+    for n, g in enumerate(groups[:SHOWN_GROUPS]):
+        render_group(n, g, engine, p)
+
+
+try:
+    main()
+except Exception as err:  # one line on the page, the traceback in the server log
+    log.exception("the review page failed")
+    st.error(f"Something went wrong ({type(err).__name__}); see the server log.")
