@@ -19,7 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from faqrag import qlog, review
+from faqrag import qlog, review, staging
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
 from faqrag.text import truncate
@@ -161,14 +161,72 @@ def main() -> None:
         return
     if not items:
         st.info("Nothing to review: no declined, low-confidence or unhelpful questions are waiting.")
+    else:
+        groups = review.group(items, engine.embedder)
+        st.caption(
+            f"{len(items)} question(s) to review in {len(groups)} group(s), largest first: "
+            "declined, answered with low confidence, or marked unhelpful."
+        )
+        for n, g in enumerate(groups[:SHOWN_GROUPS]):
+            render_group(n, g, engine, p)
+    render_apply(engine, p)
+
+
+def pct(x) -> str:
+    return "-" if x is None else f"{x * 100:.1f}%"
+
+
+def render_apply(engine: Engine, p: dict[str, Path]) -> None:
+    """Rebuild with the reviews into a staging folder, show what changed, swap on confirm."""
+    st.header("Apply reviews")
+    staged = st.session_state.get("staged")
+    if staged is None:
+        st.caption(
+            "Rebuilds the index with the reviews so far beside the live one, and answers every labelled "
+            "set of this corpus with both before anything changes."
+        )
+        if st.button("Apply reviews", key="apply"):
+            with st.status("Rebuilding and checking…", expanded=True) as status:
+                try:
+                    staged = staging.stage(
+                        p["corpus"],
+                        p["index"],
+                        engine.embedder,
+                        sets_path=p["sets"],
+                        reviewed_path=p["reviewed"],
+                        settings=engine.settings,
+                        log=status.text,
+                    )
+                except FaqragError as err:
+                    status.update(label="Apply failed", state="error")
+                    st.error(md_escape(str(err)))
+                    return
+            st.session_state["staged"] = staged
+            st.rerun()
         return
-    groups = review.group(items, engine.embedder)
-    st.caption(
-        f"{len(items)} question(s) to review in {len(groups)} group(s), largest first: "
-        "declined, answered with low confidence, or marked unhelpful."
-    )
-    for n, g in enumerate(groups[:SHOWN_GROUPS]):
-        render_group(n, g, engine, p)
+    st.text(staged.summary.line())
+    if not staged.trials:
+        st.caption("No labelled set of this corpus to check against: review some questions first.")
+    for t in staged.trials:
+        b, a = t.before, t.after
+        st.text(
+            f"{t.name} ({t.questions} questions): answer right {pct(b.get('answer_right'))} -> "
+            f"{pct(a.get('answer_right'))}; uncovered declined {pct(b.get('uncovered_declined'))} -> "
+            f"{pct(a.get('uncovered_declined'))}; covered declined {pct(b.get('covered_declined'))} -> "
+            f"{pct(a.get('covered_declined'))}\n"
+            f"  better: {', '.join(t.better) or 'none'}\n  worse: {', '.join(t.worse) or 'none'}"
+        )
+    swap, drop = st.columns(2)
+    if swap.button("Swap in the new index", key="swap", type="primary"):
+        staging.swap_in(staged.folder, p["index"])
+        del st.session_state["staged"]
+        load_engine.clear()
+        done("The new index is live.")
+        st.rerun()
+    if drop.button("Discard it", key="discard"):
+        staging.discard(staged.folder)
+        del st.session_state["staged"]
+        st.rerun()
 
 
 try:

@@ -161,3 +161,31 @@ def test_review_page_asks_the_password_then_groups_and_links(
     at.button(key=f"notcov-{cancel_id}").click().run(timeout=60)
     assert "Nothing to review" in _texts(at)
     assert [q.covered for q in load_questions(tmp_path / "reviewed.jsonl")] == [True, True, True, False]
+
+
+def test_apply_reviews_shows_the_change_and_swaps_on_confirm(
+    monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model
+):
+    from faqrag.records import QUESTION
+    from faqrag.store import load_index
+
+    db = tmp_path / "logs.db"
+    _log(db, "factory state gadget back original")
+    at = _page(monkeypatch, tmp_path, built_index, guide_corpus)
+    at.text_input(key="admin_password").input("s3cret").run(timeout=60)
+    qid = review.queue(db)[0].id
+    [faq] = [c.id for c in load_index(built_index).chunks if c.question == "How do I reset my widget?"]
+    at.radio(key=f"target-{qid}").set_value(faq).run(timeout=60)
+    at.button(key=f"link-{qid}").click().run(timeout=60)
+    at.button(key="apply").click().run(timeout=60)
+    assert not at.exception
+    said = _texts(at)
+    assert "reviewed (1 questions): answer right" in said and "1 embedded" in said
+    assert not any(
+        v[1] == QUESTION and v[0].startswith("factory") for c in load_index(built_index).chunks for v in c.views
+    )
+    at.button(key="swap").click().run(timeout=60)
+    assert not at.exception and "The new index is live" in _texts(at)
+    assert any(
+        v == ("factory state gadget back original", QUESTION) for c in load_index(built_index).chunks for v in c.views
+    )
