@@ -82,6 +82,13 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--unhelpful", action="store_true", help="only answers marked unhelpful (with --declined: either)")
     g.add_argument("--json", action="store_true", help="one JSON object per line")
 
+    t = sub.add_parser("tune", help="refit the decline threshold on this corpus's reviewed questions")
+    t.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index)")
+    t.add_argument(
+        "--questions", type=Path, default=Path("eval/reviewed.jsonl"), help="reviewed questions (eval/reviewed.jsonl)"
+    )
+    t.add_argument("--dry-run", action="store_true", help="report the figures, write nothing")
+
     e = sub.add_parser("eval", help="answer a file of questions and report how well")
     e.add_argument("input", type=Path, help="questions: .jsonl or .csv with question[, id, type, answers]")
     e.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index)")
@@ -102,9 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     try:
-        return {"build": cmd_build, "ask": cmd_ask, "info": cmd_info, "eval": cmd_eval, "log": cmd_log}[args.command](
-            args
-        )
+        return {
+            "build": cmd_build,
+            "ask": cmd_ask,
+            "info": cmd_info,
+            "eval": cmd_eval,
+            "log": cmd_log,
+            "tune": cmd_tune,
+        }[args.command](args)
     except FaqragError as err:
         _err(str(err))
         return 1
@@ -198,6 +210,36 @@ def cmd_log(args) -> int:
         helped = {None: "", True: "  [helpful]", False: "  [unhelpful]"}[r.helpful]
         print(f"{r.id:>6}  {r.asked_at}  {r.channel:<4}  {CONTROL.sub(' ', ' '.join(r.question.split()))[:100]}")
         print(f"        -> {said}{helped}")
+    return 0
+
+
+def cmd_tune(args) -> int:
+    from .calibrate import FILE, fit, save
+    from .engine import Engine
+    from .evaluate import load_questions
+    from .settings import Settings
+
+    questions = load_questions(args.questions)  # before the slow model load
+    engine = Engine.open(args.index, settings=Settings())
+    cal = fit(engine, questions)
+
+    def pct(x) -> str:
+        return "   -  " if x is None else f"{x * 100:5.1f}%"
+
+    print(f"{cal.covered} covered and {cal.uncovered} uncovered reviewed questions")
+    print(f"{'':<28} {'right':>6} {'unc.decl':>9} {'cov.decl':>9}")
+    for name, f in (
+        (f"shipped threshold {Settings().abstain_below:.3f}", cal.shipped),
+        ("refitted (cross-validated)", cal.cross_validated),
+    ):
+        print(
+            f"{name:<28} {pct(f['answer_right']):>6} {pct(f['uncovered_declined']):>9} {pct(f['covered_declined']):>9}"
+        )
+    if args.dry_run:
+        print(f"threshold would be {cal.abstain_below:.4f}; nothing written (--dry-run)")
+        return 0
+    path = save(args.index, cal)
+    print(f"threshold {cal.abstain_below:.4f} written to {path}; delete {FILE} to go back to the shipped one")
     return 0
 
 

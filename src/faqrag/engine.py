@@ -57,6 +57,9 @@ class Engine:
     ) -> Engine:
         """Load an index and the model it was built with (or ``model``, which must match)."""
         stored = load_index(index_dir)
+        from .calibrate import calibrated  # the corpus's own threshold, if it was tuned
+
+        settings = calibrated(index_dir, settings or Settings())
         if embedder is None:
             # Only a model the user names is loaded from anywhere but the bundled default.
             embedder = SentenceTransformerEmbedder(model or stored.manifest["model"]["id"], from_index=model is None)
