@@ -85,3 +85,19 @@ def test_a_corrupt_calibration_is_one_line(built_index, fake_embedder, content):
     (built_index / calibrate.FILE).write_text(content)
     with pytest.raises(FaqragError, match="calibration.json is corrupt; run 'faqrag tune' again"):
         Engine.open(built_index, embedder=fake_embedder)
+
+
+def test_a_reviewed_question_linked_as_an_alternate_is_scored_without_it(tmp_path, guide_corpus, fake_embedder):
+    from faqrag import alternates
+    from faqrag.evaluate import EvalQuestion
+    from faqrag.store import load_index
+
+    q = "factory state gadget back original"
+    alternates.append(guide_corpus, [alternates.Alternate(q, "acme-help.txt", "How do I reset my widget?")])
+    index = tmp_path / "index"
+    build_index(guide_corpus, index, fake_embedder)
+    engine = Engine(load_index(index), fake_embedder)
+    assert engine.ask(q).confidence > 0.5  # its own view answers it
+    [scored] = calibrate.score(engine, [EvalQuestion("a", "t", q, ("Hold the power",))])
+    assert scored.confidence < engine.ask(q).confidence - 0.2
+    assert engine.ask(q).confidence > 0.5  # the engine itself is untouched

@@ -16,7 +16,9 @@ For each set (default: guide_more on corpus/ and covid_faq on eval/covid_faq):
    unit that holds its gold answer (the one ranked highest for it, if several
    do), an uncovered one is marked not covered;
 5. the index is rebuilt (only the new views are embedded) and the held-out half
-   is answered again.
+   is answered again ("after");
+6. the decline threshold is refitted on the reviewed traffic questions alone
+   (`faqrag tune`'s fit) and the held-out half answered once more ("tuned").
 
 Printed per set: the held-out figures before and after (answer right over
 covered questions, uncovered declined, covered declined), and how many reviews
@@ -36,10 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from faqrag import qlog, review  # noqa: E402
+from faqrag import calibrate, qlog, review  # noqa: E402
 from faqrag.embedding import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.engine import Engine  # noqa: E402
-from faqrag.evaluate import judge, load_questions  # noqa: E402
+from faqrag.errors import FaqragError  # noqa: E402
+from faqrag.evaluate import judge, load_questions, outcome  # noqa: E402
+from faqrag.settings import Settings  # noqa: E402
 from faqrag.store import build_index, load_index  # noqa: E402
 from faqrag.text import contains  # noqa: E402
 
@@ -114,7 +118,20 @@ def simulate(name: str, corpus: Path, questions_path: Path, embedder, tmp: Path)
     t0 = time.perf_counter()
     summary = build_index(work / "corpus", index, embedder)
     rebuild_s = time.perf_counter() - t0
-    after = figures(Engine(load_index(index), embedder), held)
+    stored = load_index(index)
+    after = figures(Engine(stored, embedder), held)
+    was = {r["id"]: outcome(r) for r in before["results"]}
+    changed = {
+        "better": [r["id"] for r in after["results"] if outcome(r) and not was[r["id"]]],
+        "worse": [r["id"] for r in after["results"] if was[r["id"]] and not outcome(r)],
+    }
+    # Then `faqrag tune`: the threshold refitted on the reviewed traffic questions only.
+    try:
+        cal = calibrate.fit(Engine(stored, embedder), load_questions(reviewed))
+        tuned = figures(Engine(stored, embedder, Settings(abstain_below=cal.abstain_below)), held)
+        tuned["threshold"] = cal.abstain_below
+    except FaqragError as err:
+        tuned = {"note": str(err)}
     return {
         "set": name,
         "traffic": len(traffic),
@@ -126,9 +143,11 @@ def simulate(name: str, corpus: Path, questions_path: Path, embedder, tmp: Path)
         "link_targets": len(targets),
         "not_covered": not_covered,
         "unlinkable": unlinkable,
+        "changed": changed,
         "rebuild": f"{summary.embedded} views embedded in {rebuild_s:.1f} s",
         "before": {k: v for k, v in before.items() if k != "results"},
         "after": {k: v for k, v in after.items() if k != "results"},
+        "tuned": {k: v for k, v in tuned.items() if k != "results"},
     }
 
 
@@ -154,18 +173,23 @@ def main() -> int:
         return 0
     print(f"{'set':<12} {'':<7} {'right':>6} {'unc.decl':>9} {'cov.decl':>9}   held out (covered/uncovered)")
     for r in out:
-        for when in ("before", "after"):
+        for when in ("before", "after", "tuned"):
             f = r[when]
+            if "note" in f:
+                print(f"{'':<12} tuned: not fitted ({f['note']})")
+                continue
             print(
                 f"{r['set'] if when == 'before' else '':<12} {when:<7} {pct(f['answer_right']):>6} "
                 f"{pct(f['uncovered_declined']):>9} {pct(f['covered_declined']):>9}"
                 + (f"   {r['held_covered']}/{r['held_uncovered']}" if when == "before" else "")
+                + (f"   threshold {f['threshold']:.3f} (shipped {Settings().abstain_below})" if when == "tuned" else "")
             )
         print(
             f"{'':<12} reviews: {r['reviews']} of {r['traffic']} traffic questions ({r['linked']} linked to "
             f"{r['link_targets']} units, {r['not_covered']} not covered, {r['unlinkable']} gold in no one unit); "
             f"rebuild: {r['rebuild']}"
         )
+        print(f"{'':<12} held out after links: better {r['changed']['better']}, worse {r['changed']['worse']}")
     return 0
 
 

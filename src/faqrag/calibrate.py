@@ -22,7 +22,9 @@ from pathlib import Path
 
 from .errors import FaqragError
 from .evaluate import EvalQuestion, judge
+from .records import QUESTION
 from .settings import Settings
+from .text import normalize
 
 FILE = "calibration.json"
 BUDGET = 0.05  # share of rightly answered covered questions a threshold may decline
@@ -77,16 +79,40 @@ def figures(rows: list[Scored], cuts: list[float]) -> dict:
 
 
 def score(engine, questions: list[EvalQuestion]) -> list[Scored]:
-    """Each question's confidence and whether its answer is right, nothing declined."""
-    engine = _undeclining(engine)
+    """Each question's confidence and whether its answer is right, nothing declined,
+    on the index as it was before these questions were linked to answers."""
+    engine = _undeclining(engine, _without_own_alternates(engine.stored, questions))
     resps = engine.ask_many([q.question for q in questions])
     return [Scored(q.covered, judge(q, r.to_dict())["hit_answer"], r.confidence) for q, r in zip(questions, resps)]
 
 
-def _undeclining(engine):
+def _undeclining(engine, stored):
     from .engine import Engine
 
-    return Engine(engine.stored, engine.embedder, replace(engine.settings, abstain_below=0.0))
+    return Engine(stored, engine.embedder, replace(engine.settings, abstain_below=0.0))
+
+
+def _without_own_alternates(stored, questions: list[EvalQuestion]):
+    """The index with the views that are these very questions (linked as
+    alternates) zeroed: each would match its question at cosine 1, and a
+    threshold fitted on such foregone answers is far too high for new questions."""
+    import faiss
+
+    asked = {normalize(q.question) for q in questions}
+    mask, v = [], 0
+    for c in stored.chunks:
+        own = normalize(c.question)
+        for text, role in c.views:
+            if role == QUESTION and normalize(text) in asked and normalize(text) != own:
+                mask.append(v)
+            v += 1
+    if not mask:
+        return stored
+    vectors = stored.vectors.copy()
+    vectors[mask] = 0.0
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    return replace(stored, vectors=vectors, faiss_index=index)
 
 
 def fit(engine, questions: list[EvalQuestion], shipped: float | None = None) -> Calibration:
