@@ -26,7 +26,8 @@ from faqrag.text import truncate
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_PASSWORD = "FAQRAG_ADMIN_PASSWORD"
-SHOWN_GROUPS = 20  # a page of decisions; the rest come up as these are done
+SHOWN_GROUPS = 20
+SHOWN_MEMBERS = 10  # a page of decisions; the rest come up as these are done
 log = logging.getLogger("faqrag.review_page")
 
 
@@ -89,9 +90,20 @@ def render_group(n: int, g: review.Group, engine: Engine, p: dict[str, Path]) ->
     lead = g.lead
     with st.container(border=True):
         st.subheader(md_escape(f"{len(g.items)} × {truncate(lead.question, 120)}"))
-        st.text("\n".join(f"• {truncate(q.question, 200)}  ({reasons(q)})" for q in g.items[:5]))
-        if len(g.items) > 5:
-            st.caption(f"and {len(g.items) - 5} more")
+        # Grouping is a guess: each question can be left out of this group's decision
+        # (it comes back in a later group).
+        chosen = [
+            q
+            for q in g.items[:SHOWN_MEMBERS]
+            if st.checkbox(
+                md_escape(f"{truncate(q.question, 200)}  ({reasons(q)})"), value=True, key=f"pick-{lead.id}-{q.id}"
+            )
+        ] + list(g.items[SHOWN_MEMBERS:])
+        if len(g.items) > SHOWN_MEMBERS:
+            st.caption(f"and {len(g.items) - SHOWN_MEMBERS} more, included")
+        if not chosen:
+            st.caption("Tick at least one question to decide on.")
+            return
         try:
             resp = engine.ask(lead.question, k=3)
         except FaqragError as err:
@@ -116,9 +128,9 @@ def render_group(n: int, g: review.Group, engine: Engine, p: dict[str, Path]) ->
             if st.button("Link these questions to this answer", key=f"link-{key}"):
                 chunk = by_id[choice]
                 title = engine.stored.documents[chunk.doc].title
-                review.link(p["corpus"], p["reviewed"], g.items, chunk, engine.stored.chunks, title, p["log"])
+                review.link(p["corpus"], p["reviewed"], chosen, chunk, engine.stored.chunks, title, p["log"])
                 done(
-                    f"Linked {len(g.items)} question(s) to {review.alternates.head_of(chunk, title)}; apply reviews to use them."
+                    f"Linked {len(chosen)} question(s) to {review.alternates.head_of(chunk, title)}; apply reviews to use them."
                 )
                 st.rerun()
         with st.expander("Write a new FAQ entry instead"):
@@ -126,15 +138,15 @@ def render_group(n: int, g: review.Group, engine: Engine, p: dict[str, Path]) ->
             a = st.text_area("Answer", key=f"newa-{key}")
             if st.button("Add this entry", key=f"new-{key}"):
                 try:
-                    review.new_entry(p["corpus"], p["reviewed"], g.items, q, a, p["log"])
+                    review.new_entry(p["corpus"], p["reviewed"], chosen, q, a, p["log"])
                 except FaqragError as err:
                     st.error(md_escape(str(err)))
                 else:
                     done(f"Added a new FAQ entry to {review.REVIEWED_FAQ}. Apply reviews to use it.")
                     st.rerun()
         if st.button("Not covered by the guide", key=f"notcov-{key}"):
-            review.not_covered(p["reviewed"], g.items, p["log"])
-            done(f"Marked {len(g.items)} question(s) not covered.")
+            review.not_covered(p["reviewed"], chosen, p["log"])
+            done(f"Marked {len(chosen)} question(s) not covered.")
             st.rerun()
 
 

@@ -96,6 +96,11 @@ def simulate(name: str, corpus: Path, questions_path: Path, embedder, tmp: Path)
     engine = Engine(load_index(index), embedder)
     before = figures(engine, held)
     seen = figures(engine, traffic)
+    queue = [r for r in seen["results"] if queued(r)]
+    items = [
+        qlog.Logged(i, "", "page", r["question"], False, 0.0, None, None, None, None, None) for i, r in enumerate(queue)
+    ]
+    groups = len(review.group(items, embedder))
     reviews = linked = unlinkable = not_covered = 0
     targets = set()
     reviewed = work / "reviewed.jsonl"
@@ -139,6 +144,7 @@ def simulate(name: str, corpus: Path, questions_path: Path, embedder, tmp: Path)
         "held_covered": before["covered"],
         "held_uncovered": before["uncovered"],
         "reviews": reviews,
+        "groups": groups,
         "linked": linked,
         "link_targets": len(targets),
         "not_covered": not_covered,
@@ -185,7 +191,7 @@ def main() -> int:
                 + (f"   threshold {f['threshold']:.3f} (shipped {Settings().abstain_below})" if when == "tuned" else "")
             )
         print(
-            f"{'':<12} reviews: {r['reviews']} of {r['traffic']} traffic questions ({r['linked']} linked to "
+            f"{'':<12} reviews: {r['reviews']} of {r['traffic']} traffic questions in {r['groups']} groups ({r['linked']} linked to "
             f"{r['link_targets']} units, {r['not_covered']} not covered, {r['unlinkable']} gold in no one unit); "
             f"rebuild: {r['rebuild']}"
         )
