@@ -408,7 +408,7 @@ def render_feedback(guide: Guide, question: str, resp: Response) -> None:
         return
     logged = st.session_state.get("logged")
     if not logged or logged[0] != question:
-        logged = (question, qlog.log_answer(db, question, resp, "page", qlog.retention(settings)))
+        logged = (question, qlog.log_answer(db, resp.question, resp, "page", qlog.retention(settings)))
         st.session_state["logged"] = logged
     qid = logged[1]
     if qid is None:  # the log could not be written; the server log says why

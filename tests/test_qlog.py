@@ -181,3 +181,38 @@ def test_a_writer_killed_mid_write_leaves_every_committed_row(tmp_path):
     kept = {r.id for r in qlog.recent(db, limit=100_000)}
     assert committed <= kept  # the one being written when killed may or may not be there
     assert qlog.log_answer(db, "after", ANSWERED, "page") is not None
+
+
+def test_page_sessions_in_threads_share_the_log_safely(tmp_path):
+    import threading
+
+    db = tmp_path / "logs.db"
+    threads = [threading.Thread(target=_writer, args=(str(db), 25, f"t{t}")) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len({r.question for r in qlog.recent(db, limit=1000)}) == 200
+
+
+def test_a_log_moved_aside_is_started_anew(tmp_path):
+    db = tmp_path / "logs.db"
+    qlog.log_answer(db, "before", ANSWERED, "page")
+    for suffix in ("", "-wal", "-shm"):
+        src = tmp_path / f"logs.db{suffix}"
+        if src.exists():
+            src.rename(tmp_path / f"old.db{suffix}")
+    qlog.log_answer(db, "after", ANSWERED, "page")
+    assert [r.question for r in qlog.recent(db)] == ["after"]
+
+
+def test_a_failed_transaction_leaves_the_connection_usable(tmp_path):
+    db = tmp_path / "logs.db"
+    qlog.log_answer(db, "one", ANSWERED, "page")
+    with pytest.raises(RuntimeError):
+        with qlog.connect(db) as c:
+            c.execute("BEGIN IMMEDIATE")
+            c.execute("DELETE FROM questions")
+            raise RuntimeError("a bug half-way")
+    assert [r.question for r in qlog.recent(db)] == ["one"]
+    assert qlog.log_answer(db, "two", ANSWERED, "page") is not None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -155,13 +156,54 @@ def log_path(index_dir: Path, enabled: bool = True) -> Path | None:
     return Path(env) if env else Path(index_dir).absolute().parent / DB_NAME
 
 
+# One connection per log file per process, kept open: closing the last one
+# checkpoints the WAL into the database and syncs it, which made every logged
+# question cost ~20 ms. Page sessions are threads, so it is shared under a lock;
+# a process made by fork opens its own (the key holds the pid), and a file
+# moved aside or deleted is noticed (the key holds its inode) and started anew.
+_OPEN: dict[tuple[int, str], tuple[int, sqlite3.Connection, threading.RLock]] = {}
+_OPEN_LOCK = threading.Lock()
+
+
 @contextmanager
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """An open, migrated connection in autocommit mode (transactions are explicit)."""
+    """An open, migrated connection in autocommit mode (transactions are explicit),
+    for this thread alone while the block runs."""
+    path = Path(path)
     if path.is_dir():
         raise LogError(f"question log path {path} is a folder; set {ENV} to a file path")
+    key = (os.getpid(), str(path.absolute()))
+    with _OPEN_LOCK:
+        entry = _OPEN.get(key)
+        if entry is not None and entry[0] != _inode(path):
+            _OPEN.pop(key)
+            entry[1].close()
+            entry = None
+        if entry is None:
+            db = _open(path)
+            entry = (_inode(path), db, threading.RLock())
+            _OPEN[key] = entry
+    _, db, lock = entry
+    with lock:
+        try:
+            yield db
+        except BaseException as err:
+            try:
+                if db.in_transaction:  # the connection outlives this block: leave it clean
+                    db.execute("ROLLBACK")
+            except sqlite3.Error:
+                forget(path)
+            if isinstance(err, sqlite3.DatabaseError):
+                forget(path)
+                raise LogError(
+                    f"question log {path} cannot be used ({err}); move it aside and a new one is started"
+                ) from None
+            raise
+
+
+def _open(path: Path) -> sqlite3.Connection:
     try:
-        db = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None)
+        db = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as err:
         raise LogError(f"question log {path} cannot be opened ({err}); set {ENV} to a file you can write") from None
     try:
@@ -170,11 +212,25 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
         db.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a process kill, not a power cut
         db.execute("PRAGMA foreign_keys = ON")
         migrate(db)
-        yield db
     except sqlite3.DatabaseError as err:
-        raise LogError(f"question log {path} cannot be used ({err}); move it aside and a new one is started") from None
-    finally:
         db.close()
+        raise LogError(f"question log {path} cannot be used ({err}); move it aside and a new one is started") from None
+    return db
+
+
+def _inode(path: Path) -> int:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return -1
+
+
+def forget(path: Path) -> None:
+    """Close this process's connection to a log (tests, and a log found broken)."""
+    with _OPEN_LOCK:
+        entry = _OPEN.pop((os.getpid(), str(Path(path).absolute())), None)
+    if entry is not None:
+        entry[1].close()
 
 
 # ----------------------------------------------------------------- write
@@ -239,13 +295,12 @@ def log_answer(
 
 
 def _trim(db: sqlite3.Connection, keep: Retention) -> None:
-    # Both deletes walk an index (asked_at, the rowid), so each write stays cheap.
+    # Both deletes seek an index (asked_at, the rowid), so each write stays cheap.
     cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - keep.days * 86400))
     db.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
-    db.execute(
-        "DELETE FROM questions WHERE id <= (SELECT id FROM questions ORDER BY id DESC LIMIT 1 OFFSET ?)",
-        (keep.rows,),
-    )
+    # Ids only grow, so the newest ``rows`` have ids above max - rows (fewer, where
+    # age already took some): a lookup, not a walk through the table as OFFSET is.
+    db.execute("DELETE FROM questions WHERE id <= (SELECT MAX(id) FROM questions) - ?", (keep.rows,))
 
 
 def record_feedback(db_path: Path, question_id: int, helpful: bool) -> bool:
