@@ -125,6 +125,8 @@ def simulate(name: str, corpus: Path, questions_path: Path, embedder, tmp: Path)
     rebuild_s = time.perf_counter() - t0
     stored = load_index(index)
     after = figures(Engine(stored, embedder), held)
+    # Not held out: the traffic itself asked again (a repeat of a reviewed question).
+    repeat = figures(Engine(stored, embedder), traffic)
     was = {r["id"]: outcome(r) for r in before["results"]}
     changed = {
         "better": [r["id"] for r in after["results"] if outcome(r) and not was[r["id"]]],
@@ -150,6 +152,8 @@ def simulate(name: str, corpus: Path, questions_path: Path, embedder, tmp: Path)
         "not_covered": not_covered,
         "unlinkable": unlinkable,
         "changed": changed,
+        "traffic_before": {k: v for k, v in seen.items() if k != "results"},
+        "traffic_after": {k: v for k, v in repeat.items() if k != "results"},
         "rebuild": f"{summary.embedded} views embedded in {rebuild_s:.1f} s",
         "before": {k: v for k, v in before.items() if k != "results"},
         "after": {k: v for k, v in after.items() if k != "results"},
@@ -196,6 +200,12 @@ def main() -> int:
             f"rebuild: {r['rebuild']}"
         )
         print(f"{'':<12} held out after links: better {r['changed']['better']}, worse {r['changed']['worse']}")
+        tb, ta = r["traffic_before"], r["traffic_after"]
+        print(
+            f"{'':<12} the traffic asked again (not held out): right {pct(tb['answer_right'])} -> "
+            f"{pct(ta['answer_right'])}, uncovered declined {pct(tb['uncovered_declined'])} -> "
+            f"{pct(ta['uncovered_declined'])}"
+        )
     return 0
 
 
