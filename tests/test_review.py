@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
+
 from faqrag import alternates, qlog, review
 from faqrag.corpus import load_corpus
 from faqrag.evaluate import load_questions
@@ -191,3 +193,25 @@ def test_apply_reviews_shows_the_change_and_swaps_on_confirm(
     assert any(
         v == ("factory state gadget back original", QUESTION) for c in load_index(built_index).chunks for v in c.views
     )
+
+
+@pytest.mark.integration
+def test_real_model_groups_phrasings_of_one_need(tmp_path):
+    from faqrag.embedding import SentenceTransformerEmbedder
+
+    db = tmp_path / "logs.db"
+    _log(
+        db,
+        "What is the support phone number in the UK?",
+        "How do I cancel my membership?",
+        "UK support phone number?",
+        "Who painted the Mona Lisa?",
+        "phone number for support in the United Kingdom",
+        "how can I cancel my membership",
+    )
+    groups = review.group(review.queue(db), SentenceTransformerEmbedder())
+    assert [sorted(q.question[:8] for q in g.items) for g in groups] == [
+        ["UK suppo", "What is ", "phone nu"],
+        ["How do I", "how can "],
+        ["Who pain"],
+    ]
