@@ -215,3 +215,12 @@ def test_real_model_groups_phrasings_of_one_need(tmp_path):
         ["How do I", "how can "],
         ["Who pain"],
     ]
+
+
+def test_reviews_from_a_new_log_never_reuse_an_id(tmp_path):
+    reviewed = tmp_path / "reviewed.jsonl"
+    for n, name in enumerate(("a.db", "b.db")):  # two logs, both starting at id 1
+        db = tmp_path / name
+        _log(db, f"question from log {n}")
+        review.not_covered(reviewed, review.queue(db), db)
+    assert len({q.id for q in load_questions(reviewed)}) == 2

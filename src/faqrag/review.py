@@ -19,6 +19,7 @@ or uncovered. Those are what ``faqrag tune`` calibrates the decline threshold on
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -160,14 +161,15 @@ def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[
                 have.add(normalize(json.loads(line)["question"]))
             except (ValueError, KeyError, TypeError):
                 continue
-    start = len(have)
     lines = []
     for q in questions:
         text = " ".join((q if isinstance(q, str) else q.question).split())
         if normalize(text) in have:
             continue
         have.add(normalize(text))
-        qid = f"r{q.id}" if not isinstance(q, str) else f"r-{start + len(lines) + 1}"
+        # Named by the question itself: log ids start again with a new log, and
+        # an eval file refuses an id used twice.
+        qid = "r-" + hashlib.sha256(normalize(text).encode("utf-8")).hexdigest()[:12]
         row = {"id": qid, "type": "reviewed", "question": text, "answers": answers}
         lines.append(json.dumps(row, ensure_ascii=False) + "\n")
     if lines:
