@@ -425,7 +425,7 @@ def render_feedback(guide: Guide, question: str, resp: Response) -> None:
             log.warning("feedback not stored: %s", err)
 
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.caption("Did this answer your question?")
+        st.caption("Did this answer your question?", width="content")
         st.button("Yes", key="helpful-yes", on_click=give, args=(True,))
         st.button("No", key="helpful-no", on_click=give, args=(False,))
 

@@ -66,7 +66,7 @@ def signed_in() -> bool:
     typed = st.text_input("Maintainer password", type="password", key="admin_password")
     if typed and hmac.compare_digest(typed.encode(), password.encode()):
         st.session_state["admin_ok"] = True
-        return True
+        st.rerun()  # drawn again without the password box
     if typed:
         st.error("That is not the password.")
     return False

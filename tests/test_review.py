@@ -146,6 +146,7 @@ def test_review_page_asks_the_password_then_groups_and_links(
     assert at.error and "not the password" in at.error[0].value and not at.button
     at.text_input(key="admin_password").input("s3cret").run(timeout=60)
     assert not at.exception
+    assert not [t for t in at.text_input if t.key == "admin_password"]  # signed in: the box is gone
     heads = [h.value for h in at.subheader]
     assert len(heads) == 2 and heads[0].startswith("3 × ") and heads[1].startswith("1 × ")
     assert "4 question(s) to review in 2 group(s)" in _texts(at)
