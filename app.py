@@ -28,6 +28,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from faqrag import qlog
 from faqrag.answer import Response
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
@@ -461,15 +462,51 @@ def render_result(guide: Guide, k: int, show_scores: bool) -> None:
         return
     if resp.abstained:
         render_abstention(resp)
+        render_feedback(guide, question, resp)
         # Hidden unless asked for: weak matches next to "not covered" read like an answer.
         show = bool(resp.passages or resp.faq) and st.toggle("Show the closest matches anyway", key="show_closest")
     else:
         render_answer(guide, resp)
+        render_feedback(guide, question, resp)
         show = True
     if show:
         render_faq(resp, show_scores)
         render_passages(guide, resp, show_scores, k)
     st.caption(f"Answered in {resp.timings_ms.get('total', 0):.0f} ms.")
+
+
+# ----------------------------------------------------------------- feedback
+
+
+def render_feedback(guide: Guide, question: str, resp: Response) -> None:
+    """Log the question once (a rerun re-answers it, it is not asked again) and
+    ask whether the answer, or the decline, helped; stored against its log row."""
+    settings = guide.engine.settings
+    db = qlog.log_path(folders()[0], settings.log_questions)
+    if db is None:
+        return
+    logged = st.session_state.get("logged")
+    if not logged or logged[0] != question:
+        logged = (question, qlog.log_answer(db, resp.question, resp, "page", qlog.retention(settings)))
+        st.session_state["logged"] = logged
+    qid = logged[1]
+    if qid is None:  # the log could not be written; the server log says why
+        return
+    if f"feedback-{qid}" in st.session_state:
+        st.caption("Thanks, your feedback was noted.")
+        return
+
+    def give(helpful: bool) -> None:
+        st.session_state[f"feedback-{qid}"] = helpful
+        try:
+            qlog.record_feedback(db, qid, helpful)
+        except FaqragError as err:
+            log.warning("feedback not stored: %s", err)
+
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption("Did this answer your question?", width="content")
+        st.button("Yes", key="helpful-yes", on_click=give, args=(True,))
+        st.button("No", key="helpful-no", on_click=give, args=(False,))
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import FaqragError
-from .limits import dumps
+from .limits import CONTROL, dumps
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_INDEX = Path("index")
@@ -42,6 +42,16 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1-65535)")
     return int(text)
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= n <= 100_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 100000")
+    return n
 
 
 def parser() -> argparse.ArgumentParser:
@@ -77,6 +87,20 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--corpus", type=Path, help="corpus folder to compare with (default: the one it was built from)")
     i.add_argument("--json", action="store_true", help="print the manifest and staleness as JSON")
 
+    g = sub.add_parser("log", help="list recently asked questions with their answers and feedback")
+    g.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder; the log is logs.db beside it")
+    g.add_argument("--limit", type=_count, default=20, help="questions to list (default 20)")
+    g.add_argument("--declined", action="store_true", help="only questions the guide declined")
+    g.add_argument("--unhelpful", action="store_true", help="only answers marked unhelpful (with --declined: either)")
+    g.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    t = sub.add_parser("tune", help="refit the decline threshold on this corpus's reviewed questions")
+    t.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index)")
+    t.add_argument(
+        "--questions", type=Path, default=Path("eval/reviewed.jsonl"), help="reviewed questions (eval/reviewed.jsonl)"
+    )
+    t.add_argument("--dry-run", action="store_true", help="report the figures, write nothing")
+
     e = sub.add_parser("eval", help="answer a file of questions and report how well")
     e.add_argument("input", type=Path, help="questions: .jsonl or .csv with question[, id, type, answers]")
     e.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index)")
@@ -110,9 +134,15 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     try:
-        return {"build": cmd_build, "ask": cmd_ask, "info": cmd_info, "eval": cmd_eval, "serve": cmd_serve}[
-            args.command
-        ](args)
+        return {
+            "build": cmd_build,
+            "ask": cmd_ask,
+            "info": cmd_info,
+            "eval": cmd_eval,
+            "serve": cmd_serve,
+            "log": cmd_log,
+            "tune": cmd_tune,
+        }[args.command](args)
     except FaqragError as err:
         _err(str(err))
         return 1
@@ -180,10 +210,71 @@ def cmd_ask(args) -> int:
     load_ms = (time.perf_counter() - t0) * 1000
     resp = engine.ask(question, k=args.k)
     resp.timings_ms["model_load"] = round(load_ms, 2)
+    _log_question(args.index, question, resp, settings)
     if args.json:
         print(dumps(resp.to_dict()))
         return 0
     print(format_response(resp))
+    return 0
+
+
+def _log_question(index: Path, question: str, resp, settings) -> None:
+    from . import qlog
+
+    db = qlog.log_path(index, settings.log_questions)
+    if db is not None and qlog.log_answer(db, question, resp, "cli", qlog.retention(settings)) is None:
+        _warn(f"the question was not logged to {db}; set {qlog.ENV}=off to stop logging")
+
+
+def cmd_log(args) -> int:
+    from . import qlog
+
+    db = qlog.log_path(args.index)
+    if db is None:
+        raise qlog.LogError(f"question logging is off ({qlog.ENV}={os.environ.get(qlog.ENV)}); unset it to log")
+    rows = qlog.recent(db, args.limit, declined=args.declined, unhelpful=args.unhelpful)
+    if args.json:
+        for r in rows:
+            print(dumps(r.to_dict()))
+        return 0
+    if not rows:
+        print(f"no questions logged in {db} match")
+        return 0
+    for r in rows:
+        said = "declined" if r.abstained else f"{r.confidence:.2f} {CONTROL.sub(' ', r.source or '')}"
+        helped = {None: "", True: "  [helpful]", False: "  [unhelpful]"}[r.helpful]
+        print(f"{r.id:>6}  {r.asked_at}  {r.channel:<4}  {CONTROL.sub(' ', ' '.join(r.question.split()))[:100]}")
+        print(f"        -> {said}{helped}")
+    return 0
+
+
+def cmd_tune(args) -> int:
+    from .calibrate import FILE, fit, save
+    from .engine import Engine
+    from .evaluate import load_questions
+    from .settings import Settings
+
+    questions = load_questions(args.questions)  # before the slow model load
+    engine = Engine.open(args.index, settings=Settings())
+    cal = fit(engine, questions)
+
+    def pct(x) -> str:
+        return "   -  " if x is None else f"{x * 100:5.1f}%"
+
+    print(f"{cal.covered} covered and {cal.uncovered} uncovered reviewed questions")
+    print(f"{'':<28} {'right':>6} {'unc.decl':>9} {'cov.decl':>9}")
+    for name, f in (
+        (f"shipped threshold {Settings().abstain_below:.3f}", cal.shipped),
+        ("refitted (cross-validated)", cal.cross_validated),
+    ):
+        print(
+            f"{name:<28} {pct(f['answer_right']):>6} {pct(f['uncovered_declined']):>9} {pct(f['covered_declined']):>9}"
+        )
+    if args.dry_run:
+        print(f"threshold would be {cal.abstain_below:.4f}; nothing written (--dry-run)")
+        return 0
+    path = save(args.index, cal)
+    print(f"threshold {cal.abstain_below:.4f} written to {path}; delete {FILE} to go back to the shipped one")
     return 0
 
 

@@ -43,6 +43,7 @@ from .text import normalize, truncate
 GUIDE_SUFFIXES = {".txt": False, ".md": True, ".markdown": True}  # value: is Markdown
 FAQ_SUFFIXES = (".csv", ".jsonl")
 META_SUFFIX = ".meta.json"
+ALTERNATES = "alternates.jsonl"  # alternates.FILE; not a corpus document
 META_KEYS = frozenset({"title", "url", "notice"})
 FAQ_FIELDS = ("question", "answer", "category", "section", "id")
 
@@ -84,6 +85,8 @@ def corpus_files(corpus_dir: Path, warn: Warn = _ignore) -> list[Path]:
         for entry in entries:
             path = Path(entry.path)
             if entry.name.startswith(".") or entry.name.endswith(META_SUFFIX):
+                continue
+            if folder == corpus_dir and entry.name == ALTERNATES:  # links to answers, read by the build (alternates.py)
                 continue
             if any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in entry.name):
                 # A line break or undecodable byte in a name would break every
@@ -151,6 +154,9 @@ def file_hashes(corpus_dir: Path) -> dict[str, str]:
         for f in (p, _sidecar_path(p, root)):
             if f:
                 out[f.relative_to(corpus_dir).as_posix()] = hashlib.sha256(_read_bytes(f)).hexdigest()
+    alternates = corpus_dir / ALTERNATES
+    if alternates.is_file():  # a new link to an answer makes the index stale too
+        out[ALTERNATES] = hashlib.sha256(_read_bytes(alternates)).hexdigest()
     return out
 
 

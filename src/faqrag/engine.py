@@ -56,6 +56,9 @@ class Engine:
         embedder: Embedder | None = None,
     ) -> Engine:
         """Load an index and the model it was built with (or ``model``, which must match)."""
+        from .calibrate import calibrated  # the corpus's own threshold, if it was tuned
+
+        settings = calibrated(index_dir, settings or Settings())
         if embedder is None:
             # Only a model the user names is loaded from anywhere but the bundled default.
             embedder = default_embedder(model or read_manifest(index_dir)["model"]["id"], from_index=model is None)

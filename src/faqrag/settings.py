@@ -63,6 +63,10 @@ class Settings:
     conf_bias: float = -6.718
     abstain_below: float = 0.272
     suggestions: int = 3
+    # The question log (qlog.py): on or off, and how much it keeps.
+    log_questions: bool = True
+    log_keep_days: int = 180
+    log_keep_rows: int = 100_000
 
     def __post_init__(self) -> None:
         # Values come from users' JSON files: check them here, once, so a typo
@@ -82,6 +86,8 @@ class Settings:
                 isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT
             ):
                 raise FaqragError(f"setting {f.name} must be a whole number from 1 to {MAX_INT:,}, not {shown(value)}")
+            if f.type == "bool" and not isinstance(value, bool):
+                raise FaqragError(f"setting {f.name} must be true or false, not {shown(value)}")
             if f.type == "float" and not _is_number(value):
                 raise FaqragError(f"setting {f.name} must be a number, not {shown(value)}")
         for name in (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, alternates
 from .chunking import chunk_document
 from .corpus import file_hashes, load_corpus
 from .embedding import Embedder
@@ -48,6 +49,7 @@ VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
 README = "README.md"
+CALIBRATION = "calibration.json"  # calibrate.FILE: kept across rebuilds, it belongs to the corpus
 
 INDEX_README = """# index/
 
@@ -132,6 +134,12 @@ def build_index(
                 chunks.append(c)
     if not chunks:
         raise FaqragError(f"no chunks were made from {corpus_dir}; check the corpus files")
+    chunks = alternates.attach(
+        chunks,
+        alternates.read(corpus_dir),
+        {d.doc_id: d.title for d in documents},
+        warn or (lambda msg: log(f"warning: {msg}")),
+    )
     log(f"parsed {len(documents)} document(s) into {len(chunks)} chunks")
     _check_target(index_dir)
 
@@ -198,7 +206,7 @@ def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarr
     return dict(zip(texts, old.vectors))
 
 
-INDEX_FILES = frozenset({MANIFEST, VECTORS, CHUNKS, DOCUMENTS, README})
+INDEX_FILES = frozenset({MANIFEST, VECTORS, CHUNKS, DOCUMENTS, README, CALIBRATION})
 
 
 def _check_target(index_dir: Path) -> None:
@@ -261,6 +269,8 @@ def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index)
         }
         (tmp / DOCUMENTS).write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
         (tmp / README).write_text(INDEX_README, encoding="utf-8")
+        if (index_dir / CALIBRATION).is_file():
+            shutil.copy2(index_dir / CALIBRATION, tmp / CALIBRATION)
         # The manifest goes last, and whole (renamed into place): a folder with
         # one is complete (swap.py relies on it). ASCII: the corpus path may
         # hold undecodable bytes, which JSON keeps as \udcXX escapes.

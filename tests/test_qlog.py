@@ -1,0 +1,218 @@
+"""The question log: migrations, WAL, concurrent writers, a writer killed mid-write, retention."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from faqrag import qlog
+
+ANSWERED = {
+    "question": "How do I reset it?",
+    "abstained": False,
+    "confidence": 0.91,
+    "answer": {"text": "Hold the button.", "source": "Guide › FAQs", "doc": "g.txt", "chunk_id": "abc"},
+}
+DECLINED = {"question": "Who painted it?", "abstained": True, "confidence": 0.1, "answer": None}
+
+
+def test_a_logged_answer_keeps_what_was_asked_and_answered_only(tmp_path):
+    db = tmp_path / "logs.db"
+    qid = qlog.log_answer(db, "How do I reset it?", ANSWERED, "cli")
+    [row] = qlog.recent(db)
+    assert row.id == qid and row.channel == "cli" and row.question == "How do I reset it?"
+    assert (row.abstained, row.confidence, row.source, row.doc, row.chunk_id) == (
+        False,
+        0.91,
+        "Guide › FAQs",
+        "g.txt",
+        "abc",
+    )
+    assert row.helpful is None and row.asked_at.endswith("Z")
+    cols = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(questions)")}
+    assert cols == {
+        "id",
+        "asked_at",
+        "channel",
+        "question",
+        "abstained",
+        "confidence",
+        "source",
+        "doc",
+        "chunk_id",
+        "answer",
+    }
+
+
+def test_the_log_is_in_wal_mode(tmp_path):
+    db = tmp_path / "logs.db"
+    qlog.log_answer(db, "q", ANSWERED, "page")
+    assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_migrations_apply_once_each_and_an_old_log_opens(tmp_path):
+    db = tmp_path / "logs.db"
+    # A log as the first version left it: only the first migration, one row.
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute(f"CREATE TABLE {qlog.MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    qlog.m001_questions(con)
+    con.execute(f"INSERT INTO {qlog.MIGRATIONS_TABLE} VALUES ('m001_questions', 'then')")
+    con.execute(
+        "INSERT INTO questions (asked_at, channel, question, abstained, confidence) VALUES ('2999-01-01T00:00:00Z', 'page', 'old one', 1, 0.1)"
+    )
+    con.close()
+    with qlog.connect(db) as c:
+        names = [r[0] for r in c.execute(f"SELECT name FROM {qlog.MIGRATIONS_TABLE} ORDER BY name")]
+        assert qlog.migrate(c) == []  # nothing left to apply
+    assert names == [m.__name__ for m in qlog.MIGRATIONS]
+    [old] = qlog.recent(db)
+    assert old.question == "old one" and old.helpful is None
+    assert qlog.record_feedback(db, old.id, False)  # the new table works on the old row
+    assert qlog.recent(db, unhelpful=True)[0].helpful is False
+
+
+def test_logging_off_by_env_or_setting(tmp_path, monkeypatch):
+    index = tmp_path / "index"
+    monkeypatch.delenv(qlog.ENV, raising=False)
+    assert qlog.log_path(index) == tmp_path / "logs.db"
+    assert qlog.log_path(index, enabled=False) is None
+    for off in ("off", "OFF", "0", "false"):
+        monkeypatch.setenv(qlog.ENV, off)
+        assert qlog.log_path(index) is None
+    monkeypatch.setenv(qlog.ENV, str(tmp_path / "elsewhere.db"))
+    assert qlog.log_path(index) == tmp_path / "elsewhere.db"
+    assert qlog.log_answer(None, "q", ANSWERED, "cli") is None
+
+
+@pytest.mark.parametrize("bad", ["folder", "garbage", "unwritable"])
+def test_a_log_that_cannot_be_written_does_not_stop_answers(tmp_path, bad):
+    db = tmp_path / "logs.db"
+    if bad == "folder":
+        db.mkdir()
+    elif bad == "garbage":
+        db.write_bytes(b"not a database at all" * 100)
+    else:
+        db = tmp_path / "no" / "such" / "dir" / "logs.db"
+    assert qlog.log_answer(db, "q", ANSWERED, "page") is None
+    if bad != "unwritable":
+        with pytest.raises(qlog.LogError, match="question log"):
+            qlog.recent(db)
+
+
+def test_feedback_is_stored_and_changed_and_filters_select(tmp_path):
+    db = tmp_path / "logs.db"
+    a = qlog.log_answer(db, "answered", ANSWERED, "page")
+    d = qlog.log_answer(db, "declined", DECLINED, "page")
+    low = qlog.log_answer(db, "low", {**ANSWERED, "confidence": 0.4}, "api")
+    assert qlog.record_feedback(db, a, True) and qlog.record_feedback(db, a, False)  # changed their mind
+    assert not qlog.record_feedback(db, 999, True)
+    assert [r.id for r in qlog.recent(db)] == [low, d, a]
+    assert [r.id for r in qlog.recent(db, declined=True)] == [d]
+    assert [r.id for r in qlog.recent(db, unhelpful=True)] == [a]
+    assert [r.id for r in qlog.recent(db, declined=True, unhelpful=True, low_confidence=True)] == [low, d, a]
+    qlog.record_review(db, [d], "not_covered")
+    assert [r.id for r in qlog.recent(db, declined=True, unreviewed=True)] == []
+    assert [r.id for r in qlog.recent(db, limit=1)] == [low]
+
+
+def test_retention_drops_old_rows_and_rows_beyond_the_cap_on_write(tmp_path):
+    db = tmp_path / "logs.db"
+    keep = qlog.Retention(days=30, rows=5)
+    first = qlog.log_answer(db, "first", ANSWERED, "cli", keep)
+    qlog.record_feedback(db, first, True)
+    with qlog.connect(db) as c:  # make the first row 31 days old
+        old = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 31 * 86400))
+        c.execute("UPDATE questions SET asked_at = ? WHERE id = ?", (old, first))
+    ids = [qlog.log_answer(db, f"q{i}", ANSWERED, "cli", keep) for i in range(8)]
+    assert [r.id for r in qlog.recent(db, limit=100)] == ids[::-1][:5]
+    with qlog.connect(db) as c:
+        assert c.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 0  # went with its question
+
+
+def _writer(db: str, n: int, tag: str) -> None:
+    for i in range(n):
+        assert qlog.log_answer(Path(db), f"{tag}-{i}", ANSWERED, "api") is not None
+
+
+def test_several_processes_write_at_once_and_every_row_is_kept(tmp_path):
+    db = tmp_path / "logs.db"
+    ctx = multiprocessing.get_context("spawn")  # fresh processes, as server workers are
+    procs = [ctx.Process(target=_writer, args=(str(db), 40, f"w{w}")) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    rows = qlog.recent(db, limit=1000)
+    assert len(rows) == 160 and len({r.id for r in rows}) == 160
+    assert {r.question for r in rows} == {f"w{w}-{i}" for w in range(4) for i in range(40)}
+
+
+def _endless_writer(db: str, done: str) -> None:
+    with open(done, "a", encoding="utf-8") as fh:
+        i = 0
+        while True:
+            qid = qlog.log_answer(Path(db), f"q{i}" + "x" * 2000, ANSWERED, "page")
+            fh.write(f"{qid}\n")
+            fh.flush()
+            i += 1
+
+
+def test_a_writer_killed_mid_write_leaves_every_committed_row(tmp_path):
+    db, done = tmp_path / "logs.db", tmp_path / "done.txt"
+    ctx = multiprocessing.get_context("spawn")
+    p = ctx.Process(target=_endless_writer, args=(str(db), str(done)))
+    p.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not done.exists() or done.read_text().count("\n") < 30):
+        time.sleep(0.05)
+    os.kill(p.pid, signal.SIGKILL)
+    p.join(10)
+    committed = {int(x) for x in done.read_text().split()}
+    assert len(committed) >= 30
+    with qlog.connect(db) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    kept = {r.id for r in qlog.recent(db, limit=100_000)}
+    assert committed <= kept  # the one being written when killed may or may not be there
+    assert qlog.log_answer(db, "after", ANSWERED, "page") is not None
+
+
+def test_page_sessions_in_threads_share_the_log_safely(tmp_path):
+    import threading
+
+    db = tmp_path / "logs.db"
+    threads = [threading.Thread(target=_writer, args=(str(db), 25, f"t{t}")) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len({r.question for r in qlog.recent(db, limit=1000)}) == 200
+
+
+def test_a_log_moved_aside_is_started_anew(tmp_path):
+    db = tmp_path / "logs.db"
+    qlog.log_answer(db, "before", ANSWERED, "page")
+    for suffix in ("", "-wal", "-shm"):
+        src = tmp_path / f"logs.db{suffix}"
+        if src.exists():
+            src.rename(tmp_path / f"old.db{suffix}")
+    qlog.log_answer(db, "after", ANSWERED, "page")
+    assert [r.question for r in qlog.recent(db)] == ["after"]
+
+
+def test_a_failed_transaction_leaves_the_connection_usable(tmp_path):
+    db = tmp_path / "logs.db"
+    qlog.log_answer(db, "one", ANSWERED, "page")
+    with pytest.raises(RuntimeError):
+        with qlog.connect(db) as c:
+            c.execute("BEGIN IMMEDIATE")
+            c.execute("DELETE FROM questions")
+            raise RuntimeError("a bug half-way")
+    assert [r.question for r in qlog.recent(db)] == ["one"]
+    assert qlog.log_answer(db, "two", ANSWERED, "page") is not None

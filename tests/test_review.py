@@ -1,0 +1,227 @@
+"""Review decisions: grouping by meaning, and what link / new entry / not covered write."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from faqrag import alternates, qlog, review
+from faqrag.corpus import load_corpus
+from faqrag.evaluate import load_questions
+from faqrag.store import load_index
+
+ANS = {"abstained": True, "confidence": 0.1, "answer": None}
+
+
+def _log(db, *questions):
+    return [qlog.log_answer(db, q, ANS, "page") for q in questions]
+
+
+def test_grouping_puts_phrasings_together_largest_first(tmp_path, fake_embedder):
+    db = tmp_path / "logs.db"
+    _log(db, "warranty length widget", "cancel my order", "widget warranty length", "WIDGET   warranty length")
+    groups = review.group(review.queue(db), fake_embedder)
+    assert [len(g.items) for g in groups] == [3, 1]
+    assert {q.question for q in groups[0].items} == {
+        "warranty length widget",
+        "widget warranty length",
+        "WIDGET   warranty length",
+    }
+    assert review.group([], fake_embedder) == []
+
+
+def test_queue_holds_declined_low_and_unhelpful_until_reviewed(tmp_path):
+    db = tmp_path / "logs.db"
+    good = {"abstained": False, "confidence": 0.95, "answer": {"text": "x", "chunk_id": "c"}}
+    (fine,) = [qlog.log_answer(db, "fine", good, "page")]
+    low = qlog.log_answer(db, "low", {**good, "confidence": 0.5}, "page")
+    bad = qlog.log_answer(db, "bad", good, "page")
+    qlog.record_feedback(db, bad, False)
+    [declined] = _log(db, "declined")
+    assert [q.id for q in review.queue(db)] == [declined, bad, low]
+    review.not_covered(tmp_path / "reviewed.jsonl", review.queue(db)[:1], db)
+    assert [q.id for q in review.queue(db)] == [bad, low]
+    assert fine not in [q.id for q in review.queue(db)]
+
+
+def test_link_writes_alternates_and_a_labelled_question(tmp_path, guide_corpus, built_index):
+    db, reviewed = tmp_path / "logs.db", tmp_path / "eval" / "reviewed.jsonl"
+    _log(db, "factory state gadget", "gadget original state")
+    stored = load_index(built_index)
+    [faq] = [c for c in stored.chunks if c.question == "How do I reset my widget?"]
+    items = review.queue(db)
+    n = review.link(guide_corpus, reviewed, items, faq, stored.chunks, stored.documents[faq.doc].title, db)
+    assert n == 2 and review.queue(db) == []
+    alts = alternates.read(guide_corpus)
+    assert {a.question for a in alts} == {"factory state gadget", "gadget original state"}
+    assert {a.target for a in alts} == {"How do I reset my widget?"}
+    labelled = load_questions(reviewed)  # an ordinary eval file
+    assert [q.answers for q in labelled] == [("Hold the power button for ten seconds until the light",)] * 2
+    assert "Hold the power button" in faq.answer
+
+
+def test_new_entry_appends_a_faq_row_the_build_reads(tmp_path, guide_corpus):
+    reviewed = tmp_path / "reviewed.jsonl"
+    q = 'Is the widget "waterproof", really?'
+    review.new_entry(guide_corpus, reviewed, [q, "can it get wet"], q, "No, keep it dry,\nplease.")
+    review.new_entry(guide_corpus, reviewed, ["battery life"], "How long does the battery last?", "A week.")
+    rows = list(csv.DictReader((guide_corpus / review.REVIEWED_FAQ).open(encoding="utf-8")))
+    assert rows == [
+        {"question": q, "answer": "No, keep it dry, please."},
+        {"question": "How long does the battery last?", "answer": "A week."},
+    ]
+    docs = {d.doc_id: blocks for d, blocks in load_corpus(guide_corpus)}
+    assert [b.question for b in docs[review.REVIEWED_FAQ]] == [q, "How long does the battery last?"]
+    assert [a.question for a in alternates.read(guide_corpus)] == ["can it get wet", "battery life"]
+    lines = [json.loads(x) for x in reviewed.read_text().splitlines()]
+    assert [x["answers"] for x in lines] == [["No, keep it dry, please."]] * 2 + [["A week."]]
+    assert len({x["id"] for x in lines}) == 3
+
+
+def test_not_covered_is_an_uncovered_label_once(tmp_path):
+    reviewed = tmp_path / "reviewed.jsonl"
+    review.not_covered(reviewed, ["who painted it", "Who  painted it"])
+    review.not_covered(reviewed, ["who painted it"])
+    [q] = load_questions(reviewed)
+    assert q.answers == () and not q.covered
+
+
+def test_gold_is_the_answer_start_cut_at_a_word():
+    assert review.gold_of("short  answer") == "short answer"
+    long = "word " * 30
+    g = review.gold_of(long)
+    assert len(g) <= review.GOLD_CHARS and long.startswith(g) and not g.endswith(" ")
+
+
+# ------------------------------------------------------------ the review page
+
+REVIEW_PAGE = __import__("pathlib").Path(__file__).resolve().parents[1] / "pages" / "review.py"
+
+
+def _page(monkeypatch, tmp_path, index, corpus, password="s3cret"):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("FAQRAG_INDEX", str(index))
+    monkeypatch.setenv("FAQRAG_CORPUS", str(corpus))
+    monkeypatch.setenv("FAQRAG_REVIEWED", str(tmp_path / "reviewed.jsonl"))
+    monkeypatch.delenv(qlog.ENV, raising=False)
+    if password is None:
+        monkeypatch.delenv("FAQRAG_ADMIN_PASSWORD", raising=False)
+    else:
+        monkeypatch.setenv("FAQRAG_ADMIN_PASSWORD", password)
+    at = AppTest.from_file(str(REVIEW_PAGE)).run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(at) -> str:
+    return "\n".join(
+        str(e.value) for kind in ("text", "subheader", "caption", "info", "error", "success") for e in at.get(kind)
+    )
+
+
+def test_review_page_is_off_without_a_password(monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model):
+    _log(tmp_path / "logs.db", "a secret question someone asked")
+    at = _page(monkeypatch, tmp_path, built_index, guide_corpus, password=None)
+    assert "FAQRAG_ADMIN_PASSWORD" in at.info[0].value
+    assert "secret question" not in _texts(at) and not at.text_input and not at.button
+
+
+def test_review_page_asks_the_password_then_groups_and_links(
+    monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model
+):
+    db = tmp_path / "logs.db"
+    _log(
+        db,
+        "widget reset factory gadget",
+        "cancel my order",
+        "reset widget factory gadget",
+        "gadget widget reset factory",
+    )
+    at = _page(monkeypatch, tmp_path, built_index, guide_corpus)
+    assert "widget reset" not in _texts(at) and not at.button
+    at.text_input(key="admin_password").input("wrong").run(timeout=60)
+    assert at.error and "not the password" in at.error[0].value and not at.button
+    at.text_input(key="admin_password").input("s3cret").run(timeout=60)
+    assert not at.exception
+    assert not [t for t in at.text_input if t.key == "admin_password"]  # signed in: the box is gone
+    heads = [h.value for h in at.subheader]
+    assert len(heads) == 2 and heads[0].startswith("3 × ") and heads[1].startswith("1 × ")
+    assert "4 question(s) to review in 2 group(s)" in _texts(at)
+    lead_id = max(q.id for q in review.queue(db) if "cancel" not in q.question)
+    radio = at.radio(key=f"target-{lead_id}")
+    assert radio.options  # the closest existing answers
+    left_out = min(q.id for q in review.queue(db) if "cancel" not in q.question)
+    at.checkbox(key=f"pick-{lead_id}-{left_out}").uncheck().run(timeout=60)  # does not belong with the others
+    at.button(key=f"link-{lead_id}").click().run(timeout=60)
+    assert not at.exception
+    assert at.success and "Linked 2 question(s) to How do I reset my widget?" in at.success[0].value.replace("\\", "")
+    alts = alternates.read(guide_corpus)
+    assert len(alts) == 2 and {a.doc for a in alts} == {"acme-help.txt"}
+    assert sorted(h.value[:4] for h in at.subheader) == ["1 × ", "1 × "]  # the unticked one waits on its own
+    assert len(load_questions(tmp_path / "reviewed.jsonl")) == 2
+    for q in review.queue(db):
+        at.button(key=f"notcov-{q.id}").click().run(timeout=60)
+    assert "Nothing to review" in _texts(at)
+    assert [q.covered for q in load_questions(tmp_path / "reviewed.jsonl")] == [True, True, False, False]
+
+
+def test_apply_reviews_shows_the_change_and_swaps_on_confirm(
+    monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model
+):
+    from faqrag.records import QUESTION
+    from faqrag.store import load_index
+
+    db = tmp_path / "logs.db"
+    _log(db, "factory state gadget back original")
+    at = _page(monkeypatch, tmp_path, built_index, guide_corpus)
+    at.text_input(key="admin_password").input("s3cret").run(timeout=60)
+    qid = review.queue(db)[0].id
+    [faq] = [c.id for c in load_index(built_index).chunks if c.question == "How do I reset my widget?"]
+    at.radio(key=f"target-{qid}").set_value(faq).run(timeout=60)
+    at.button(key=f"link-{qid}").click().run(timeout=60)
+    at.button(key="apply").click().run(timeout=60)
+    assert not at.exception
+    said = _texts(at)
+    assert "reviewed (1 questions): answer right" in said and "1 embedded" in said
+    assert not any(
+        v[1] == QUESTION and v[0].startswith("factory") for c in load_index(built_index).chunks for v in c.views
+    )
+    at.button(key="swap").click().run(timeout=60)
+    assert not at.exception and "The new index is live" in _texts(at)
+    assert any(
+        v == ("factory state gadget back original", QUESTION) for c in load_index(built_index).chunks for v in c.views
+    )
+
+
+@pytest.mark.integration
+def test_real_model_groups_phrasings_of_one_need(tmp_path):
+    from faqrag.embedding import SentenceTransformerEmbedder
+
+    db = tmp_path / "logs.db"
+    _log(
+        db,
+        "What is the support phone number in the UK?",
+        "How do I cancel my membership?",
+        "UK support phone number?",
+        "Who painted the Mona Lisa?",
+        "phone number for support in the United Kingdom",
+        "how can I cancel my membership",
+    )
+    groups = review.group(review.queue(db), SentenceTransformerEmbedder())
+    assert [sorted(q.question[:8] for q in g.items) for g in groups] == [
+        ["UK suppo", "What is ", "phone nu"],
+        ["How do I", "how can "],
+        ["Who pain"],
+    ]
+
+
+def test_reviews_from_a_new_log_never_reuse_an_id(tmp_path):
+    reviewed = tmp_path / "reviewed.jsonl"
+    for n, name in enumerate(("a.db", "b.db")):  # two logs, both starting at id 1
+        db = tmp_path / name
+        _log(db, f"question from log {n}")
+        review.not_covered(reviewed, review.queue(db), db)
+    assert len({q.id for q in load_questions(reviewed)}) == 2
