@@ -84,6 +84,10 @@ Have these ready:
 
 
 def _section_answer(heading: str, part_text: str) -> str:
+    return _section_answer_with(heading, part_text, restated=False)
+
+
+def _section_answer_with(heading: str, part_text: str, restated: bool) -> str:
     from faqrag.answer import _short_answer
     from faqrag.chunking import chunk_document
     from faqrag.parse import parse_guide
@@ -95,7 +99,7 @@ def _section_answer(heading: str, part_text: str) -> str:
     (c,) = [c for c in chunk_document(doc, blocks, ChunkSettings()) if c.question == heading]
     best = next(i for i in range(len(c.parts)) if part_text in c.part_text(i))
     ranking = [best] + [i for i in range(len(c.parts)) if i != best]
-    return _short_answer(c, ranking, Settings(whole_section_chars=1))
+    return _short_answer(c, ranking, Settings(whole_section_chars=1), restated)
 
 
 @pytest.mark.parametrize(
@@ -212,3 +216,64 @@ def test_what_is_asked_beyond_the_names_must_be_in_the_top_hit(engine):
     not_covered = _features(engine, "What is the capital of Bayview?")
     assert asked["names"] == not_covered["names"] == 1.0  # both name what the entry names
     assert not_covered["ask"] < asked["ask"]
+
+
+def test_a_number_several_entries_share_does_not_borrow_one_of_their_hours(tmp_path, fake_embedder):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "d.txt").write_text(
+        "Numbers\n\nQuick List\n\nGlobal Desk: 555-0900\n\nDirectory\n\nNorth\n\nAlpha: 555-0900\nHours: 9-5 NST\n\n"
+        "South\n\nBeta: 555-0900\nHours: 8-4 SST\n"
+    )
+    build_index(corpus, tmp_path / "ix", fake_embedder)
+    engine = Engine(load_index(tmp_path / "ix"), fake_embedder, Settings(abstain_below=0.0))
+    r = engine.ask("Global Desk number")
+    assert r.answer.text == "Global Desk: 555-0900"  # not Alpha's or Beta's hours under its own source
+
+
+def test_how_many_passages_are_asked_for_does_not_change_the_answer_or_confidence(engine):
+    for q in ("How do I reset my widget?", "Bayview phone", "Who painted the Mona Lisa?"):
+        few, many = engine.ask(q, k=1), engine.ask(q, k=10)
+        assert few.confidence == many.confidence and few.abstained == many.abstained
+        assert (few.answer and few.answer.text) == (many.answer and many.answer.text)
+
+
+def test_a_unit_whose_own_heading_matched_is_answered_from_its_opening():
+    text = _section_answer_with("Clear the cache", "The next start is slower.", restated=True)
+    assert text.startswith("Clear the cache\nRun this command to clear the cache:\ntool cache --clear")
+
+
+def test_a_long_faq_answer_not_matched_on_its_question_gives_its_best_sentences():
+    from faqrag.answer import _short_answer
+    from faqrag.chunking import chunk_document
+    from faqrag.parse import parse_guide
+    from faqrag.records import Document
+    from faqrag.settings import ChunkSettings
+
+    body = " ".join(f"Filler sentence number {i} says little." for i in range(20)) + " The fee is 7 euros."
+    guide = f"Help\n\nFAQs\n\nWhat does it cost?\n\n{body}\n"
+    _, blocks = parse_guide(guide)
+    (c,) = chunk_document(Document("g.txt", "Help", "guide", guide, ""), blocks, ChunkSettings())
+    best = next(i for i in range(len(c.parts)) if "fee" in c.part_text(i))
+    ranking = [best] + [i for i in range(len(c.parts)) if i != best]
+    assert "The fee is 7 euros." in _short_answer(c, ranking, Settings(), restated=False)
+    assert "The fee is 7 euros." not in _short_answer(c, ranking, Settings(), restated=True)  # its opening
+
+
+def test_a_section_is_matched_by_bm25_block_by_block():
+    from faqrag.chunking import chunk_document
+    from faqrag.lexical import lexical_texts
+    from faqrag.parse import parse_guide
+    from faqrag.records import Document
+    from faqrag.settings import ChunkSettings
+
+    _, blocks = parse_guide(TROUBLE, markdown=True)
+    chunks = chunk_document(Document("t.md", "Tool FAQ", "guide", TROUBLE, ""), blocks, ChunkSettings())
+    (cache,) = [c for c in chunks if c.question == "Clear the cache"]
+    texts = lexical_texts(cache)
+    assert len(texts) == 2 and all(t.startswith("Clear the cache ") for t in texts)  # code with its lead; the last line
+
+
+def test_a_name_the_corpus_never_uses_counts_against_confidence(engine):
+    assert _features(engine, "What is the Zorblax phone number?")["known_names"] == 0.0
+    assert _features(engine, "What is the Bayview phone number?")["known_names"] == 1.0

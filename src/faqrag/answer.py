@@ -68,7 +68,7 @@ class Response:
     faq: list[FaqMatch]
     suggestions: list[str]
     notice: str | None
-    read_as: str | None = None  # words read differently: "germny → germany; Munich → Germany"
+    read_as: str | None = None  # words read differently: "Frnace → France; Lyon → France"
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,8 +152,10 @@ def compose(
     read_as: str | None = None,
 ) -> Response:
     stored = retriever.stored
-    hits = arrange(hits, retriever, settings, types, terms)
-    conf = confidence(confidence_features(hits, terms, retriever, types), settings)
+    # What answers and how sure we are depend on the top hits only, never on
+    # how many passages were asked for.
+    hits = arrange(hits[:GAP_HITS], retriever, settings, types, terms) + hits[GAP_HITS:]
+    conf = confidence(confidence_features(hits[:GAP_HITS], terms, retriever, types), settings)
     abstained = conf < settings.abstain_below
 
     # Each shown chunk's parts ranked once: the highlight and the short answer share it.
@@ -328,8 +330,8 @@ def _needs(c: Chunk, i: int, depth: int = 0) -> set[int]:
     # A line ending in a colon announces what follows ("Run the following command:").
     if roles[i] != ITEM and c.part_text(i).rstrip().endswith(":") and i + 1 < len(c.parts) and depth < 2:
         out.add(i + 1)
-        if roles[i + 1] == ITEM:  # the announced list, whole
-            out |= {j for j in range(len(c.parts)) if groups[j] == groups[i + 1] and roles[j] == ITEM}
+        if roles[i + 1] in (ITEM, LEAD):  # the announced list or table, whole
+            out |= {j for j in range(len(c.parts)) if groups[j] == groups[i + 1]}
     return out
 
 
@@ -399,11 +401,10 @@ def _richer_entry(chunk: int, retriever: Retriever) -> int:
     c = retriever.stored.chunks[chunk]
     if c.kind != "entry" or c.context:
         return chunk
-    for number in sorted(numbers_in(c.part_text(0))):
-        for i in retriever.entries_by_number.get(number, ()):
-            if i != chunk:
-                return i
-    return chunk
+    # Only when exactly one entry quotes the number: a number shared by several
+    # regions' entries says nothing about which region's hours apply.
+    others = {i for n in numbers_in(c.part_text(0)) for i in retriever.entries_by_number.get(n, ()) if i != chunk}
+    return others.pop() if len(others) == 1 else chunk
 
 
 def _first_sentences(text: str, c: Chunk, limit: int) -> str:

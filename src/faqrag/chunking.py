@@ -134,7 +134,7 @@ def _entry(doc: Document, b: Block) -> Chunk:
     # The bare line too: a heading naming several entries ("North & South")
     # must not make each of them look like the other.
     views = [(f"{head}: {b.text}", 0), (b.text, 0)]
-    # And under its whole trail: a line "Brazil: +81 ..." means a helpline
+    # And under its whole trail: a line "Northville: 555-0100" means a helpline
     # number only under "Helpline Directory › Latin America".
     if len(b.trail) > 1:
         views.append((" \u203a ".join((*b.trail, b.text)), 0))

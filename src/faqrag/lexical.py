@@ -56,8 +56,8 @@ class QueryTerms:
     def ask_support(self, chunk_terms: frozenset[str]) -> float:
         """Share of the weight of what the question asks (its terms other than
         names and words naming the answer's form) that a chunk uses; 1.0 when
-        it asks nothing beyond names. "What is the capital of <country>?" asks
-        "capital", which a directory line for that country does not use."""
+        it asks nothing beyond names. "What is the population of <a listed
+        town>?" asks "population", which the town's directory line does not use."""
         total = sum(w for _, w in self.ask)
         return sum(w for t, w in self.ask if t in chunk_terms) / total if total else 1.0
 

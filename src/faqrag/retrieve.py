@@ -76,7 +76,7 @@ class Retriever:
             has = np.fromiter((bool(types & self.chunk_kinds[i]) for i in chunks), dtype=bool, count=len(chunks))
             fused = fused + s.type_bonus * has
         if terms.names and s.name_bonus:
-            # The names a question gives ("Brazil", "eBay", "2am") are its most
+            # The names a question gives ("Northville", "iOS", "5pm") are its most
             # specific constraints: a chunk that mentions them is preferred.
             ct = self.lexical.chunk_terms
             named = np.fromiter((terms.name_support(ct[i]) for i in chunks), dtype=np.float64, count=len(chunks))

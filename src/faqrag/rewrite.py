@@ -22,7 +22,7 @@ class Rewritten:
 
     @property
     def note(self) -> str | None:
-        """ "germny" read as "germany"; "Munich" as in "Germany"."""
+        """ "Frnace" read as "France"; "Lyon" as in "France"."""
         parts = [f"{c.typed} \u2192 {c.corrected}" for c in self.corrections]
         parts += [f"{p.mentioned} \u2192 {p.place}" for p in self.places]
         return "; ".join(parts) or None
@@ -41,6 +41,7 @@ class Rewriter:
     def warm_up(self) -> None:
         """Load the word list and, when the corpus names places, the gazetteer."""
         english_words()
+        self.speller.warm_up()
         self.places.warm_up()
 
     def rewrite(self, question: str) -> Rewritten:

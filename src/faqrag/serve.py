@@ -131,7 +131,7 @@ class AskResponse(BaseModel):
     faq: list[FaqOut]
     suggestions: list[str]
     notice: str | None
-    read_as: str | None = Field(None, description='words read differently: "germny → germany"')
+    read_as: str | None = Field(None, description='words read differently: "Frnace → France"')
     timings_ms: dict[str, float]
 
 

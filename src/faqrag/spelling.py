@@ -1,6 +1,6 @@
 """Misspelt words corrected against the corpus's own vocabulary.
 
-"germny phone number" shares no word with a guide that says "Germany", so
+A misspelt name ("Frnace") shares no word with a guide that says "France", so
 neither BM25 nor the model (which splits an unknown word into pieces) finds
 the entry. A question word is corrected only when it is neither a corpus word
 nor an English word (SymSpell's English frequency dictionary, shipped with
@@ -41,15 +41,21 @@ class Speller:
         self.counts = Counter(w.lower() for w in words if len(w) >= MIN_LEN)
         self._symspell = None  # built on the first word that needs it
 
-    def _lookup(self, word: str, distance: int) -> str | None:
-        from symspellpy import SymSpell, Verbosity
+    def warm_up(self):
+        """Build the lookup structure now (seconds for a very large vocabulary)."""
+        from symspellpy import SymSpell
 
         if self._symspell is None:
             sym = SymSpell(max_dictionary_edit_distance=2)
             for w, n in self.counts.items():
                 sym.create_dictionary_entry(w, n)
             self._symspell = sym
-        found = self._symspell.lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
+        return self._symspell
+
+    def _lookup(self, word: str, distance: int) -> str | None:
+        from symspellpy import Verbosity
+
+        found = self.warm_up().lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
         # Two corpus words equally near: the more frequent one, unless they tie.
         if not found or (len(found) > 1 and found[0].count == found[1].count):
             return None
@@ -57,11 +63,13 @@ class Speller:
 
     def corrections(self, question: str) -> list[Correction]:
         out = []
-        for w in dict.fromkeys(m.group(0) for m in _WORD.finditer(question)):
+        # A word before an apostrophe is half a contraction ("doesn't"), not a typo.
+        words = (m.group(0) for m in _WORD.finditer(question) if question[m.end() : m.end() + 1] not in ("'", "\u2019"))
+        for w in dict.fromkeys(words):
             low = w.lower()
             if len(low) < MIN_LEN or low in self.counts or low in STOPWORDS or low in english_words():
                 continue
             fixed = self._lookup(low, 1 if len(low) < 8 else 2)
             if fixed and fixed != low:
-                out.append(Correction(w, fixed))
+                out.append(Correction(w, fixed.capitalize() if w[:1].isupper() else fixed))  # a name stays a name
         return out

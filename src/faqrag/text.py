@@ -99,7 +99,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def names_in(question: str) -> list[str]:
-    """Names, codes and numbers a question mentions ("Costco", "UK", "eBay", "2am").
+    """Names, codes and numbers a question mentions ("Northville", "UK", "iOS", "5pm").
 
     They are its most specific constraints: an answer that mentions none of
     them is probably about something else. A word counts if it holds a digit
