@@ -447,3 +447,11 @@ def test_serve_command_refuses_what_it_cannot_serve(built_index, tmp_path, capsy
     with pytest.raises(SystemExit):
         main(["serve", "--port", "70000"])
     assert "not a port number" in capsys.readouterr().err
+
+
+def test_questions_asked_over_the_api_are_logged(client, built_index):
+    from faqrag import qlog
+
+    assert client.post("/v1/ask", json={"question": "How do I reset my widget?"}).status_code == 200
+    rows = qlog.recent(qlog.log_path(built_index))
+    assert [(r.question, r.channel) for r in rows] == [("How do I reset my widget?", "api")]

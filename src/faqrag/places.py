@@ -166,7 +166,7 @@ class Places:
 
     @staticmethod
     def _part_of_a_longer_name(question: str, tokens: list, i: int, j: int) -> bool:
-        """"York" in "New York", "Mobile" in "Acme Mobile": a capitalised word right
+        """ "York" in "New York", "Mobile" in "Acme Mobile": a capitalised word right
         before or after makes the match part of a name the gazetteer does not hold."""
         before = tokens[i - 1] if i > 0 else None
         after = tokens[j] if j < len(tokens) else None

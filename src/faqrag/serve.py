@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from . import __version__
+from . import __version__, qlog
 from .engine import Engine, check_question
 from .errors import FaqragError, IndexStateError, QuestionError
 from .settings import Settings
@@ -401,7 +401,13 @@ def create_app(
             return rw.text, rw
 
         def then(q: str):
-            return lambda vec, ms, rw: engine.answer_vector(q, rw, vec, k, ms).to_dict()
+            def done(vec, ms, rw):
+                out = engine.answer_vector(q, rw, vec, k, ms).to_dict()
+                # Logged in the embedding thread, after the answer is made (a write is ~0.2 ms).
+                qlog.log_answer(log_db, q, out, "api", qlog.retention(state.settings))
+                return out
+
+            return done
 
         futures = [state.batcher.submit(q, then(q), prepare) for q in questions]
         try:
@@ -413,6 +419,7 @@ def create_app(
                 f.cancel()  # those not yet embedding are dropped from the queue
             raise HTTPException(504, f"answering took longer than {serve.request_timeout_s:g} s; try again") from None
 
+    log_db = qlog.log_path(state.index_dir, state.settings.log_questions)
     errors = {code: {"model": ErrorOut} for code in (400, 413, 415, 422, 503, 504)}
 
     @app.post("/v1/ask", response_model=AskResponse, responses=errors, summary="Answer one question")
