@@ -19,13 +19,20 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _sets() -> tuple[tuple[str, str, str, str], ...]:
+    """(set name, questions, corpus, index) for every set in eval/sets.json."""
+    out = []
+    for entry in json.loads((ROOT / "eval" / "sets.json").read_text(encoding="utf-8")):
+        corpus = entry["corpus"]
+        index = "index" if corpus == "corpus" else f"build/eval-index/{Path(corpus).name}"
+        out.append((entry["name"], entry["questions"], corpus, index))
+    return tuple(out)
+
+
 # (set name, questions, corpus, index)
-SETS = (
-    ("dev", "eval/dev.jsonl", "corpus", "index"),
-    ("guide_own", "eval/guide_own.jsonl", "corpus", "index"),
-    ("faq_demo", "eval/faq_demo_questions.jsonl", "eval/faq_demo", "build/eval-index/faq_demo"),
-    ("covid_faq", "eval/covid_faq_questions.jsonl", "eval/covid_faq", "build/eval-index/covid_faq"),
-)
+SETS = _sets()
 REPORTS = "build/eval-report"
 COLUMNS = (  # summary key, heading
     ("questions", "questions"),
