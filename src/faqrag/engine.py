@@ -118,7 +118,7 @@ class Engine:
         (settings.CONFIDENCE_FEATURES); for tuning and tests. ``qvec`` embeds
         ``rw.text`` (the rewritten question)."""
         rw = rw or self.rewriter.rewrite(q)
-        terms = self.retriever.lexical.terms(rw.text, not_names=rw.resolved_words)
+        terms = self.retriever.lexical.terms(rw.lexical_text, not_names=rw.resolved_words)
         types = expected_types(q)
         hits = self.retriever.search(qvec, terms, MIN_HITS, types)
         return confidence_features(
@@ -127,7 +127,7 @@ class Engine:
 
     def _answer(self, q: str, rw: Rewritten, qvec, k: int, embed_ms: float) -> Response:
         t1 = time.perf_counter()
-        terms = self.retriever.lexical.terms(rw.text, not_names=rw.resolved_words)
+        terms = self.retriever.lexical.terms(rw.lexical_text, not_names=rw.resolved_words)
         types = expected_types(q)
         hits = self.retriever.search(qvec, terms, max(k, MIN_HITS), types)
         t2 = time.perf_counter()

@@ -16,9 +16,14 @@ _WORD = re.compile(r"[^\W_]+")
 
 @dataclass(frozen=True)
 class Rewritten:
-    text: str  # what is embedded and matched
+    text: str  # what is embedded
     corrections: tuple[Correction, ...] = ()
     places: tuple[Resolution, ...] = ()
+    lexical: str = ""  # what BM25 matches: the places in place of the names the corpus does not use
+
+    @property
+    def lexical_text(self) -> str:
+        return self.lexical or self.text
 
     @property
     def note(self) -> str | None:
@@ -50,6 +55,10 @@ class Rewriter:
         for c in corrections:
             text = re.sub(rf"(?<!\w){re.escape(c.typed)}(?!\w)", c.corrected, text)
         places = tuple(self.places.resolve(text, is_common_word=lambda w: w in english_words()))
-        if places:
-            text = f"{text} ({', '.join(dict.fromkeys(p.place for p in places))})"
-        return Rewritten(text, corrections, places)
+        if not places:
+            return Rewritten(text, corrections)
+        lexical = text
+        for p in places:
+            lexical = re.sub(rf"(?<!\w){re.escape(p.mentioned)}(?!\w)", p.place, lexical)
+        # The model knows the mentioned place too: it keeps it, with the corpus's name beside it.
+        return Rewritten(f"{text} ({', '.join(dict.fromkeys(p.place for p in places))})", corrections, places, lexical)
