@@ -59,9 +59,9 @@ class Settings:
     whole_section_chars: int = 500  # a section this short is answered whole
     # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
     # for how these and the threshold were chosen.
-    conf_weights: tuple[float, ...] = (3.333, 2.325, 1.313, 0.124, 9.297, 0.671, -0.762, 1.043, 1.535)
-    conf_bias: float = -6.715
-    abstain_below: float = 0.274
+    conf_weights: tuple[float, ...] = (3.345, 2.276, 1.276, 0.132, 9.357, 0.665, -0.722, 1.114, 1.575)
+    conf_bias: float = -6.807
+    abstain_below: float = 0.272
     suggestions: int = 3
     # The question log (qlog.py): on or off, and how much it keeps.
     log_questions: bool = True
