@@ -213,7 +213,14 @@ def test_faqrag_serve_with_the_real_model(real_index, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     proc = start([*cmd, "--workers", "2"], url, env, seconds=120)
     try:
-        r = httpx.post(url + "/v1/ask", json={"question": "How do I contact customer service?"}, timeout=30)
+        # Health answered by one worker says nothing of the other: a worker still
+        # loading answers 503 (with Retry-After), as documented, until it is ready.
+        deadline = time.monotonic() + 90
+        while True:
+            r = httpx.post(url + "/v1/ask", json={"question": "How do I contact customer service?"}, timeout=30)
+            if r.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         assert r.status_code == 200 and r.json()["passages"]
         info = httpx.get(url + "/v1/info").json()
         assert str(REPO) not in json.dumps(info) and info["manifest"]["model"]["id"] == "all-MiniLM-L6-v2"
