@@ -34,6 +34,7 @@ SERVER_FLAGS = (
 ).split()
 COVERED = "What is the support number in the UK?"
 UNCOVERED = "Who painted the Mona Lisa?"
+ADMIN_PASSWORD = "e2e-maintainer"
 
 
 def _require_browser() -> None:
@@ -75,7 +76,14 @@ def page_url(request):
     real_index = request.getfixturevalue("real_index")
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
-    env = {**os.environ, "FAQRAG_INDEX": str(real_index), "FAQRAG_CORPUS": str(CORPUS), "HF_HUB_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "FAQRAG_INDEX": str(real_index),
+        "FAQRAG_CORPUS": str(CORPUS),
+        "HF_HUB_OFFLINE": "1",
+        "FAQRAG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "FAQRAG_LOG": str(real_index.parent / "e2e-logs.db"),
+    }
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), *SERVER_FLAGS]
     with (ARTIFACTS / "streamlit.log").open("w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -169,3 +177,26 @@ def test_a_person_asks_a_covered_and_an_uncovered_question(browser, page_url):
         f"uncovered answer after Enter: {uncovered:.2f} s\n",
         encoding="utf-8",
     )
+
+
+def test_a_maintainer_sees_what_was_declined_grouped_on_the_review_page(browser, page_url):
+    """The loop's first step in a real browser: a declined question reaches the
+    password-protected review page. (Acting on it writes corpus files, which
+    the AppTest tests cover on a copy of the corpus.)"""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    question = "How do I bake sourdough bread at home?"
+    browser.get(page_url)
+    _ask(browser, question, "does not cover")
+    browser.get(f"{page_url}/review")
+    box = WebDriverWait(browser, 60).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, 'input[aria-label="Maintainer password"]')
+    )
+    assert question not in _page_text(browser)  # nothing shows before the password
+    box.send_keys(ADMIN_PASSWORD, Keys.ENTER)
+    WebDriverWait(browser, 60).until(lambda d: question in _page_text(d))
+    text = _page_text(browser)
+    assert "Review questions" in text and "Not covered by the guide" in text
+    browser.save_screenshot(str(ARTIFACTS / "review.png"))
