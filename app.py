@@ -380,7 +380,8 @@ def render_answer(guide: Guide, resp: Response) -> None:
     doc = guide.engine.stored.documents[a.doc]
     with st.container(border=True):
         st.html(as_html(a.text, cls="fq-answer"))
-        st.html(as_html(f"Source: {a.source}", cls="fq-source"))
+        dated = f" (dated {doc.date})" if doc.date else ""
+        st.html(as_html(f"Source: {a.source}{dated}", cls="fq-source"))
         st.text(f"Confidence: {confidence_label(resp.confidence)} ({resp.confidence:.2f})")
         # One box for both cautions: the document's notice and the contact-details line say much the same.
         cautions = [md_escape(resp.notice)] if resp.notice else []

@@ -454,3 +454,17 @@ def test_editing_a_page_re_embeds_only_what_changed(tmp_path, fake_embedder):
     write(corpus / "widgets.html", PAGE_HTML.replace("Under the base.", "On the sticker under the base."))
     again = build_index(corpus, tmp_path / "index", fake_embedder)
     assert first.embedded == first.views and 0 < again.embedded <= 3
+
+
+def test_a_page_date_is_kept_as_the_documents_date(tmp_path):
+    from faqrag.corpus import load_corpus
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "p.html").write_text(
+        '<html><head><title>Help</title><meta property="article:modified_time" content="2024-05-01"></head>'
+        "<body><main><h1>Help</h1><h2>Refunds</h2><p>Refunds take five days to arrive.</p></main></body></html>",
+        encoding="utf-8",
+    )
+    ((doc, _),) = load_corpus(corpus)
+    assert doc.date and doc.date.startswith("2024-05-01")

@@ -40,7 +40,7 @@ class Converted:
     pages: tuple[int, ...] = ()  # text offset where each page begins (PDF), page 1 first
 
     def meta(self) -> dict[str, str]:
-        return {k: v for k, v in (("title", self.title), ("url", self.url)) if v}
+        return {k: v for k, v in (("title", self.title), ("url", self.url), ("date", self.date)) if v}
 
 
 def convert_file(path: Path, raw: bytes, warn: Warn) -> Converted | None:

@@ -44,7 +44,7 @@ GUIDE_SUFFIXES = {".txt": False, ".md": True, ".markdown": True}  # value: is Ma
 FAQ_SUFFIXES = (".csv", ".jsonl")
 META_SUFFIX = ".meta.json"
 ALTERNATES = "alternates.jsonl"  # alternates.FILE; not a corpus document
-META_KEYS = frozenset({"title", "url", "notice"})
+META_KEYS = frozenset({"title", "url", "notice", "date"})
 FAQ_FIELDS = ("question", "answer", "category", "section", "id")
 
 Warn = Callable[[str], None]
@@ -230,6 +230,7 @@ def load_file(path: Path, corpus_dir: Path, warn: Warn = _ignore) -> tuple[Docum
         sha256=hashlib.sha256(raw).hexdigest(),
         url=meta.get("url"),
         notice=meta.get("notice"),
+        date=meta.get("date"),
     )
     return doc, blocks
 
@@ -256,6 +257,7 @@ def _load_converted(
         sha256=hashlib.sha256(raw).hexdigest(),
         url=meta.get("url"),
         notice=meta.get("notice"),
+        date=meta.get("date"),
     )
     return doc, mark_pages(blocks, converted.pages)
 

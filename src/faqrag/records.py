@@ -26,6 +26,7 @@ class Document:
     sha256: str
     url: str | None = None
     notice: str | None = None
+    date: str | None = None  # published or last modified, as the document or its sidecar gives it
 
 
 @dataclass(frozen=True)

@@ -262,6 +262,7 @@ def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index)
                 "kind": d.kind,
                 "url": d.url,
                 "notice": d.notice,
+                "date": d.date,
                 "sha256": d.sha256,
                 "text": d.text,
             }
@@ -392,6 +393,7 @@ def load_index(index_dir: Path) -> StoredIndex:
                 sha256=d["sha256"],
                 url=d.get("url"),
                 notice=d.get("notice"),
+                date=d.get("date"),
             )
             for doc_id, d in raw_docs.items()
         }
