@@ -461,6 +461,8 @@ def render_result(guide: Guide, k: int, show_scores: bool) -> None:
         log.exception("answering %r failed", question)
         st.error(md_escape(f"something went wrong answering this question ({type(err).__name__}); see the server log"))
         return
+    if resp.read_as:  # why an answer may be about a word the person did not type
+        st.caption(md_escape(f"Read as: {resp.read_as}"))
     if resp.abstained:
         render_abstention(resp)
         render_feedback(guide, question, resp)

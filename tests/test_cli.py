@@ -172,3 +172,10 @@ def test_bad_setting_values_are_one_line_errors(cli_index, capsys, tmp_path, con
     assert main(["ask", "--index", str(cli_index), "--settings", str(settings), "widget"]) == 1
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_plain_ask_says_how_a_misspelt_question_was_read(cli_index, capsys):
+    assert main(["ask", "--index", str(cli_index), "bayvew phone"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "(read as: bayvew \u2192 bayview)" and "555-0201" in out
+    assert ask_json(cli_index, "bayview phone", capsys)["read_as"] is None

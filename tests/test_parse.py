@@ -125,3 +125,12 @@ def test_a_lead_in_ending_in_a_colon_introduces_its_code_block():
     _, blocks = parse_guide(md, markdown=True)
     (code,) = blocks_of("code", blocks)
     assert code.lead == "Run this command:" and code.text == "tool remove --all"
+
+
+def test_a_markdown_question_heading_heads_its_sub_sections():
+    md = "# Tool\n\n## Basics\n\nIt is a tool.\n\n## How do I install it?\n\nPick your system.\n\n### On Linux\n\nUse the package.\n"
+    _, blocks = parse_guide(md, markdown=True)
+    (faq,) = blocks_of("faq", blocks)
+    assert faq.question == "How do I install it?" and faq.trail == () and faq.text == "Pick your system."
+    linux = next(b for b in blocks_of("passage", blocks) if b.text == "Use the package.")
+    assert linux.trail == ("How do I install it?", "On Linux")

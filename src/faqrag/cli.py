@@ -279,7 +279,8 @@ def cmd_tune(args) -> int:
 
 
 def format_response(resp) -> str:
-    lines = []
+    # Say how the question was read first: it explains an answer about another word.
+    lines = [f"(read as: {resp.read_as})"] if getattr(resp, "read_as", None) else []
     if resp.abstained:
         lines.append("The guide does not seem to cover this question.")
         if resp.suggestions:

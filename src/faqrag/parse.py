@@ -341,6 +341,11 @@ def _blocks(units: list[_Unit], section_max: int) -> list[Block]:
             i += 1
             continue
         if u.kind == "question":
+            if u.level:
+                # A Markdown heading phrased as a question heads what follows it too
+                # (sub-headings, a table): the FAQ pair itself sits under its parent.
+                names = tuple(t for lv, t in trail if lv < u.level)
+                trail = [(lv, t) for lv, t in trail if lv < u.level] + [(u.level, u.text)]
             j = i + 1
             answer = ""
             while j < len(units) and units[j].kind in ("para", "answer", "bullet", "numbered", "code"):
