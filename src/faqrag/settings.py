@@ -59,9 +59,9 @@ class Settings:
     whole_section_chars: int = 500  # a section this short is answered whole
     # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
     # for how these and the threshold were chosen.
-    conf_weights: tuple[float, ...] = (3.345, 2.276, 1.276, 0.132, 9.357, 0.665, -0.722, 1.114, 1.575)
-    conf_bias: float = -6.807
-    abstain_below: float = 0.272
+    conf_weights: tuple[float, ...] = (3.354, 2.262, 1.27, 0.119, 9.326, 0.664, -0.727, 1.142, 1.577)
+    conf_bias: float = -6.803
+    abstain_below: float = 0.279
     suggestions: int = 3
     # The question log (qlog.py): on or off, and how much it keeps.
     log_questions: bool = True
