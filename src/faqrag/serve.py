@@ -33,7 +33,7 @@ from starlette.exceptions import HTTPException
 from . import __version__, qlog
 from .engine import Engine, check_question
 from .errors import FaqragError, IndexStateError, QuestionError
-from .settings import Settings
+from .settings import Settings, read_json_object, refuse_unknown
 
 log = logging.getLogger("faqrag.serve")
 CONFIG_ENV = "FAQRAG_SERVE_CONFIG"  # how `faqrag serve` hands its options to uvicorn's worker processes
@@ -65,12 +65,7 @@ class ServeSettings:
 
     @classmethod
     def from_dict(cls, data: dict) -> ServeSettings:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise FaqragError(
-                f"unknown server setting(s) {', '.join(sorted(unknown))}; known ones are {', '.join(sorted(known))}"
-            )
+        refuse_unknown(cls, data, "server setting")
         if isinstance(data.get("cors_origins"), list):
             data = {**data, "cors_origins": tuple(data["cors_origins"])}
         return cls(**data)
@@ -638,7 +633,11 @@ def app_from_env() -> FastAPI:
 
 def serve_config(args) -> dict[str, Any]:
     """What ``faqrag serve``'s options become for ``app_from_env``."""
-    serve = ServeSettings.from_dict(_read_json_object(Path(args.serve_settings)) if args.serve_settings else {})
+    serve = ServeSettings.from_dict(
+        read_json_object(Path(args.serve_settings), "server settings file", "--serve-settings")
+        if args.serve_settings
+        else {}
+    )
     if args.settings:
         Settings.from_file(Path(args.settings))  # checked here, once, not in each worker as it starts
     if args.cors_origin:
@@ -650,18 +649,6 @@ def serve_config(args) -> dict[str, Any]:
         "model": args.model,
         "serve": {**asdict(serve), "cors_origins": list(serve.cors_origins)},
     }
-
-
-def _read_json_object(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise FaqragError(f"server settings file {path} cannot be read ({err.strerror}); check the path") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise FaqragError(f"server settings file {path} is not valid JSON ({err}); fix it") from None
-    if not isinstance(data, dict):
-        raise FaqragError(f"server settings file {path} must hold a JSON object")
-    return data
 
 
 def _configure_logging() -> None:

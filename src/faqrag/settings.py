@@ -103,31 +103,39 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise FaqragError(
-                f"unknown setting(s) {', '.join(sorted(unknown))}; known settings are {', '.join(sorted(known))}"
-            )
+        refuse_unknown(cls, data, "setting")
         if isinstance(data.get("conf_weights"), list):
             data = {**data, "conf_weights": tuple(data["conf_weights"])}
         return replace(cls(), **data)
 
     @classmethod
     def from_file(cls, path: Path) -> Settings:
-        if path.is_dir():
-            raise FaqragError(f"settings path {path} is a folder; pass --settings a JSON file")
-        try:
-            data = loads(read_capped(path, MAX_SETTINGS_BYTES))
-        except FileNotFoundError:
-            raise FaqragError(f"settings file {path} not found; check the path") from None
-        except OSError as err:
-            raise FaqragError(f"settings file {path} cannot be read ({err.strerror}); check its permissions") from None
-        except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
-            raise FaqragError(f"settings file {path} is not valid JSON ({err}); fix it") from None
-        if not isinstance(data, dict):
-            raise FaqragError(f"settings file {path} must hold a JSON object")
-        return cls.from_dict(data)
+        return cls.from_dict(read_json_object(path))
+
+
+def refuse_unknown(cls, data: dict, what: str) -> None:
+    """Settings accept only the keys they define: a typo is a message, not a silent default."""
+    known = {f.name for f in fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise FaqragError(f"unknown {what}(s) {', '.join(sorted(unknown))}; known ones are {', '.join(sorted(known))}")
+
+
+def read_json_object(path: Path, what: str = "settings file", flag: str = "--settings") -> dict:
+    """A settings file's JSON object, read through the capped, depth- and NaN-safe loader."""
+    if path.is_dir():
+        raise FaqragError(f"{what} {path} is a folder; pass {flag} a JSON file")
+    try:
+        data = loads(read_capped(path, MAX_SETTINGS_BYTES))
+    except FileNotFoundError:
+        raise FaqragError(f"{what} {path} cannot be read (file not found); check the path") from None
+    except OSError as err:
+        raise FaqragError(f"{what} {path} cannot be read ({err.strerror}); check its permissions") from None
+    except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
+        raise FaqragError(f"{what} {path} is not valid JSON ({err}); fix it") from None
+    if not isinstance(data, dict):
+        raise FaqragError(f"{what} {path} must hold a JSON object")
+    return data
 
 
 def _is_number(value: object) -> bool:
