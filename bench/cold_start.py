@@ -14,13 +14,11 @@ time in a child's max RSS, and a parent holding the model would mask both.
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from common import CORPUS, REPO, load, scratch
+from common import CORPUS, cold_runs, load, scratch
 
 RUNS = 5
 # This script measures the sentence-transformers (torch) path against its own floor; the default
@@ -35,18 +33,6 @@ FLOOR = (
 )
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one child process."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode:
-        sys.exit(f"{cmd[:2]} failed: {p.stderr.read().decode()[-500:]}")
-    return wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
-
-
 def main() -> None:
     print(f"start: {load()}")
     exe = str(Path(sys.executable).with_name("faqrag"))
@@ -54,23 +40,8 @@ def main() -> None:
     subprocess.run([exe, "build", "--corpus", str(CORPUS), "--index", str(index)], check=True, capture_output=True)
     faqrag = [exe, "ask", "--index", str(index), QUESTION]
     floor = [sys.executable, "-c", FLOOR]
-    runs: dict[str, list[tuple[float, float]]] = {"faqrag ask": [], "floor": []}
-    for i in range(RUNS + 1):
-        for name, cmd in (("floor", floor), ("faqrag ask", faqrag)):
-            result = timed(cmd)
-            if i:  # the first pair only warms the page cache
-                runs[name].append(result)
-
     print(f"{RUNS} cold runs each, alternating, after one discarded pair")
-    print(f"{'':12}{'median s':>10}{'min s':>8}{'max s':>8}{'peak RSS MB':>13}")
-    for name, rs in runs.items():
-        walls = [w for w, _ in rs]
-        print(
-            f"{name:12}{statistics.median(walls):10.2f}{min(walls):8.2f}{max(walls):8.2f}{max(m for _, m in rs):13.0f}"
-        )
-    f, c = runs["floor"], runs["faqrag ask"]
-    wall_ratio = statistics.median(w for w, _ in c) / statistics.median(w for w, _ in f)
-    rss_ratio = max(m for _, m in c) / max(m for _, m in f)
+    wall_ratio, rss_ratio, _ = cold_runs(floor, faqrag, RUNS)
     print(f"ratio faqrag/floor: wall {wall_ratio:.2f}x, peak RSS {rss_ratio:.2f}x")
     print(f"end: {load()}")
 

@@ -7,7 +7,11 @@ import json
 import math
 import os
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub from a benchmark
@@ -53,3 +57,36 @@ def pct(values: list[float], p: float) -> float:
 def load() -> str:
     """The 1-minute load average, printed with results: other work on the machine skews timings."""
     return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one child process."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status):
+        sys.exit(f"{cmd[:3]} failed: {p.stderr.read().decode()[-500:]}")
+    return wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def cold_runs(floor: list[str], faqrag: list[str], runs: int) -> tuple[float, float, float]:
+    """Run the floor and faqrag processes alternately, ``runs`` times each after one
+    discarded pair (it only warms the page cache); print a table and return the
+    wall ratio, the peak-RSS ratio and faqrag's peak RSS in MB."""
+    got: dict[str, list[tuple[float, float]]] = {"faqrag ask": [], "floor": []}
+    for i in range(runs + 1):
+        for name, cmd in (("floor", floor), ("faqrag ask", faqrag)):
+            result = timed(cmd)
+            if i:
+                got[name].append(result)
+    print(f"{'':12}{'median s':>10}{'min s':>8}{'max s':>8}{'peak RSS MB':>13}")
+    for name, rs in got.items():
+        walls = [w for w, _ in rs]
+        print(
+            f"{name:12}{statistics.median(walls):10.2f}{min(walls):8.2f}{max(walls):8.2f}{max(m for _, m in rs):13.0f}"
+        )
+    f, c = got["floor"], got["faqrag ask"]
+    wall = statistics.median(w for w, _ in c) / statistics.median(w for w, _ in f)
+    peak = max(m for _, m in c)
+    return wall, peak / max(m for _, m in f), peak

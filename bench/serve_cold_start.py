@@ -14,15 +14,13 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from common import CORPUS, REPO, dev_questions, load, pct, scratch
+from common import CORPUS, cold_runs, dev_questions, load, pct, scratch
 
 RUNS = 5
 ROUNDS = 5
@@ -39,17 +37,6 @@ FLOOR = (
 )
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one child process."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status):
-        sys.exit(f"{cmd[:3]} failed: {p.stderr.read().decode()[-500:]}")
-    return wall, usage.ru_maxrss / 1024
-
-
 def cold(exe: str, index: Path) -> None:
     from faqrag.onnx_embedder import OnnxEmbedder
 
@@ -58,24 +45,9 @@ def cold(exe: str, index: Path) -> None:
     floor_code = FLOOR.format(tokenizer=str(emb._folder / "tokenizer.json"), model=str(emb.model_path))
     faqrag = [exe, "ask", "--index", str(index), QUESTION]
     floor = [sys.executable, "-c", floor_code]
-    runs: dict[str, list[tuple[float, float]]] = {"faqrag ask": [], "floor": []}
-    for i in range(RUNS + 1):
-        for name, cmd in (("floor", floor), ("faqrag ask", faqrag)):
-            result = timed(cmd)
-            if i:
-                runs[name].append(result)
     print(f"\ncold: {RUNS} runs each, alternating, after one discarded pair (ONNX Runtime)")
-    print(f"{'':12}{'median s':>10}{'min s':>8}{'max s':>8}{'peak RSS MB':>13}")
-    for name, rs in runs.items():
-        walls = [w for w, _ in rs]
-        print(
-            f"{name:12}{statistics.median(walls):10.2f}{min(walls):8.2f}{max(walls):8.2f}{max(m for _, m in rs):13.0f}"
-        )
-    f, c = runs["floor"], runs["faqrag ask"]
-    wall = statistics.median(w for w, _ in c) / statistics.median(w for w, _ in f)
-    print(
-        f"ratio faqrag/floor: wall {wall:.2f}x (target <= 1.1x), peak RSS {max(m for _, m in c):.0f} MB (target <= 300)"
-    )
+    wall, _, peak = cold_runs(floor, faqrag, RUNS)
+    print(f"ratio faqrag/floor: wall {wall:.2f}x (target <= 1.1x), peak RSS {peak:.0f} MB (target <= 300)")
 
 
 def warm(exe: str, index: Path) -> None:
