@@ -1,5 +1,7 @@
 """Short answers: the part of a chunk that answers, within 500 characters."""
 
+from dataclasses import replace
+
 import pytest
 
 from faqrag.answer_type import expected_types, value_kinds
@@ -233,7 +235,7 @@ def test_a_number_several_entries_share_does_not_borrow_one_of_their_hours(tmp_p
 
 def test_how_many_passages_are_asked_for_does_not_change_the_answer_or_confidence(engine):
     for q in ("How do I reset my widget?", "Bayview phone", "Who painted the Mona Lisa?"):
-        few, many = engine.ask(q, k=1), engine.ask(q, k=10)
+        few, many = engine.ask(q, k=1), engine.ask(q, k=50)  # past the top ten confidence looks at
         assert few.confidence == many.confidence and few.abstained == many.abstained
         assert (few.answer and few.answer.text) == (many.answer and many.answer.text)
 
@@ -277,3 +279,35 @@ def test_a_section_is_matched_by_bm25_block_by_block():
 def test_a_name_the_corpus_never_uses_counts_against_confidence(engine):
     assert _features(engine, "What is the Zorblax phone number?")["known_names"] == 0.0
     assert _features(engine, "What is the Bayview phone number?")["known_names"] == 1.0
+
+
+def test_hits_past_the_top_ten_never_change_what_answers_or_how_sure():
+    # The engine searches max(k, 10) hits; a strong FAQ question match at rank 11
+    # (only seen when k > 10) must not change the answer or the confidence.
+    from faqrag.answer import GAP_HITS, compose
+
+    eng = _engine_for_compose()
+    q = "Bayview phone"
+    qvec = eng.embedder.encode([q])[0]
+    terms = eng.retriever.lexical.terms(q)
+    hits = eng.retriever.search(qvec, terms, GAP_HITS)
+    faq = next(i for i, c in enumerate(eng.stored.chunks) if c.kind == "faq")
+    late = replace(hits[-1], chunk=faq, question_sim=0.99, score=0.01)
+    few = compose(q, hits, qvec, terms, eng.retriever, eng.settings, 5)
+    many = compose(q, hits + [late], qvec, terms, eng.retriever, eng.settings, 11)
+    assert few.confidence == many.confidence
+    assert few.answer.chunk_id == many.answer.chunk_id
+
+
+def _engine_for_compose():
+    import tempfile
+    from pathlib import Path
+
+    from conftest import GUIDE, FakeEmbedder
+
+    root = Path(tempfile.mkdtemp())
+    (root / "c").mkdir()
+    (root / "c" / "g.txt").write_text(GUIDE, encoding="utf-8")
+    emb = FakeEmbedder()
+    build_index(root / "c", root / "ix", emb)
+    return Engine(load_index(root / "ix"), emb, Settings(abstain_below=0.0))

@@ -88,7 +88,6 @@ class LexicalIndex:
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.idf_by_id = {self.vocab[t]: v for t, v in self.idf.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.n = n
         self._k1 = k1
         self._bm25 = bm25s.BM25(k1=k1, b=b)
         ids = [[self.vocab[t] for t in toks] for toks in docs]

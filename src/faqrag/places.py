@@ -111,8 +111,8 @@ class Places:
         continent_of, _ = _regions()
         known = set(continent_of) | {c.lower() for c in continent_of.values() if c}
         firsts = {k.split()[0] for k in known}
-        # Word n-grams of the corpus, kept only where they can start a place name.
-        self.corpus_ngrams: set[str] = set()
+        # The corpus's words, and the place names it uses (n-grams checked only where one can start).
+        self.corpus_words: set[str] = set()
         self.corpus_places: set[str] = set()
         for text in texts:
             words = [w.lower() for w in _WORD.findall(text)]
@@ -122,7 +122,7 @@ class Places:
                         gram = " ".join(words[i : i + n])
                         if gram in known:
                             self.corpus_places.add(gram)
-            self.corpus_ngrams.update(words)
+            self.corpus_words.update(words)
         self._continent_of = continent_of
 
     def warm_up(self) -> None:
@@ -149,7 +149,7 @@ class Places:
                 typed = question[tokens[i].start() : tokens[i + n - 1].end()]
                 key = " ".join(keys[i : i + n])
                 country = gaz.get(key)
-                if country is None or key in self.corpus_places or (n == 1 and key in self.corpus_ngrams):
+                if country is None or key in self.corpus_places or (n == 1 and key in self.corpus_words):
                     continue
                 is_country = key == country.lower()
                 if not is_country and (names_country or self._part_of_a_longer_name(question, tokens, i, i + n)):
