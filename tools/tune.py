@@ -120,7 +120,8 @@ def question_only(sets) -> dict[str, float]:
             best = faq_rows[int(np.argmax(stored.vectors[faq_rows] @ v))]
             c = stored.chunks[stored.view_chunk[best]]
             right += any(contains(c.text, a) for a in q.answers)
-        out[name] = right / len(covered)
+        if covered:
+            out[name] = right / len(covered)
     return out
 
 
@@ -276,14 +277,16 @@ def main() -> None:
     for name, stored, *_ in sets:
         groups.setdefault(id(stored), []).append(name)
     held_out = {}
-    for group in groups.values():
+    if len(groups) < 2:
+        print("one corpus only: nothing to hold out; the in-sample table follows")
+    for group in groups.values() if len(groups) > 1 else ():
         chosen = choose(swept, set(names) - set(group))
         for name in group:
             held_out[name] = figures(rows_for(swept, chosen, name), chosen)
-    held_out = {n: held_out[n] for n in names}
-    print_table(
-        "Leave-one-corpus-out: each set answered with settings chosen on the other corpora's sets", held_out, baseline
-    )
+    if held_out:
+        held_out = {n: held_out[n] for n in names}
+        title = "Leave-one-corpus-out: each set answered with settings chosen on the other corpora's sets"
+        print_table(title, held_out, baseline)
 
     pooled = choose(swept, set(names))
     table = {n: figures(rows_for(swept, pooled, n), pooled) for n in names}
