@@ -134,3 +134,18 @@ def test_a_markdown_question_heading_heads_its_sub_sections():
     assert faq.question == "How do I install it?" and faq.trail == () and faq.text == "Pick your system."
     linux = next(b for b in blocks_of("passage", blocks) if b.text == "Use the package.")
     assert linux.trail == ("How do I install it?", "On Linux")
+
+
+def test_tables_without_outer_pipes_are_rows_too():
+    md = "# Plans\n\nPlan | Storage\n---|:--:\nFree | 500 MB\nPro  |  1 GB\n\nAfter the table | a pipe in prose.\n"
+    _, blocks = parse_guide(md, markdown=True)
+    (table,) = blocks_of("list", blocks)
+    assert table.lead == "| Plan | Storage |" and table.items == ("| Free | 500 MB |", "| Pro | 1 GB |")
+    assert any(b.text == "After the table | a pipe in prose." for b in blocks_of("passage", blocks))
+
+
+def test_a_pipe_line_without_a_matching_rule_is_prose():
+    # A rule with another number of cells, or a setext underline, does not open a table.
+    for md in ("# T\n\na | b | c\n---|---\nx | y\n", "# T\n\nA | B\n---\n\nText.\n", "# T\n\nx | y\n"):
+        _, blocks = parse_guide(md, markdown=True)
+        assert not blocks_of("list", blocks), md

@@ -190,10 +190,27 @@ def _unlink(s: str) -> str:
     return "".join(out)
 
 
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _piped(line: str) -> str:
+    """A row in the one form rows take: "| a | b |"."""
+    return "| " + " | ".join(_cells(line)) + " |"
+
+
+def _opens_table(line: str, text: str, lines: list[tuple[int, int]], i: int) -> bool:
+    if i + 1 >= len(lines):
+        return False
+    rule = text[slice(*lines[i + 1])]
+    return bool(_TABLE_RULE.match(rule)) and "|" in rule and len(_cells(rule)) == len(_cells(line))
+
+
 def _units(text: str, *, markdown: bool) -> list[_Unit]:
     raw: list[_Unit | None] = []  # None marks a blank line
     lines = _lines(text)
     in_fence = False
+    in_table = False  # inside a table whose rows need not start and end with "|"
     fence = _Unit("code", "", 0, 0)
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
@@ -213,6 +230,7 @@ def _units(text: str, *, markdown: bool) -> list[_Unit]:
                 fence.end = e
             continue
         if not line.strip() or (markdown and _SETEXT.match(line) and raw and raw[-1] is None):
+            in_table = False
             raw.append(None)
             continue
         if markdown and i + 1 < len(lines) and _SETEXT.match(text[slice(*lines[i + 1])]) and line.strip():
@@ -226,11 +244,20 @@ def _units(text: str, *, markdown: bool) -> list[_Unit]:
             if _TABLE_RULE.match(line):
                 continue  # |---|---| only says the line above is a header
             if not line.strip():
+                in_table = False  # the line was only a quote marker
                 raw.append(None)
                 continue
             if _TABLE_ROW.match(line):
                 raw.append(_Unit("row", " ".join(line.split()), s, e))
                 continue
+            # GFM also allows tables without outer pipes ("Plan | Storage" over
+            # "---|---"): a header row followed by a rule with as many cells,
+            # then every line holding a "|" until a blank line or one without.
+            if "|" in line and (in_table or _opens_table(line, text, lines, i)):
+                in_table = True
+                raw.append(_Unit("row", _piped(line), s, e))
+                continue
+            in_table = False
         raw.append(_classify(line, s, e, markdown))
 
     # Soft-wrapped prose: consecutive "para" lines with no blank between are one unit.
