@@ -542,4 +542,10 @@ def run() -> None:
 
 
 if __name__ == "__main__":  # Streamlit runs this file as __main__; tests import the helpers
-    run()
+    # Named pages: without st.navigation the sidebar would call this one "app".
+    st.navigation(
+        [
+            st.Page(run, title="Ask the guide", icon=":material/chat:", default=True),
+            st.Page(HERE / "pages" / "review.py", title="Review questions", icon=":material/rule:", url_path="review"),
+        ]
+    ).run()
