@@ -143,6 +143,8 @@ def _ask(driver, question: str, expect: str, timeout: float = 60) -> float:
 
 
 def test_a_person_asks_a_covered_and_an_uncovered_question(browser, page_url):
+    from selenium.webdriver.common.by import By
+
     t0 = time.perf_counter()
     browser.get(page_url)
     covered = _ask(browser, COVERED, "0800-048-0888")
@@ -154,6 +156,9 @@ def test_a_person_asks_a_covered_and_an_uncovered_question(browser, page_url):
     assert "does not cover" not in text
     assert "Traceback" not in text
     assert "Deploy" not in text  # the project's .streamlit/config.toml keeps the toolbar minimal
+    # The sidebar names both pages for what they do (not after their files).
+    nav = browser.find_element(By.CSS_SELECTOR, '[data-testid="stSidebarNav"]').text
+    assert "Ask the guide" in nav and "Review questions" in nav and "app" not in nav.split()
 
     # On a 1366x768 laptop screen the answer starts above the fold, examples or not.
     browser.set_window_size(1366, 768)
