@@ -1,4 +1,4 @@
-"""Alternate phrasings linked to an answer become QUESTION views of its chunk at build."""
+"""Alternate phrasings linked to an answer become ALTERNATE views of its chunk at build."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from faqrag import alternates
 from faqrag.engine import Engine
 from faqrag.errors import CorpusError
-from faqrag.records import QUESTION
+from faqrag.records import ALTERNATE, QUESTION
 from faqrag.store import build_index, load_index, stale_files
 
 PARAPHRASE = "factory state gadget back original"  # shares no word with the FAQ or its answer
@@ -41,7 +41,7 @@ def test_an_alternate_answers_like_its_faq_and_survives_a_rebuild(tmp_path, guid
     assert summary.embedded == 1  # only the new view
     stored = load_index(index)
     [target] = [c for c in stored.chunks if c.question == "How do I reset my widget?"]
-    assert (PARAPHRASE, QUESTION) in target.views
+    assert (PARAPHRASE, ALTERNATE) in target.views
     after = Engine(stored, fake_embedder).ask(PARAPHRASE)
     assert not after.abstained and after.answer.chunk_id == target.id
     assert alternates.FILE not in {d for d in stored.documents}  # not a document
@@ -58,7 +58,7 @@ def test_a_link_to_a_section_shared_heading_uses_the_text_start(tmp_path, guide_
     assert link.question == "lakeside phone" and link.target == "Northern Region" and link.text
     alternates.append(guide_corpus, [link])
     build_index(guide_corpus, index, fake_embedder)
-    got = [c for c in load_index(index).chunks if ("lakeside phone", QUESTION) in c.views]
+    got = [c for c in load_index(index).chunks if ("lakeside phone", ALTERNATE) in c.views]
     assert [c.id for c in got] == [northern[1].id]
 
 
@@ -97,3 +97,29 @@ def test_alternates_file_not_utf8(guide_corpus):
     (guide_corpus / alternates.FILE).write_bytes(b"\xff\xfe{}")
     with pytest.raises(CorpusError, match="not UTF-8"):
         alternates.read(guide_corpus)
+
+
+def test_an_alternate_is_an_faq_match_only_when_nearly_restated(tmp_path, guide_corpus, fake_embedder):
+    """A linked phrasing counts for its unit's best cosine, but sends other
+    questions to its unit as an FAQ match only above alternate_threshold."""
+    from faqrag.settings import Settings
+
+    _write(guide_corpus, {"question": PARAPHRASE, "doc": "acme-help.txt", "target": "How do I reset my widget?"})
+    index = tmp_path / "index"
+    build_index(guide_corpus, index, fake_embedder)
+    stored = load_index(index)
+    [target] = [c for c in stored.chunks if c.question == "How do I reset my widget?"]
+    assert (PARAPHRASE, ALTERNATE) in target.views and (PARAPHRASE, QUESTION) not in target.views
+    near = PARAPHRASE + " please"  # close to the phrasing, but not the phrasing itself
+    qv = fake_embedder.encode([near])[0]
+    cos = float(fake_embedder.encode([PARAPHRASE])[0] @ qv)
+    engine = Engine(stored, fake_embedder)
+    terms = engine.retriever.lexical.terms(near)
+
+    def question_sim(settings):
+        engine.retriever.settings = settings
+        hit = next(h for h in engine.retriever.search(qv, terms, 10) if h.chunk == stored.chunks.index(target))
+        return hit.question_sim
+
+    assert question_sim(Settings(alternate_threshold=min(cos + 0.01, 1.0))) < cos  # not counted as its question
+    assert question_sim(Settings(alternate_threshold=max(cos - 0.01, 0.0))) == pytest.approx(cos, abs=1e-5)

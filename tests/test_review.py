@@ -171,7 +171,7 @@ def test_review_page_asks_the_password_then_groups_and_links(
 def test_apply_reviews_shows_the_change_and_swaps_on_confirm(
     monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model
 ):
-    from faqrag.records import QUESTION
+    from faqrag.records import ALTERNATE
     from faqrag.store import load_index
 
     db = tmp_path / "logs.db"
@@ -187,12 +187,12 @@ def test_apply_reviews_shows_the_change_and_swaps_on_confirm(
     said = _texts(at)
     assert "reviewed (1 questions): answer right" in said and "1 embedded" in said
     assert not any(
-        v[1] == QUESTION and v[0].startswith("factory") for c in load_index(built_index).chunks for v in c.views
+        v[1] == ALTERNATE and v[0].startswith("factory") for c in load_index(built_index).chunks for v in c.views
     )
     at.button(key="swap").click().run(timeout=60)
     assert not at.exception and "The new index is live" in _texts(at)
     assert any(
-        v == ("factory state gadget back original", QUESTION) for c in load_index(built_index).chunks for v in c.views
+        v == ("factory state gadget back original", ALTERNATE) for c in load_index(built_index).chunks for v in c.views
     )
 
 

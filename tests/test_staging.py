@@ -8,7 +8,7 @@ import pytest
 
 from faqrag import alternates, staging
 from faqrag.errors import FaqragError
-from faqrag.records import QUESTION
+from faqrag.records import ALTERNATE
 from faqrag.store import load_index
 
 PARAPHRASE = "factory state gadget back original"
@@ -52,7 +52,7 @@ def test_staged_build_is_judged_then_swapped_in(tmp_path, guide_corpus, built_in
     staging.swap_in(staged.folder, built_index)
     assert not staged.folder.exists()
     views = [v for c in load_index(built_index).chunks for v in c.views]
-    assert (PARAPHRASE, QUESTION) in views
+    assert (PARAPHRASE, ALTERNATE) in views
 
 
 def test_the_reviewed_set_is_judged_too_and_a_discard_leaves_the_live_index(

@@ -5,8 +5,9 @@
 The target chunk is named by its document and its question or heading text
 (and, where several chunks share that heading, the start of its text), not by
 its id, so a link survives rebuilds and edits elsewhere in the guide. Each
-alternate becomes one more QUESTION view of its chunk: matched
-question-to-question, as an FAQ question is. A link whose target is gone is
+alternate becomes one more view of its chunk (role ALTERNATE): it counts for the
+chunk's best cosine always, and as the chunk's own question (an FAQ match) when
+the question nearly restates it (``Settings.alternate_threshold``). A link whose target is gone is
 left out with a warning, never an error: the guide moved on.
 """
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .limits import MAX_FILE_BYTES, bad_character
-from .records import QUESTION, Chunk
+from .records import ALTERNATE, Chunk
 from .tabular import jsonl_rows
 from .text import normalize
 
@@ -88,7 +89,7 @@ def read(corpus_dir: Path) -> list[Alternate]:
 def attach(
     chunks: list[Chunk], alternates: list[Alternate], titles: dict[str, str], warn: Callable[[str], None]
 ) -> list[Chunk]:
-    """The chunks with each alternate as one more QUESTION view of its target."""
+    """The chunks with each alternate as one more ALTERNATE view of its target."""
     if not alternates:
         return chunks
     by_head: dict[tuple[str, str], list[int]] = {}
@@ -112,7 +113,7 @@ def attach(
         )
         warn(f"{FILE}: {len(lost)} alternate question(s) point at an answer no longer in the corpus ({names})")
     return [
-        replace(c, views=c.views + tuple((q, QUESTION) for q in extra[i])) if i in extra else c
+        replace(c, views=c.views + tuple((q, ALTERNATE) for q in extra[i])) if i in extra else c
         for i, c in enumerate(chunks)
     ]
 

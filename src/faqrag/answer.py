@@ -17,7 +17,7 @@ import numpy as np
 
 from .answer_type import numbers_in
 from .lexical import QueryTerms
-from .records import CODE, HEADING, ITEM, LEAD, QUESTION, SENTENCE, Chunk, Document
+from .records import ALTERNATE, CODE, HEADING, ITEM, LEAD, QUESTION, SENTENCE, Chunk, Document
 from .retrieve import Hit, Retriever
 from .settings import Settings
 from .text import leans_back, truncate
@@ -197,7 +197,7 @@ def compose(
         if unit not in rankings:
             rankings[unit] = _part_ranking(c, replace(top, chunk=unit), retriever, qvec, terms, types)
         # The best match was the unit's own question or heading: its opening answers.
-        restated = unit == top.chunk and top.role in (QUESTION, HEADING)
+        restated = unit == top.chunk and top.role in (QUESTION, HEADING, ALTERNATE)
         text = _short_answer(c, rankings[unit], settings, restated)
         answer = Answer(text, source_of(doc, c), c.kind, c.doc, c.id, c.span)
         notice = doc.notice

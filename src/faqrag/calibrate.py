@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .errors import FaqragError
 from .evaluate import EvalQuestion, judge
-from .records import QUESTION
+from .records import ALTERNATE, QUESTION
 from .settings import Settings
 from .text import normalize
 
@@ -103,7 +103,7 @@ def _without_own_alternates(stored, questions: list[EvalQuestion]):
     for c in stored.chunks:
         own = normalize(c.question)
         for text, role in c.views:
-            if role == QUESTION and normalize(text) in asked and normalize(text) != own:
+            if role in (QUESTION, ALTERNATE) and normalize(text) in asked and normalize(text) != own:
                 mask.append(v)
             v += 1
     if not mask:

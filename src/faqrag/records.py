@@ -9,6 +9,10 @@ from typing import Any
 WHOLE = -1  # the chunk with its heading
 QUESTION = -2  # an FAQ entry's question alone, or a heading phrased as one (question-to-question matching)
 HEADING = -3  # a section's heading alone (a topic or a problem: "App crashes on startup")
+# A question a maintainer linked to a unit (alternates.py). It matches like the
+# unit's own question only when nearly restated: a short phrasing from traffic
+# ("What to do if people around me get infected?") is close to many other questions.
+ALTERNATE = -4
 # A role >= 0 is the index of one of the chunk's parts (a sentence, a list item).
 
 # What a part is, which decides the context it needs in an answer.

@@ -16,7 +16,7 @@ import numpy as np
 
 from .answer_type import numbers_in, value_kinds
 from .lexical import LexicalIndex, QueryTerms
-from .records import QUESTION
+from .records import ALTERNATE, QUESTION
 from .settings import Settings
 from .store import StoredIndex
 from .text import tokenize
@@ -88,7 +88,8 @@ class Retriever:
             lo, hi = offsets[j], offsets[j] + (ends[j] - starts[j])
             seg = sims[lo:hi]
             best = int(np.argmax(seg))
-            qmask = roles[lo:hi] == QUESTION
+            role = roles[lo:hi]
+            qmask = (role == QUESTION) | ((role == ALTERNATE) & (seg >= s.alternate_threshold))
             hits.append(
                 Hit(
                     chunk=int(chunks[j]),

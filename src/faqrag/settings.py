@@ -51,6 +51,7 @@ class Settings:
     dense_weight: float = 0.6
     lexical_weight: float = 0.4
     faq_question_threshold: float = 0.72  # cosine of question to FAQ question that counts as a match
+    alternate_threshold: float = 0.9  # ...and to a linked alternate phrasing (records.ALTERNATE)
     faq_lexical_margin: float = 1.0  # ...unless the FAQ misses question terms the top hit has
     name_bonus: float = 0.0  # times the share of the question's names a chunk mentions
     type_bonus: float = 0.0  # for holding the kind of value asked for (a number, a URL, ...)
@@ -95,6 +96,7 @@ class Settings:
             "lexical_weight",
             "abstain_below",
             "faq_question_threshold",
+            "alternate_threshold",
             "faq_list_within",
             "value_margin",
         ):
