@@ -43,7 +43,7 @@ from .settings import ChunkSettings
 from .structured import block_counts
 from .swap import recover, replace_folder
 
-FORMAT_VERSION = 3  # 2: section chunks, part roles; 3: tables, code with its step or lead-in, entry trail views
+FORMAT_VERSION = 4  # 2: section chunks, part roles; 3: tables, code with its step or lead-in, entry trail views; 4: alternates have their own role
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
