@@ -187,7 +187,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .engine import Engine, check_question
+    from .limits import check_question
     from .settings import Settings
 
     settings = Settings.from_file(args.settings) if args.settings else Settings()
@@ -201,12 +201,19 @@ def cmd_ask(args) -> int:
         resp = ask_server(args.server, question, k=args.k)
         print(dumps(resp.to_dict()) if args.json else format_response(resp))
         return 0
-    engine = Engine.open(args.index, model=args.model, settings=settings)
+    # The model starts loading now, in a thread, while the engine's modules import
+    # and the index loads: a one-question process waits for the slower of the two.
+    from .embedding import for_index
+
+    embedder = for_index(args.index, args.model)
+    from .engine import Engine
+
+    engine = Engine.open(args.index, model=args.model, settings=settings, embedder=embedder)
     stale = engine.stale_files()
     if stale:
         _warn(f"the index is stale (changed: {', '.join(stale)}); rebuild it with 'faqrag build'")
     t0 = time.perf_counter()
-    engine.warm_up()  # so timings_ms says what the question cost, not the model load
+    engine.warm_up_for(question)  # so timings_ms says what the question cost, not the model load
     load_ms = (time.perf_counter() - t0) * 1000
     resp = engine.ask(question, k=args.k)
     resp.timings_ms["model_load"] = round(load_ms, 2)

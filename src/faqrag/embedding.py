@@ -157,3 +157,16 @@ def default_embedder(model: str | None = None, *, from_index: bool = False) -> E
             if backend != "auto" or unsupported_reason(Path(location)) is None:
                 return OnnxEmbedder(model, quantised=backend == "onnx-int8")
     return SentenceTransformerEmbedder(model)
+
+
+def for_index(index_dir: Path, model: str | None = None) -> Embedder:
+    """The embedder an index's questions are asked with (its manifest's model, or
+    ``model``, which loading then checks against it), already loading in a thread
+    where it can: a caller imports and loads everything else meanwhile."""
+    from .store import read_manifest  # deferred: store imports this module
+
+    embedder = default_embedder(model or read_manifest(index_dir)["model"]["id"], from_index=model is None)
+    preload = getattr(embedder, "preload", None)
+    if preload:
+        preload()
+    return embedder

@@ -83,6 +83,7 @@ class OnnxEmbedder:
         self._threads = threads
         self._fingerprint = weights_fingerprint(self._folder)
         self._tokenizer = None
+        self._tokenizer_lock = threading.Lock()
         self._normalise = any(
             m["type"].endswith(".Normalize") for m in json.loads((self._folder / "modules.json").read_text())
         )
@@ -117,8 +118,7 @@ class OnnxEmbedder:
 
         def load() -> None:
             try:
-                self._session()
-                self._tokenize()
+                self.load()
             except Exception:
                 pass
 
@@ -157,14 +157,21 @@ class OnnxEmbedder:
         _SESSIONS[key] = session
         return session
 
+    def load(self) -> None:
+        """Load the model now, or wait for ``preload``'s thread to finish loading it."""
+        self._session()
+        self._tokenize()
+
     def _tokenize(self):
         if self._tokenizer is None:
-            from tokenizers import Tokenizer
+            with self._tokenizer_lock:  # a caller arriving mid-preload waits rather than loads it twice
+                if self._tokenizer is None:
+                    from tokenizers import Tokenizer
 
-            tok = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
-            tok.enable_truncation(max_length=self._max_len)
-            tok.enable_padding()
-            self._tokenizer = tok
+                    tok = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
+                    tok.enable_truncation(max_length=self._max_len)
+                    tok.enable_padding()
+                    self._tokenizer = tok
         return self._tokenizer
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
