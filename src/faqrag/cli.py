@@ -206,6 +206,7 @@ def cmd_ask(args) -> int:
     from .embedding import for_index
 
     embedder = for_index(args.index, args.model)
+    from . import qlog  # noqa: F401  (imported now, while the model loads, for _log_question)
     from .engine import Engine
 
     engine = Engine.open(args.index, model=args.model, settings=settings, embedder=embedder)

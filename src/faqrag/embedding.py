@@ -144,9 +144,13 @@ def default_embedder(model: str | None = None, *, from_index: bool = False) -> E
     if from_index and model not in (None, *DEFAULT_NAMES):
         return SentenceTransformerEmbedder(model, from_index=True)  # which refuses it, with the message
     if backend != "torch":
+        from importlib.util import find_spec
+
         try:
-            import onnxruntime  # noqa: F401  (only whether it is there)
-            import tokenizers  # noqa: F401
+            import onnxruntime  # noqa: F401  (whether it is there; the model load needs it next anyway)
+
+            if find_spec("tokenizers") is None:  # not imported: it is not needed before the model loads
+                raise ImportError("tokenizers")
         except ImportError:
             if backend != "auto":
                 raise FaqragError("onnxruntime is not installed; run 'pip install onnxruntime'") from None

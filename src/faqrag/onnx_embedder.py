@@ -118,7 +118,8 @@ class OnnxEmbedder:
 
         def load() -> None:
             try:
-                self.load()
+                self._session()
+                self._tokenize()
             except Exception:
                 pass
 
@@ -158,15 +159,20 @@ class OnnxEmbedder:
         return session
 
     def load(self) -> None:
-        """Load the model now, or wait for ``preload``'s thread to finish loading it."""
-        self._session()
+        """Load the model now, or wait for ``preload``'s thread to finish loading it.
+        The tokenizer first: a caller arriving while the thread loads the session
+        loads it meanwhile, instead of waiting for the thread to do it after."""
         self._tokenize()
+        self._session()
 
     def _tokenize(self):
         if self._tokenizer is None:
             with self._tokenizer_lock:  # a caller arriving mid-preload waits rather than loads it twice
                 if self._tokenizer is None:
-                    from tokenizers import Tokenizer
+                    try:
+                        from tokenizers import Tokenizer
+                    except ImportError:
+                        raise FaqragError("tokenizers is not installed; run 'pip install tokenizers'") from None
 
                     tok = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
                     tok.enable_truncation(max_length=self._max_len)
