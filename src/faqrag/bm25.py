@@ -15,8 +15,8 @@ a stored matrix needs neither.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -25,17 +25,20 @@ class BM25:
     def __init__(self, docs: Sequence[Sequence[int]], vocab_size: int, *, k1: float = 1.2, b: float = 0.75):
         """``docs``: each document's token ids, all below ``vocab_size``."""
         n = len(docs)
-        lengths = np.array([len(d) for d in docs])
-        counts = [Counter(d) for d in docs]
-        pairs = sum(len(c) for c in counts)
-        avg_len = lengths.mean() if pairs else 1.0  # no pairs: no weights to compute
-        term = np.fromiter((t for c in counts for t in c), dtype=np.int64, count=pairs)
-        tf = np.fromiter((f for c in counts for f in c.values()), dtype=np.float32, count=pairs)
-        doc = np.repeat(np.arange(n, dtype=np.int64), [len(c) for c in counts])
+        lengths = np.array([len(d) for d in docs], dtype=np.int64)
+        flat = np.fromiter(chain.from_iterable(docs), dtype=np.int64, count=int(lengths.sum()))
+        # Term frequencies as counts of distinct (document, term) keys: numpy's loop, not a Counter per document.
+        keys, counts = np.unique(
+            np.repeat(np.arange(n, dtype=np.int64), lengths) * vocab_size + flat, return_counts=True
+        )
+        doc, term = keys // vocab_size, keys % vocab_size
+        tf = counts.astype(np.float32)
+        avg_len = lengths.mean() if len(keys) else 1.0  # no terms: no weights to compute
         df = np.bincount(term, minlength=vocab_size)
         idf = np.zeros(vocab_size, dtype=np.float32)
-        for t in np.flatnonzero(df):
-            idf[t] = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+        used = np.flatnonzero(df)
+        # math.log, not np.log, whose vectorised kernels may differ in the last bit.
+        idf[used] = [math.log(1 + (n - f + 0.5) / (f + 0.5)) for f in df[used].tolist()]
         # In float64 and then rounded once to float32, as bm25s does.
         norm = k1 * ((1 - b) + b * lengths.astype(np.float64) / avg_len)
         weight = (idf[term] * (tf / (norm[doc] + tf))).astype(np.float32)
