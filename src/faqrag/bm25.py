@@ -44,6 +44,7 @@ class BM25:
         weight = (idf[term] * (tf / (norm[doc] + tf))).astype(np.float32)
         order = np.argsort(term, kind="stable")
         self.docs = n
+        self.df = df  # documents holding each term
         self.indptr = np.concatenate(([0], np.cumsum(df)))
         self.doc = doc[order]
         self.weight = weight[order]

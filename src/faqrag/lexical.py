@@ -16,8 +16,8 @@ holds only FAISS and JSON files; at our corpus sizes this takes milliseconds.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -77,17 +77,14 @@ class LexicalIndex:
             terms_of[i].update(toks)
         self.chunk_terms = [frozenset(t) for t in terms_of]
         self.chunks = len(chunks)
-        self.vocab: dict[str, int] = {}
-        for toks in docs:
-            for t in toks:
-                self.vocab.setdefault(t, len(self.vocab))
+        # Ids in order of first use; the document frequencies are the ones BM25 counts.
+        self.vocab: dict[str, int] = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(docs)))}
         n = len(docs)
-        df = Counter(t for toks in docs for t in set(toks))
-        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-        self.idf_by_id = {self.vocab[t]: v for t, v in self.idf.items()}
-        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._k1 = k1
         self._bm25 = BM25([[self.vocab[t] for t in toks] for toks in docs], len(self.vocab), k1=k1, b=b)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in zip(self.vocab, self._bm25.df.tolist())}
+        self.idf_by_id = {self.vocab[t]: v for t, v in self.idf.items()}
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
 
     def terms(self, question: str, not_names: frozenset[str] = frozenset()) -> QueryTerms:
         toks = list(dict.fromkeys(tokenize(question)))
