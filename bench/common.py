@@ -73,7 +73,15 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 def cold_runs(floor: list[str], faqrag: list[str], runs: int) -> tuple[float, float, float]:
     """Run the floor and faqrag processes alternately, ``runs`` times each after one
     discarded pair (it only warms the page cache); print a table and return the
-    wall ratio, the peak-RSS ratio and faqrag's peak RSS in MB."""
+    wall ratio, the peak-RSS ratio and faqrag's peak RSS in MB.
+
+    faqrag's modules are byte-compiled first, as an installed package's are and as
+    the floor's numpy and onnxruntime are: under PYTHONDONTWRITEBYTECODE (or a
+    read-only checkout) every faqrag child would otherwise compile them from source,
+    tens of milliseconds that no user's second run pays."""
+    import compileall
+
+    compileall.compile_dir(str(REPO / "src"), quiet=1)
     got: dict[str, list[tuple[float, float]]] = {"faqrag ask": [], "floor": []}
     for i in range(runs + 1):
         for name, cmd in (("floor", floor), ("faqrag ask", faqrag)):

@@ -107,7 +107,6 @@ def guide_corpus(tmp_path: Path) -> Path:
 def use_fake_model(monkeypatch, fake_embedder):
     """Make every place that would load the real model get the fake one."""
     import faqrag.embedding
-    import faqrag.engine
 
     def factory(model=None, **_kw):
         # Any other name stands for another model, so mismatches can be tested.
@@ -115,7 +114,6 @@ def use_fake_model(monkeypatch, fake_embedder):
 
     monkeypatch.setattr(faqrag.embedding, "SentenceTransformerEmbedder", factory)
     monkeypatch.setattr(faqrag.embedding, "default_embedder", factory)
-    monkeypatch.setattr(faqrag.engine, "default_embedder", factory)
     return fake_embedder
 
 

@@ -30,14 +30,12 @@ def one_line_error(capsys, argv, *expected) -> str:
 def no_model(monkeypatch):
     """Fails the test if anything tries to load an embedding model."""
     import faqrag.embedding
-    import faqrag.engine
 
     def refuse(*_a, **_kw):
         raise AssertionError("the model was loaded before the input was checked")
 
     monkeypatch.setattr(faqrag.embedding, "SentenceTransformerEmbedder", refuse)
     monkeypatch.setattr(faqrag.embedding, "default_embedder", refuse)
-    monkeypatch.setattr(faqrag.engine, "default_embedder", refuse)
 
 
 # ---------------------------------------------------------------- questions
@@ -129,11 +127,10 @@ def edit_manifest(index, change):
 )
 def test_a_manifest_cannot_choose_which_model_is_loaded(built_index, no_model, capsys, model, message, monkeypatch):
     import faqrag.embedding
-    import faqrag.engine
 
     # The real classes, which refuse before loading anything.
     monkeypatch.setattr(faqrag.embedding, "SentenceTransformerEmbedder", RealEmbedder)
-    monkeypatch.setattr(faqrag.engine, "default_embedder", real_default_embedder)
+    monkeypatch.setattr(faqrag.embedding, "default_embedder", real_default_embedder)
     edit_manifest(built_index, lambda m: m["model"].update(id=model))
     one_line_error(capsys, ["ask", "--index", str(built_index), "hello"], message)
 

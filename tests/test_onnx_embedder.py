@@ -15,7 +15,7 @@ from conftest import REPO
 
 from faqrag.embedding import SentenceTransformerEmbedder, default_embedder, resolve_model
 from faqrag.errors import FaqragError
-from faqrag.onnx_embedder import MODEL_FILE, OnnxEmbedder, unsupported_reason
+from faqrag.onnx_embedder import MODEL_FILE, OnnxEmbedder, optimised_path, unsupported_reason
 
 
 def st_folder(root: Path, *, pooling: dict | None = None, modules: list | None = None, tokenizer: bool = True) -> Path:
@@ -94,6 +94,16 @@ def test_a_corrupt_cached_model_says_to_delete_it(tmp_path, monkeypatch):
         emb.encode(["a question"])
 
 
+def test_a_corrupt_optimised_graph_says_to_delete_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAQRAG_ONNX_CACHE", str(tmp_path))
+    emb = OnnxEmbedder(None)
+    emb.model_path.parent.mkdir(parents=True)
+    emb.model_path.write_bytes(b"not an onnx model")
+    optimised_path(emb.model_path).write_bytes(b"truncated")
+    with pytest.raises(FaqragError, match=r"\.ort-.*\.onnx .*delete it"):
+        emb.encode(["a question"])
+
+
 # ------------------------------------------------------------ integration
 
 
@@ -111,10 +121,35 @@ def test_onnx_vectors_match_sentence_transformers_on_every_corpus_view(real_inde
     cosines = (vecs * stored.vectors).sum(axis=1)
     assert cosines.min() >= 0.999, f"lowest cosine {cosines.min():.5f}"
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1, atol=1e-5)
-    assert sorted(p.name for p in emb.model_path.parent.iterdir()) == [MODEL_FILE]  # no temporary left
+    # The export and its optimised graph, and no temporary left.
+    assert sorted(p.name for p in emb.model_path.parent.iterdir()) == sorted(
+        [MODEL_FILE, optimised_path(emb.model_path).name]
+    )
     assert (
         emb.model_id == stored.manifest["model"]["id"] and emb.fingerprint() == stored.manifest["model"]["fingerprint"]
     )
+
+
+@pytest.mark.integration
+def test_the_optimised_graph_computes_what_the_exported_one_does(real_index):
+    """Sessions load the graph optimised once (optimise), not the export: the
+    vectors must be the same to the bit, or answers would move."""
+    import onnxruntime as ort
+
+    from faqrag.store import load_index
+
+    emb = OnnxEmbedder(None)
+    texts = [text for c in load_index(real_index).chunks for text, _ in c.views][:64]
+    plain = ort.InferenceSession(str(emb.model_path), providers=["CPUExecutionProvider"])
+    tok = emb._tokenize()
+    for group in [[t] for t in texts[:16]] + [texts]:  # one at a time, as asked, and a padded batch
+        enc = tok.encode_batch(group)
+        feeds = {
+            "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
+        }
+        assert emb._session().run(None, feeds)[0].tobytes() == plain.run(None, feeds)[0].tobytes()
 
 
 @pytest.mark.integration

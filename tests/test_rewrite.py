@@ -46,6 +46,18 @@ def test_contractions_are_not_misspellings_and_a_corrected_name_keeps_its_capita
     assert fixed == [("Germny", "Germany")]
 
 
+def test_the_english_word_list_is_every_word_of_its_file():
+    """english_words reads the file as "word count" lines; another shape would
+    silently mix counts in with the words."""
+    from importlib import resources
+
+    from faqrag.spelling import english_words
+
+    lines = (resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt").read_text("utf-8").splitlines()
+    assert english_words() == frozenset(line.split(" ", 1)[0] for line in lines if line)
+    assert {"taxes", "mobile", "the"} <= english_words() and not any(w.isdigit() for w in english_words())
+
+
 def test_words_that_are_part_of_a_longer_name_or_capitalised_by_position_are_not_places():
     from faqrag.spelling import english_words
 

@@ -19,12 +19,15 @@ import os
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import FaqragError
-from .evaluate import EvalQuestion, judge
 from .records import ALTERNATE, QUESTION
 from .settings import Settings
 from .text import normalize
+
+if TYPE_CHECKING:  # evaluate (and statistics) only for fitting, not for every question's calibrated()
+    from .evaluate import EvalQuestion
 
 FILE = "calibration.json"
 BUDGET = 0.05  # share of rightly answered covered questions a threshold may decline
@@ -81,6 +84,8 @@ def figures(rows: list[Scored], cuts: list[float]) -> dict:
 def score(engine, questions: list[EvalQuestion]) -> list[Scored]:
     """Each question's confidence and whether its answer is right, nothing declined,
     on the index as it was before these questions were linked to answers."""
+    from .evaluate import judge
+
     engine = _undeclining(engine, _without_own_alternates(engine.stored, questions))
     resps = engine.ask_many([q.question for q in questions])
     return [Scored(q.covered, judge(q, r.to_dict())["hit_answer"], r.confidence) for q, r in zip(questions, resps)]

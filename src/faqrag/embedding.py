@@ -144,9 +144,13 @@ def default_embedder(model: str | None = None, *, from_index: bool = False) -> E
     if from_index and model not in (None, *DEFAULT_NAMES):
         return SentenceTransformerEmbedder(model, from_index=True)  # which refuses it, with the message
     if backend != "torch":
+        from importlib.util import find_spec
+
         try:
-            import onnxruntime  # noqa: F401  (only whether it is there)
-            import tokenizers  # noqa: F401
+            import onnxruntime  # noqa: F401  (whether it is there; the model load needs it next anyway)
+
+            if find_spec("tokenizers") is None:  # not imported: it is not needed before the model loads
+                raise ImportError("tokenizers")
         except ImportError:
             if backend != "auto":
                 raise FaqragError("onnxruntime is not installed; run 'pip install onnxruntime'") from None
@@ -157,3 +161,16 @@ def default_embedder(model: str | None = None, *, from_index: bool = False) -> E
             if backend != "auto" or unsupported_reason(Path(location)) is None:
                 return OnnxEmbedder(model, quantised=backend == "onnx-int8")
     return SentenceTransformerEmbedder(model)
+
+
+def for_index(index_dir: Path, model: str | None = None) -> Embedder:
+    """The embedder an index's questions are asked with (its manifest's model, or
+    ``model``, which loading then checks against it), already loading in a thread
+    where it can: a caller imports and loads everything else meanwhile."""
+    from .store import read_manifest  # deferred: store imports this module
+
+    embedder = default_embedder(model or read_manifest(index_dir)["model"]["id"], from_index=model is None)
+    preload = getattr(embedder, "preload", None)
+    if preload:
+        preload()
+    return embedder

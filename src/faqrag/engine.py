@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from .answer import GAP_HITS, Response, arrange, compose, confidence_features
 from .answer_type import expected_types
-from .embedding import Embedder, default_embedder
-from .errors import QuestionError
-from .limits import bad_character
+from .embedding import Embedder, for_index
+from .limits import check_question
 from .retrieve import Retriever
 from .rewrite import Rewriter, Rewritten
 from .settings import Settings
-from .store import StoredIndex, check_model, load_index, read_manifest, stale_files
+from .store import StoredIndex, check_model, load_index, stale_files
 from .text import truncate
 
 MIN_HITS = GAP_HITS  # hits searched for at least, so confidence sees as many as it compares
-
-
-def check_question(question: str, settings: Settings) -> str:
-    """The question, stripped, or a QuestionError saying what to change."""
-    q = question.strip() if isinstance(question, str) else ""
-    if len(q) > settings.max_question_chars:  # before any scan of a huge question
-        raise QuestionError(
-            f"the question is {len(q):,} characters long; the limit is {settings.max_question_chars:,}, shorten it"
-        )
-    if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in q):  # zero-width characters are nothing too
-        raise QuestionError("the question is empty; type a question")
-    bad = bad_character(q)
-    if bad:
-        raise QuestionError(f"the question contains {bad}; remove it")
-    return " ".join(q.split())
 
 
 class Engine:
@@ -59,18 +42,27 @@ class Engine:
         from .calibrate import calibrated  # the corpus's own threshold, if it was tuned
 
         settings = calibrated(index_dir, settings or Settings())
+        # Only a model the user names is loaded from anywhere but the bundled default;
+        # it loads in a thread while this one loads the index.
         if embedder is None:
-            # Only a model the user names is loaded from anywhere but the bundled default.
-            embedder = default_embedder(model or read_manifest(index_dir)["model"]["id"], from_index=model is None)
-            preload = getattr(embedder, "preload", None)
-            if preload:  # the model loads in a thread while this one loads the index
-                preload()
+            embedder = for_index(index_dir, model)
         return cls(load_index(index_dir), embedder, settings)
 
     def warm_up(self) -> None:
         """Load the model now rather than inside the first question's timing."""
         self.embedder.encode(["warm up"])
         self.rewriter.warm_up()
+
+    def warm_up_for(self, question: str) -> None:
+        """Load what this one question needs: the model (waiting for its preload,
+        no trial encoding) and only the word lists reading it uses. Cheaper than
+        ``warm_up`` for a process that answers one question."""
+        self.rewriter.rewrite(question)  # first, as it needs no model: it runs while the model loads
+        load = getattr(self.embedder, "load", None)
+        if load:
+            load()
+        else:
+            self.embedder.encode(["warm up"])
 
     def stale_files(self, corpus_dir: Path | None = None) -> list[str]:
         return stale_files(self.stored.manifest, corpus_dir)

@@ -1,10 +1,10 @@
-"""BM25 over the chunks (bm25s), with scores put on a 0-1 scale.
+"""BM25 over the chunks (bm25.py), with scores put on a 0-1 scale.
 
 Raw BM25 scores are not comparable across questions, which makes them useless
 for fusion with cosine similarity and for confidence. We divide a chunk's score
 by the score a chunk would get for matching every question term once at
 average length: the sum of the terms' IDFs over (1 + k1), the Lucene form of
-BM25 that bm25s uses, where a term the corpus never uses
+BM25, where a term the corpus never uses
 counts with the largest IDF. A 1.0 then means "all of the question's weight is
 here", and a question about something the corpus never mentions cannot score
 high however common its other words are.
@@ -16,12 +16,13 @@ holds only FAISS and JSON files; at our corpus sizes this takes milliseconds.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
 from .answer_type import cue_words
+from .bm25 import BM25
 from .records import Chunk
 from .text import names_in, tokenize
 
@@ -68,8 +69,6 @@ class QueryTerms:
 
 class LexicalIndex:
     def __init__(self, chunks: list[Chunk], *, k1: float = 1.2, b: float = 0.75):
-        import bm25s  # deferred: only searching needs it
-
         units = [(i, text) for i, c in enumerate(chunks) for text in lexical_texts(c)]
         docs = [tokenize(text) for _, text in units]
         self.unit_chunk = np.array([i for i, _ in units], dtype=np.int64)
@@ -78,20 +77,14 @@ class LexicalIndex:
             terms_of[i].update(toks)
         self.chunk_terms = [frozenset(t) for t in terms_of]
         self.chunks = len(chunks)
-        self.vocab: dict[str, int] = {}
-        for toks in docs:
-            for t in toks:
-                self.vocab.setdefault(t, len(self.vocab))
-        self.vocab.setdefault("", len(self.vocab))  # bm25s wants an empty token for empty docs
+        # Ids in order of first use; the document frequencies are the ones BM25 counts.
+        self.vocab: dict[str, int] = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(docs)))}
         n = len(docs)
-        df = Counter(t for toks in docs for t in set(toks))
-        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self._k1 = k1
+        self._bm25 = BM25([[self.vocab[t] for t in toks] for toks in docs], len(self.vocab), k1=k1, b=b)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in zip(self.vocab, self._bm25.df.tolist())}
         self.idf_by_id = {self.vocab[t]: v for t, v in self.idf.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
-        self._k1 = k1
-        self._bm25 = bm25s.BM25(k1=k1, b=b)
-        ids = [[self.vocab[t] for t in toks] for toks in docs]
-        self._bm25.index((ids, self.vocab), show_progress=False)
 
     def terms(self, question: str, not_names: frozenset[str] = frozenset()) -> QueryTerms:
         toks = list(dict.fromkeys(tokenize(question)))
@@ -118,7 +111,7 @@ class LexicalIndex:
         """Normalised BM25 score of every chunk (see module docstring)."""
         if not len(terms.ids) or not terms.weight:
             return np.zeros(self.chunks, dtype=np.float32)
-        raw = self._bm25.get_scores_from_ids(terms.ids.tolist())
+        raw = self._bm25.scores(terms.ids.tolist())
         per_chunk = np.zeros(self.chunks, dtype=np.float32)
         np.maximum.at(per_chunk, self.unit_chunk, (raw * (1 + self._k1) / terms.weight).astype(np.float32))
         return per_chunk

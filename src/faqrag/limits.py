@@ -14,6 +14,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from .errors import QuestionError
+
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one corpus file
 MAX_CORPUS_FILES = 1_000  # guides and FAQ files in one corpus folder
 MAX_CORPUS_BYTES = 50 * 1024 * 1024  # all of them together
@@ -104,3 +106,20 @@ def bad_character(text: str) -> str | None:
     if m:
         return f"a control character (U+{ord(m.group(0)):04X})"
     return None
+
+
+def check_question(question: str, settings) -> str:
+    """The question, stripped, or a QuestionError saying what to change.
+    (``settings``: a ``Settings``, for its ``max_question_chars``.) Here, with
+    the other bounds, so a command checks a question before importing the engine."""
+    q = question.strip() if isinstance(question, str) else ""
+    if len(q) > settings.max_question_chars:  # before any scan of a huge question
+        raise QuestionError(
+            f"the question is {len(q):,} characters long; the limit is {settings.max_question_chars:,}, shorten it"
+        )
+    if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in q):  # zero-width characters are nothing too
+        raise QuestionError("the question is empty; type a question")
+    bad = bad_character(q)
+    if bad:
+        raise QuestionError(f"the question contains {bad}; remove it")
+    return " ".join(q.split())

@@ -22,9 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, alternates
-from .chunking import chunk_document
-from .corpus import file_hashes, load_corpus
+from . import __version__
 from .embedding import Embedder
 from .errors import FaqragError, IndexStateError
 from .limits import (
@@ -40,7 +38,6 @@ from .limits import (
 )
 from .records import Chunk, Document
 from .settings import ChunkSettings
-from .structured import block_counts
 from .swap import recover, replace_folder
 
 FORMAT_VERSION = 4  # 2: section chunks, part roles; 3: tables, code with its step or lead-in, entry trail views; 4: alternates have their own role
@@ -118,6 +115,12 @@ def build_index(
     the corpus files held that was left out. A build whose embedding is
     estimated to take over ``embed_seconds_limit`` stops before it starts
     (None: no limit)."""
+    # Deferred: loading an index (every question process) needs none of the parsing.
+    from . import alternates
+    from .chunking import chunk_document
+    from .corpus import file_hashes, load_corpus
+    from .structured import block_counts
+
     t0 = time.perf_counter()
     chunk_settings = chunk_settings or ChunkSettings()
     hashes = file_hashes(corpus_dir)
@@ -438,6 +441,8 @@ def check_model(stored: StoredIndex, embedder: Embedder) -> None:
 
 def stale_files(manifest: dict, corpus_dir: Path | None = None) -> list[str]:
     """Corpus files added, removed or changed since the index was built."""
+    from .corpus import file_hashes  # deferred with the parsing it sits beside
+
     corpus_dir = corpus_dir or Path(manifest["corpus"]["dir"])
     try:
         now = file_hashes(corpus_dir)  # bounded by the corpus caps, whatever folder the manifest names
