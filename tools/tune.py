@@ -8,7 +8,10 @@ the OTHER corpora and C's sets are then answered with them: that is the
 figure reported for each of C's sets, the figure for a corpus and questions
 nobody tuned on (leaving out one set at a time would still tune on the same
 document through its sibling sets). The settings written to
-``settings.py`` are chosen the same way on all sets pooled.
+``settings.py`` are chosen the same way on all sets pooled. A set marked
+``"held_out": true`` in the registry is never tuned on, not even pooled: it is
+answered with the pooled settings, so its figure is always for material the
+settings were not chosen on.
 
 Choosing settings on a group of sets:
 1. ranking settings (fusion weight, answer-type bonus, FAQ-match margin) are
@@ -271,24 +274,34 @@ def main() -> None:
     baseline = question_only(sets)
 
     swept = sweep(sets, embedder, base)
+    # Sets marked "held_out" in the registry are never tuned on, not even in
+    # the pooled settings: they are answered with the settings shipped.
+    never = {e["name"] for e in json.loads(args.sets.read_text(encoding="utf-8")) if e.get("held_out")}
+    tunable = [n for n in names if n not in never]
     # Sets on one corpus are held out together: questions on a guide the
     # settings were chosen on are not material they have never seen.
     groups: dict[int, list[str]] = {}
     for name, stored, *_ in sets:
-        groups.setdefault(id(stored), []).append(name)
+        if name in tunable:
+            groups.setdefault(id(stored), []).append(name)
     held_out = {}
     if len(groups) < 2:
-        print("one corpus only: nothing to hold out; the in-sample table follows")
+        print("one tunable corpus only: nothing to hold out; the in-sample table follows")
     for group in groups.values() if len(groups) > 1 else ():
-        chosen = choose(swept, set(names) - set(group))
+        chosen = choose(swept, set(tunable) - set(group))
         for name in group:
             held_out[name] = figures(rows_for(swept, chosen, name), chosen)
+
+    pooled = choose(swept, set(tunable))
+    for name in never & set(names):
+        held_out[name] = figures(rows_for(swept, pooled, name), pooled)
     if held_out:
-        held_out = {n: held_out[n] for n in names}
-        title = "Leave-one-corpus-out: each set answered with settings chosen on the other corpora's sets"
+        held_out = {n: held_out[n] for n in names if n in held_out}
+        title = "Leave-one-corpus-out: each set answered with settings chosen on the other corpora's sets" + (
+            f" ({', '.join(sorted(never & set(names)))}: never tuned on, shipped settings)" if never else ""
+        )
         print_table(title, held_out, baseline)
 
-    pooled = choose(swept, set(names))
     table = {n: figures(rows_for(swept, pooled, n), pooled) for n in names}
     print_table("In-sample (settings chosen on all sets; decides nothing)", table, baseline)
     print("\nThe usual recipe (1,000/200-character chunks, same model, FAISS top 5):")
