@@ -179,3 +179,20 @@ def test_plain_ask_says_how_a_misspelt_question_was_read(cli_index, capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "(read as: bayvew \u2192 bayview)" and "555-0201" in out
     assert ask_json(cli_index, "bayview phone", capsys)["read_as"] is None
+
+
+def test_a_folder_that_is_no_index_is_named_for_what_it_holds(tmp_path, use_fake_model, capsys):
+    """`info --index corpus` must not suggest a build there, which would be refused."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "guide.md").write_text("# Guide\n\nText.\n", encoding="utf-8")
+    (folder / ".hidden").write_text("x", encoding="utf-8")
+    for command in (["info", "--index", str(folder)], ["ask", "--index", str(folder), "hello"]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert "is not a faqrag index (it holds 'guide.md')" in err and "--index" in err
+        assert "build it with 'faqrag build --index" not in err and err.count("\n") == 1
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["info", "--index", str(empty)]) == 1
+    assert "no index at" in capsys.readouterr().err  # an empty folder can take a build

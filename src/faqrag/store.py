@@ -12,6 +12,7 @@ views whose text has not changed.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -242,6 +243,18 @@ def _check_target(index_dir: Path) -> None:
             )
 
 
+def _foreign_file(folder: Path) -> str | None:
+    """The first of a few entries of ``folder`` that no index holds, if any."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in itertools.islice(entries, 1000):
+                if entry.name not in INDEX_FILES and not entry.name.startswith("."):
+                    return entry.name
+    except OSError:
+        return None
+    return None
+
+
 def _is_index(folder: Path) -> bool:
     """A faqrag manifest of any format (other files may be a newer version's)."""
     try:
@@ -319,6 +332,12 @@ def read_manifest(index_dir: Path) -> dict:
     if not path.exists():
         recover(index_dir, MANIFEST)  # a build killed mid-swap leaves the index moved aside
     if not path.exists():
+        held = _foreign_file(index_dir)
+        if held:  # a build there would be refused: say what the folder is instead
+            raise IndexStateError(
+                f"{index_dir} is not a faqrag index (it holds {held!r}); pass --index the index folder"
+                " (build one with 'faqrag build --index NEW_FOLDER')"
+            )
         raise IndexStateError(f"no index at {index_dir}; build it with 'faqrag build --index {index_dir}'")
     try:
         manifest = loads(read_capped(path, MAX_MANIFEST_BYTES))
