@@ -256,7 +256,7 @@ def print_table(title: str, table: dict[str, dict], baseline: dict[str, float]) 
         cells = [f["answer"], f["hit1"], f["hit5"], f["unc_declined"], f["cov_declined"]]
         print(
             f"{name:15s}{f['n']:>9s}"
-            + "".join(f"{x * 100:8.1f}%" for x in cells)
+            + "".join("        -" if x != x else f"{x * 100:8.1f}%" for x in cells)  # x != x: NaN, no such questions
             + f"{f['median_chars']:9.0f}{f['unit1'] * 100:8.1f}%{q}"
         )
 
