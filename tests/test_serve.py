@@ -75,6 +75,21 @@ def test_ask_returns_exactly_the_cli_answer_json(client, built_index, fake_embed
         AskResponse.model_validate(each)
 
 
+def test_the_fast_path_and_the_long_way_give_the_same_answer(client, built_index, fake_embedder):
+    # "application/json" is answered by FastAsk; "+json" types go through FastAPI's own route.
+    q = "What are the hours in the Southern Region?"
+    got = []
+    for kind in ("application/json", "application/vnd.faqrag+json"):
+        r = post(client, "/v1/ask", json.dumps({"question": q, "k": 4}), **{"content-type": kind})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        body = r.json()
+        body.pop("timings_ms")
+        got.append(body)
+    want = Engine(load_index(built_index), fake_embedder).ask(q, k=4).to_dict()
+    want.pop("timings_ms")
+    assert got[0] == got[1] == want
+
+
 def test_batch_answers_in_order_and_like_single_asks(client):
     qs = ["How do I reset my widget?", "What are the hours in the Southern Region?", "Riverton phone number"]
     r = client.post("/v1/ask/batch", json={"questions": qs})
@@ -405,6 +420,33 @@ def test_micro_batcher_embeds_concurrent_questions_together():
     assert len(emb.calls) < 20 and max(emb.calls) <= 8 and sum(emb.calls) == 20
     want = FakeEmbedder().encode([f"question {i}" for i in range(20)])
     assert all((v == w).all() for v, w in zip(vecs, want))
+
+
+def test_micro_batcher_answers_in_its_own_thread_and_shows_each_batch_before_handing_it_back():
+    class Slow(FakeEmbedder):
+        def encode(self, texts, **kw):
+            time.sleep(0.02)
+            return super().encode(texts, **kw)
+
+    futures: dict[str, object] = {}  # expected result -> its future
+    handed_back_early: list[str] = []
+    seen: list[str] = []
+
+    def after(results):
+        seen.extend(results)
+        handed_back_early.extend(r for r in results if futures[r].done())
+
+    def then(vec, ms, context):
+        return f"{context}:{threading.current_thread().name}"
+
+    batcher = MicroBatcher(Slow(), max_batch=4, wait_s=0.01, after_batch=after)
+    try:
+        for i in range(10):
+            futures[f"Q{i}:faqrag-answer"] = batcher.submit(f"q{i}", then, lambda t: (t, t.upper()))
+        got = [f.result(timeout=5) for f in futures.values()]
+    finally:
+        batcher.close()
+    assert got == list(futures) and sorted(seen) == sorted(got) and not handed_back_early
 
 
 @pytest.mark.parametrize(
