@@ -449,9 +449,25 @@ def test_micro_batcher_answers_in_its_own_thread_and_shows_each_batch_before_han
     assert got == list(futures) and sorted(seen) == sorted(got) and not handed_back_early
 
 
+def test_each_worker_gets_its_share_of_the_cores_for_the_model(monkeypatch):
+    from faqrag import serve
+
+    monkeypatch.setattr(serve.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    assert [serve.model_threads(w) for w in (1, 2, 3, 4, 8)] == [4, 2, 1, 1, 1]
+    assert ServeSettings.from_dict({"model_threads": 3}).model_threads == 3
+
+
 @pytest.mark.parametrize(
     "data",
-    [{"max_batch": 0}, {"request_timeout_s": -1}, {"max_body_bytes": "big"}, {"cors_origins": [""]}, {"nope": 1}],
+    [
+        {"max_batch": 0},
+        {"model_threads": -1},
+        {"model_threads": "2"},
+        {"request_timeout_s": -1},
+        {"max_body_bytes": "big"},
+        {"cors_origins": [""]},
+        {"nope": 1},
+    ],
 )
 def test_serve_settings_are_checked(data):
     with pytest.raises(FaqragError):

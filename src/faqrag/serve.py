@@ -53,6 +53,7 @@ class ServeSettings:
     max_micro_batch: int = 32  # questions embedded together at most
     watch_interval_s: float = 1.0  # how often the index's manifest is checked for a new build
     cors_origins: tuple[str, ...] = ()  # none by default: browsers on other origins are refused
+    model_threads: int = 0  # the model's threads in each worker; 0: the cores shared out among the workers
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -756,16 +757,29 @@ def app_from_env() -> FastAPI:
     _configure_logging()
     settings = Settings.from_file(Path(config["settings"])) if config.get("settings") else None
     model = config.get("model")
-    if model:
+    serve = ServeSettings.from_dict(config.get("serve", {}))
+    threads = serve.model_threads or model_threads(config.get("workers", 1))
+
+    def embedder(model_id: str):
         from .embedding import default_embedder
+
+        return default_embedder(model or model_id, from_index=not model, threads=threads)
 
     return create_app(
         Path(config["index"]),
         corpus_dir=Path(config["corpus"]) if config.get("corpus") else None,
         settings=settings,
-        serve=ServeSettings.from_dict(config.get("serve", {})),
-        embedder_factory=(lambda _model_id: default_embedder(model)) if model else None,
+        serve=serve,
+        embedder_factory=embedder,
     )
+
+
+def model_threads(workers: int) -> int:
+    """The model's threads in each of ``workers`` processes: the cores shared out, so the
+    workers' threads do not outnumber the cores (where they did, each encode waited
+    on threads the other worker's kept off a core)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores // max(1, workers))
 
 
 def serve_config(args) -> dict[str, Any]:
@@ -784,6 +798,7 @@ def serve_config(args) -> dict[str, Any]:
         "corpus": str(Path(args.corpus).resolve()) if args.corpus else None,
         "settings": str(Path(args.settings).resolve()) if args.settings else None,
         "model": args.model,
+        "workers": args.workers,
         "serve": {**asdict(serve), "cors_origins": list(serve.cors_origins)},
     }
 
