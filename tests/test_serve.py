@@ -449,6 +449,33 @@ def test_micro_batcher_answers_in_its_own_thread_and_shows_each_batch_before_han
     assert got == list(futures) and sorted(seen) == sorted(got) and not handed_back_early
 
 
+def test_length_groups_pad_little_and_keep_every_text_once():
+    from faqrag.serve import length_groups
+
+    assert length_groups([40] * 8) == [list(range(8))]  # alike: one call
+    assert length_groups([]) == []
+    groups = length_groups([10, 300, 12, 290, 11, 9])
+    assert groups == [[1, 3], [2, 4, 0, 5]]  # the two long ones apart from the short ones
+    lengths = [7, 120, 33, 33, 64, 5, 200, 41, 41, 90] * 3
+    groups = length_groups(lengths)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    padded = sum(80 + len(g) * max(lengths[i] for i in g) for g in groups)
+    assert padded < 80 + len(lengths) * max(lengths)  # never worse than one padded batch
+
+
+def test_micro_batcher_encodes_questions_of_unlike_length_apart_and_gives_each_its_own_vector():
+    emb = FakeEmbedder()
+    batcher = MicroBatcher(emb, max_batch=8)
+    texts = ["short one", "x" * 400, "short two", "y" * 390]
+    try:
+        emb.calls.clear()
+        vecs = batcher._encode(texts)
+    finally:
+        batcher.close()
+    assert sorted(emb.calls) == [2, 2]
+    assert (vecs == FakeEmbedder().encode(texts)).all()
+
+
 def test_each_worker_gets_its_share_of_the_cores_for_the_model(monkeypatch):
     from faqrag import serve
 

@@ -222,7 +222,7 @@ class MicroBatcher:
                 if not jobs:
                     continue
                 try:
-                    vecs = self.embedder.encode([job[0] for job in jobs], batch_size=len(jobs))
+                    vecs = self._encode([job[0] for job in jobs])
                 except BaseException as err:  # the waiting requests report it; this thread lives on
                     for *_, fut in jobs:
                         fut.set_exception(err)
@@ -230,6 +230,16 @@ class MicroBatcher:
                 self._embedded.put((jobs, vecs, (time.perf_counter() - t0) * 1000))
         finally:
             self._embedded.put(None)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """The texts' vectors, encoded in groups of like length (``length_groups``)."""
+        groups = length_groups([len(t) for t in texts])
+        if len(groups) == 1:
+            return self.embedder.encode(texts, batch_size=len(texts))
+        parts = [self.embedder.encode([texts[i] for i in g], batch_size=len(g)) for g in groups]
+        out = np.empty((len(texts), parts[0].shape[1]), dtype=parts[0].dtype)
+        out[np.concatenate(groups)] = np.concatenate(parts)
+        return out
 
     def _answer_loop(self) -> None:
         while (item := self._embedded.get()) is not None:
@@ -247,6 +257,32 @@ class MicroBatcher:
                     log.exception("after a batch")
             for fut, result in done:
                 fut.set_result(result)
+
+
+CALL_COST_CHARS = 80  # what one more call to the model costs, in characters of padding (~17 tokens)
+
+
+def length_groups(lengths: list[int], call_cost: int = CALL_COST_CHARS) -> list[list[int]]:
+    """Indexes of ``lengths`` in groups of like length, longest first, so that padding
+    each group to its longest plus ``call_cost`` per group is least. A batch is padded
+    to its longest text, and questions arrive in any order: one question twice as long
+    as the others doubles the model's work on the whole batch (the same questions
+    sorted by length, as batched encoding of a list does, padded a fifth less)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    ls = [lengths[i] for i in order]
+    n = len(ls)
+    best = [0.0] + [float("inf")] * n  # best[j]: least cost of the first j (longest) texts
+    cut = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(j):  # the last group is ls[i:j], padded to ls[i]
+            cost = best[i] + call_cost + (j - i) * ls[i]
+            if cost < best[j]:
+                best[j], cut[j] = cost, i
+    groups, j = [], n
+    while j:
+        groups.append(order[cut[j] : j])
+        j = cut[j]
+    return groups[::-1]
 
 
 @dataclass
