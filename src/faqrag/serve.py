@@ -182,6 +182,15 @@ class MicroBatcher:
         self._queue.put((text, prepare, then, fut))
         return fut
 
+    def submit_async(self, text: str, then=None, prepare=None) -> asyncio.Future:
+        """As ``submit``, from a coroutine: an asyncio future of the running loop, settled
+        in that loop once per batch (one wake-up of the loop for a batch, not a
+        thread-safe future and a wake-up per question, which cost as much as parsing
+        the request)."""
+        fut = asyncio.get_running_loop().create_future()
+        self._queue.put((text, prepare, then, fut))
+        return fut
+
     def close(self) -> None:
         self._queue.put(None)
         for t in self._threads:
@@ -212,20 +221,21 @@ class MicroBatcher:
             while (batch := self._collect()) is not None:
                 t0 = time.perf_counter()
                 jobs = []  # (text to embed, context, then, future)
+                failed = []  # (future, None, error)
                 for text, prepare, then, fut in batch:
-                    if not fut.set_running_or_notify_cancel():
+                    if not _start(fut):
                         continue  # its request gave up waiting
                     try:
                         jobs.append((*(prepare(text) if prepare else (text, None)), then, fut))
                     except BaseException as err:
-                        fut.set_exception(err)
+                        failed.append((fut, None, err))
+                _settle(failed)
                 if not jobs:
                     continue
                 try:
                     vecs = self._encode([job[0] for job in jobs])
                 except BaseException as err:  # the waiting requests report it; this thread lives on
-                    for *_, fut in jobs:
-                        fut.set_exception(err)
+                    _settle([(fut, None, err) for *_, fut in jobs])
                     continue
                 self._embedded.put((jobs, vecs, (time.perf_counter() - t0) * 1000))
         finally:
@@ -244,19 +254,54 @@ class MicroBatcher:
     def _answer_loop(self) -> None:
         while (item := self._embedded.get()) is not None:
             jobs, vecs, ms = item
-            done = []  # (future, result)
+            outcomes = []  # (future, result, error)
             for (_, context, then, fut), vec in zip(jobs, vecs):
                 try:
-                    done.append((fut, then(vec, ms, context) if then else (vec, ms)))
+                    outcomes.append((fut, then(vec, ms, context) if then else (vec, ms), None))
                 except BaseException as err:
-                    fut.set_exception(err)
-            if self._after and done:
+                    outcomes.append((fut, None, err))
+            results = [result for _, result, err in outcomes if err is None]
+            if self._after and results:
                 try:
-                    self._after([result for _, result in done])
+                    self._after(results)
                 except Exception:  # a hook's failure must not cost the answers
                     log.exception("after a batch")
-            for fut, result in done:
-                fut.set_result(result)
+            _settle(outcomes)
+
+
+def _start(fut) -> bool:
+    """Mark a job's future as being worked on; False when its request gave up."""
+    if isinstance(fut, asyncio.Future):
+        return not fut.cancelled()  # read from this thread: at worst one wasted answer
+    return fut.set_running_or_notify_cancel()
+
+
+def _settle(outcomes: list) -> None:
+    """Hand results or errors to their futures: thread-safe ones at once, asyncio ones
+    in their own loop, in one call per loop."""
+    by_loop: dict = {}
+    for fut, result, err in outcomes:
+        if isinstance(fut, asyncio.Future):
+            by_loop.setdefault(fut.get_loop(), []).append((fut, result, err))
+        elif err is not None:
+            fut.set_exception(err)
+        else:
+            fut.set_result(result)
+    for loop, items in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_in_loop, items)
+        except RuntimeError:  # that loop is closed: nobody is waiting
+            pass
+
+
+def _settle_in_loop(items: list) -> None:
+    for fut, result, err in items:
+        if fut.done():
+            continue  # its request timed out meanwhile
+        if err is not None:
+            fut.set_exception(err)
+        else:
+            fut.set_result(result)
 
 
 CALL_COST_CHARS = 80  # what one more call to the model costs, in characters of padding (~17 tokens)
@@ -491,14 +536,12 @@ def create_app(
 
             return done
 
-        futures = [state.batcher.submit(q, then(q), prepare) for q in questions]
+        futures = [state.batcher.submit_async(q, then(q), prepare) for q in questions]
         try:
             if len(futures) == 1:
-                done = [await asyncio.wait_for(asyncio.wrap_future(futures[0]), serve.request_timeout_s)]
+                done = [await asyncio.wait_for(futures[0], serve.request_timeout_s)]
             else:
-                done = await asyncio.wait_for(
-                    asyncio.gather(*(asyncio.wrap_future(f) for f in futures)), serve.request_timeout_s
-                )
+                done = await asyncio.wait_for(asyncio.gather(*futures), serve.request_timeout_s)
         except asyncio.TimeoutError:
             for f in futures:
                 f.cancel()  # those not yet embedding are dropped from the queue
