@@ -77,6 +77,7 @@ def run_load(port: int, questions: list[str], rebuild_at: float | None, server_p
     latencies: list[float] = []
     failures: list[str] = []
     rebuild: dict = {}
+    answers: dict[str, dict] = {}  # the first answer to each question, to hold to the CLI's
     requests = []
     for q in questions:
         body = json.dumps({"question": q}).encode()
@@ -105,6 +106,7 @@ def run_load(port: int, questions: list[str], rebuild_at: float | None, server_p
                 failures.append(f"{status} {str(body)[:120]}")
             else:
                 latencies.append((time.perf_counter() - t0) * 1000)
+                answers.setdefault(q, body)
         writer.close()
 
     async def all_clients() -> None:
@@ -140,8 +142,36 @@ def run_load(port: int, questions: list[str], rebuild_at: float | None, server_p
         "failures": failures,
         "qps": len(latencies) / elapsed,
         "rebuild": rebuild,
+        "answers": answers,
         "cpu_ms": (1000 * server / n, 1000 * client / n, 1000 * (machine - server - client) / n),
     }
+
+
+def cli_answers(exe: str, index: Path, questions: list[str]) -> dict[str, dict]:
+    """`faqrag ask --json` for each question, without its timings."""
+    out = {}
+    for q in questions:
+        run = subprocess.run([exe, "ask", "--index", str(index), "--json", q], capture_output=True, check=True)
+        out[q] = json.loads(run.stdout)
+        out[q].pop("timings_ms")
+    return out
+
+
+def same_answers(got: dict[str, dict], want: dict[str, dict]) -> tuple[int, int, int]:
+    """(identical, identical to 4 decimals, compared) of answers against the CLI's, timings
+    aside: encoding a question in a batch with longer ones (padded to the longest) can
+    move a score in its last digits."""
+
+    def rounded(x):
+        if isinstance(x, float):
+            return round(x, 4)
+        if isinstance(x, dict):
+            return {k: rounded(v) for k, v in x.items() if k != "timings_ms"}
+        return [rounded(v) for v in x] if isinstance(x, list) else x
+
+    exact = sum({k: v for k, v in body.items() if k != "timings_ms"} == want[q] for q, body in got.items())
+    alike = sum(rounded(body) == rounded(want[q]) for q, body in got.items())
+    return exact, alike, len(got)
 
 
 def report(name: str, res: dict, floor: float) -> None:
@@ -189,8 +219,8 @@ def main() -> None:
             if server.poll() is not None or time.monotonic() - t0 > 60:
                 sys.exit("the server did not start")
             time.sleep(0.05)
-        for q in questions[:8]:
-            httpx.post(url + "/v1/ask", json={"question": q}, timeout=30)
+        one_by_one = {q: httpx.post(url + "/v1/ask", json={"question": q}, timeout=30).json() for q in questions}
+        cli = cli_answers(exe, index, questions)
         plain = run_load(port, questions, None, server.pid)
         with (corpus / "rakuten-rewards-help.txt").open("a", encoding="utf-8") as fh:
             fh.write("\n\nBench Notes\n\nThis paragraph was added by the load benchmark to force a rebuild.\n")
@@ -214,6 +244,10 @@ def main() -> None:
         f"{'server':>9}{'clients':>9}{'others':>9}"
     )
     report("load", plain, floor)
+    exact, _, n = same_answers(one_by_one, cli)
+    print(f"answers asked one at a time identical to `faqrag ask --json` (but timings): {exact}/{n}")
+    exact, alike, n = same_answers(plain["answers"], cli)
+    print(f"answers under load identical: {exact}/{n}; identical to 4 decimals: {alike}/{n}")
     report("load + rebuild and swap", swapped, floor)
     rb = swapped["rebuild"]
     print(
