@@ -3,9 +3,11 @@
 ``create_app`` builds the app; its lifespan loads the index and the model once,
 in the background (health says "not ready" and questions get 503 meanwhile),
 and keeps the engine on ``app.state``. Concurrent questions are embedded
-together, and answered, by one worker thread (``MicroBatcher``). A watcher reloads the index when a rebuild swaps a new one in; a
-request keeps the engine it started with, and an index that fails to load is
-refused with a logged reason while the old one keeps serving.
+together by one thread and answered by another (``MicroBatcher``); a plain
+``POST /v1/ask`` skips FastAPI's per-request layers (``FastAsk``). A watcher
+reloads the index when a rebuild swaps a new one in; a request keeps the engine
+it started with, and an index that fails to load is refused with a logged reason
+while the old one keeps serving.
 """
 
 from __future__ import annotations
