@@ -480,8 +480,26 @@ def test_each_worker_gets_its_share_of_the_cores_for_the_model(monkeypatch):
     from faqrag import serve
 
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
-    assert [serve.model_threads(w) for w in (1, 2, 3, 4, 8)] == [4, 2, 1, 1, 1]
-    assert ServeSettings.from_dict({"model_threads": 3}).model_threads == 3
+
+    def plan(workers, **given):
+        p = serve.encoding_plan(ServeSettings(**given), workers)
+        return p.encoders, p.model_threads
+
+    assert [plan(w) for w in (1, 2, 3, 4, 8)] == [(2, 2), (2, 1), (1, 1), (1, 1), (1, 1)]
+    assert plan(1, model_threads=4) == (1, 4) and plan(1, encoders=4) == (4, 1)
+    assert plan(2, encoders=1, model_threads=1) == (1, 1)
+
+
+def test_micro_batcher_with_two_encoders_answers_everything_and_stops():
+    emb = FakeEmbedder()
+    batcher = MicroBatcher(emb, max_batch=4, wait_s=0.001, encoders=2)
+    try:
+        futures = [batcher.submit(f"question {i}") for i in range(40)]
+        vecs = [f.result(timeout=5)[0] for f in futures]
+    finally:
+        batcher.close()
+    assert sum(emb.calls) == 40 and not any(t.is_alive() for t in batcher._threads)
+    assert all((v == w).all() for v, w in zip(vecs, FakeEmbedder().encode([f"question {i}" for i in range(40)])))
 
 
 @pytest.mark.parametrize(
@@ -490,6 +508,7 @@ def test_each_worker_gets_its_share_of_the_cores_for_the_model(monkeypatch):
         {"max_batch": 0},
         {"model_threads": -1},
         {"model_threads": "2"},
+        {"encoders": -2},
         {"request_timeout_s": -1},
         {"max_body_bytes": "big"},
         {"cors_origins": [""]},

@@ -21,7 +21,7 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,8 @@ class ServeSettings:
     max_micro_batch: int = 32  # questions embedded together at most
     watch_interval_s: float = 1.0  # how often the index's manifest is checked for a new build
     cors_origins: tuple[str, ...] = ()  # none by default: browsers on other origins are refused
-    model_threads: int = 0  # the model's threads in each worker; 0: the cores shared out among the workers
+    model_threads: int = 0  # threads of one model call; 0: the worker's share of the cores over its encoders
+    encoders: int = 0  # model calls at once in each worker; 0: one (two under `faqrag serve` with 2+ cores to a worker)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -147,7 +148,8 @@ class ErrorOut(BaseModel):
 
 
 class MicroBatcher:
-    """Two threads: one embeds whatever questions are waiting, together; the other answers them.
+    """Threads that embed whatever questions are waiting, together (``encoders`` of them,
+    a batch each at a time), and one that answers them.
 
     Under load, questions arriving while a batch is encoded wait for the next
     one, so the model sees batches and throughput approaches batched encoding;
@@ -164,16 +166,19 @@ class MicroBatcher:
     server's event loop.
     """
 
-    def __init__(self, embedder, *, max_batch: int = 32, wait_s: float = 0.002, after_batch=None):
+    def __init__(self, embedder, *, max_batch: int = 32, wait_s: float = 0.002, after_batch=None, encoders: int = 1):
         self.embedder = embedder
         self._max = max_batch
         self._wait = wait_s
         self._after = after_batch
-        self._busy = False
+        self._encoders = encoders
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._embedded: queue.SimpleQueue = queue.SimpleQueue()  # (jobs, vectors, ms), to answer
         self._threads = [
-            threading.Thread(target=self._embed_loop, name="faqrag-embed", daemon=True),
+            *(
+                threading.Thread(target=self._embed_loop, name=f"faqrag-embed-{n}", daemon=True)
+                for n in range(encoders)
+            ),
             threading.Thread(target=self._answer_loop, name="faqrag-answer", daemon=True),
         ]
         for t in self._threads:
@@ -198,13 +203,14 @@ class MicroBatcher:
         for t in self._threads:
             t.join(timeout=5)
 
-    def _collect(self) -> list | None:
+    def _collect(self, busy: bool) -> list | None:
         """The next batch: what is waiting, after ``wait_s`` for company when busy; None to stop."""
         item = self._queue.get()
         if item is None:
+            self._queue.put(None)  # for the other encoding threads
             return None
         batch = [item]
-        deadline = time.monotonic() + (self._wait if self._busy else 0.0)
+        deadline = time.monotonic() + (self._wait if busy else 0.0)
         while len(batch) < self._max:
             left = deadline - time.monotonic()
             try:
@@ -215,12 +221,13 @@ class MicroBatcher:
                 self._queue.put(None)  # stop after this batch
                 break
             batch.append(nxt)
-        self._busy = len(batch) > 1
         return batch
 
     def _embed_loop(self) -> None:
+        busy = False  # the last batch held more than one question
         try:
-            while (batch := self._collect()) is not None:
+            while (batch := self._collect(busy)) is not None:
+                busy = len(batch) > 1
                 t0 = time.perf_counter()
                 jobs = []  # (text to embed, context, then, future)
                 failed = []  # (future, None, error)
@@ -254,7 +261,12 @@ class MicroBatcher:
         return out
 
     def _answer_loop(self) -> None:
-        while (item := self._embedded.get()) is not None:
+        running = self._encoders
+        while running:
+            item = self._embedded.get()
+            if item is None:  # an encoding thread stopped
+                running -= 1
+                continue
             jobs, vecs, ms = item
             outcomes = []  # (future, result, error)
             for (_, context, then, fut), vec in zip(jobs, vecs):
@@ -395,6 +407,7 @@ class ServerState:
             max_batch=self.serve.max_micro_batch,
             wait_s=self.serve.batch_wait_ms / 1000,
             after_batch=self.log_batch,
+            encoders=self.serve.encoders or 1,
         )
         self.engine, self.error = engine, None
         log.info("ready: %s chunks from %s", len(stored.chunks), _public_manifest(stored.manifest)["corpus"]["dir"])
@@ -838,8 +851,8 @@ def app_from_env() -> FastAPI:
     _configure_logging()
     settings = Settings.from_file(Path(config["settings"])) if config.get("settings") else None
     model = config.get("model")
-    serve = ServeSettings.from_dict(config.get("serve", {}))
-    threads = serve.model_threads or model_threads(config.get("workers", 1))
+    serve = encoding_plan(ServeSettings.from_dict(config.get("serve", {})), config.get("workers", 1))
+    threads = serve.model_threads
 
     def embedder(model_id: str):
         from .embedding import default_embedder
@@ -855,12 +868,18 @@ def app_from_env() -> FastAPI:
     )
 
 
-def model_threads(workers: int) -> int:
-    """The model's threads in each of ``workers`` processes: the cores shared out, so the
-    workers' threads do not outnumber the cores (where they did, each encode waited
-    on threads the other worker's kept off a core)."""
+def encoding_plan(serve: ServeSettings, workers: int) -> ServeSettings:
+    """``serve`` with its automatic ``encoders`` and ``model_threads`` worked out for one of
+    ``workers`` processes: the cores shared out among the workers, and a worker's share
+    among its encoders. Two single-threaded model calls at once beat one call on two
+    threads here: a batch of a few short questions leaves the second thread mostly
+    waiting (it did a third of the work), and the one encoding thread held throughput
+    to what a core encodes while the other core answered."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, cores // max(1, workers))
+    share = max(1, cores // max(1, workers))
+    encoders = serve.encoders or (max(1, share // serve.model_threads) if serve.model_threads else min(2, share))
+    threads = serve.model_threads or max(1, share // encoders)
+    return replace(serve, encoders=encoders, model_threads=threads)
 
 
 def serve_config(args) -> dict[str, Any]:
