@@ -485,9 +485,9 @@ def test_each_worker_gets_its_share_of_the_cores_for_the_model(monkeypatch):
         p = serve.encoding_plan(ServeSettings(**given), workers)
         return p.encoders, p.model_threads
 
-    assert [plan(w) for w in (1, 2, 3, 4, 8)] == [(2, 2), (2, 1), (1, 1), (1, 1), (1, 1)]
-    assert plan(1, model_threads=4) == (1, 4) and plan(1, encoders=4) == (4, 1)
-    assert plan(2, encoders=1, model_threads=1) == (1, 1)
+    assert [plan(w) for w in (1, 2, 3, 4, 8)] == [(2, 4), (2, 2), (1, 1), (1, 1), (1, 1)]
+    assert plan(1, model_threads=1) == (2, 1) and plan(1, encoders=1) == (1, 4)
+    assert plan(2, encoders=3, model_threads=5) == (3, 5)
 
 
 def test_micro_batcher_with_two_encoders_answers_everything_and_stops():

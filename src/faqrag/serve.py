@@ -55,7 +55,7 @@ class ServeSettings:
     max_micro_batch: int = 32  # questions embedded together at most
     watch_interval_s: float = 1.0  # how often the index's manifest is checked for a new build
     cors_origins: tuple[str, ...] = ()  # none by default: browsers on other origins are refused
-    model_threads: int = 0  # threads of one model call; 0: the worker's share of the cores over its encoders
+    model_threads: int = 0  # threads of one model call; 0: the worker's share of the cores
     encoders: int = 0  # model calls at once in each worker; 0: one (two under `faqrag serve` with 2+ cores to a worker)
 
     def __post_init__(self) -> None:
@@ -870,16 +870,14 @@ def app_from_env() -> FastAPI:
 
 def encoding_plan(serve: ServeSettings, workers: int) -> ServeSettings:
     """``serve`` with its automatic ``encoders`` and ``model_threads`` worked out for one of
-    ``workers`` processes: the cores shared out among the workers, and a worker's share
-    among its encoders. Two single-threaded model calls at once beat one call on two
-    threads here: a batch of a few short questions leaves the second thread mostly
-    waiting (it did a third of the work), and the one encoding thread held throughput
-    to what a core encodes while the other core answered."""
+    ``workers`` processes, from the worker's share of the cores: two model calls at
+    once where it has two cores or more, each allowed the whole share. One call at a
+    time capped throughput at what its calling thread could do (on short batches the
+    second thread did only a third of the work); calls of one thread each made a lone
+    question a third slower to embed."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     share = max(1, cores // max(1, workers))
-    encoders = serve.encoders or (max(1, share // serve.model_threads) if serve.model_threads else min(2, share))
-    threads = serve.model_threads or max(1, share // encoders)
-    return replace(serve, encoders=encoders, model_threads=threads)
+    return replace(serve, encoders=serve.encoders or min(2, share), model_threads=serve.model_threads or share)
 
 
 def serve_config(args) -> dict[str, Any]:
