@@ -7,13 +7,15 @@ batched encoding (the same ONNX model encoding the dev questions in batches of
 32 in this process, the server idle, before and after the load). Then the same load with a rebuild and
 swap in the middle (`POST /v1/rebuild` after the corpus gained a paragraph):
 no request may fail. The clients run in this process, on the same cores as the
-server, so the figures include what they cost.
+server, so the figures include what they cost; the CPU each side used per answer
+is printed too, and what other processes on the machine used meanwhile.
 
     .venv/bin/python bench/load.py [WORKERS]
 """
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -33,76 +35,151 @@ TOKEN = "bench-token"
 WORKERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1  # `bench/load.py 2`: two uvicorn workers
 
 
-def floor_qps(questions: list[str]) -> float:
+def floor_qps(questions: list[str]) -> tuple[float, float]:
+    """(questions per second, CPU ms per question) of batched encoding in this process."""
     from faqrag.onnx_embedder import OnnxEmbedder
 
     emb = OnnxEmbedder(None)
     emb.encode(questions[:8])
     batch = (questions * 8)[:320]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(3):
         emb.encode(batch, batch_size=32)
-    return 3 * len(batch) / (time.perf_counter() - t0)
+    n = 3 * len(batch)
+    return n / (time.perf_counter() - t0), 1000 * (time.process_time() - c0) / n
 
 
-def run_load(port: int, questions: list[str], rebuild_at: float | None) -> dict:
-    """CLIENTS threads, each with one keep-alive connection (http.client: an async httpx
-    client on these two cores topped out near 230 requests/s even on /v1/health)."""
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its descendants (uvicorn's workers)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            children = [int(c) for c in fh.read().split()]
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(tree_cpu(c) for c in children)
+
+
+def machine_cpu() -> float:
+    """CPU seconds the whole machine has been busy (all processes, all cores)."""
+    with open("/proc/stat") as fh:
+        v = [int(x) for x in fh.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def run_load(port: int, questions: list[str], rebuild_at: float | None, server_pid: int) -> dict:
+    """CLIENTS keep-alive connections on one asyncio loop (uvloop when installed), each
+    writing a prepared request and reading the answer with no HTTP library: http.client
+    threads cost ~0.2 ms of CPU per question on these two cores, a tenth of the
+    server's, and an async httpx client topped out near 230 requests/s even on
+    /v1/health. Each answer is still parsed and checked to be for its question."""
     latencies: list[float] = []
     failures: list[str] = []
     rebuild: dict = {}
-    start = time.perf_counter()
-    end = start + DURATION
+    answers: dict[str, dict] = {}  # the first answer to each question, to hold to the CLI's
+    requests = []
+    for q in questions:
+        body = json.dumps({"question": q}).encode()
+        head = f"POST /v1/ask HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        requests.append(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
 
-    def call(conn, method: str, path: str, body: dict | None = None, headers: dict | None = None):
-        data = json.dumps(body).encode() if body is not None else None
-        conn.request(method, path, body=data, headers={"Content-Type": "application/json", **(headers or {})})
-        res = conn.getresponse()
-        return res.status, json.loads(res.read())
-
-    def one_client(n: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    async def one_client(n: int, end: float) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
         i = n
         while time.perf_counter() < end:
-            q = questions[i % len(questions)]
+            q, request = questions[i % len(questions)], requests[i % len(questions)]
             i += CLIENTS
             t0 = time.perf_counter()
             try:
-                status, body = call(conn, "POST", "/v1/ask", {"question": q})
-            except (OSError, http.client.HTTPException, ValueError) as err:
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head[9:12])
+                length = int(head.lower().split(b"\r\ncontent-length:", 1)[1].split(b"\r\n", 1)[0])
+                body = json.loads(await reader.readexactly(length))
+            except (OSError, EOFError, IndexError, ValueError, asyncio.IncompleteReadError) as err:
                 failures.append(repr(err))
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 continue
             if status != 200 or body.get("question") != q:
                 failures.append(f"{status} {str(body)[:120]}")
             else:
                 latencies.append((time.perf_counter() - t0) * 1000)
-        conn.close()
+                answers.setdefault(q, body)
+        writer.close()
+
+    async def all_clients() -> None:
+        end = time.perf_counter() + DURATION
+        await asyncio.wait_for(asyncio.gather(*(one_client(n, end) for n in range(CLIENTS))), DURATION + 60)
 
     def rebuilder() -> None:
         time.sleep(rebuild_at)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         t0 = time.perf_counter()
-        status, body = call(conn, "POST", "/v1/rebuild", None, {"Authorization": f"Bearer {TOKEN}"})
-        rebuild.update(status=status, seconds=time.perf_counter() - t0, body=body)
+        conn.request("POST", "/v1/rebuild", headers={"Authorization": f"Bearer {TOKEN}"})
+        res = conn.getresponse()
+        rebuild.update(status=res.status, seconds=time.perf_counter() - t0, body=json.loads(res.read()))
 
-    threads = [threading.Thread(target=one_client, args=(n,)) for n in range(CLIENTS)]
-    if rebuild_at is not None:
-        threads.append(threading.Thread(target=rebuilder))
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    thread = threading.Thread(target=rebuilder) if rebuild_at is not None else None
+    if thread:
+        thread.start()
+    start = time.perf_counter()
+    cpu0 = (tree_cpu(server_pid), sum(os.times()[:2]), machine_cpu())
+    try:
+        import uvloop
+
+        uvloop.run(all_clients())
+    except ImportError:
+        asyncio.run(all_clients())
     elapsed = time.perf_counter() - start
-    return {"latencies": latencies, "failures": failures, "qps": len(latencies) / elapsed, "rebuild": rebuild}
+    server, client, machine = (b - a for a, b in zip(cpu0, (tree_cpu(server_pid), sum(os.times()[:2]), machine_cpu())))
+    if thread:
+        thread.join()
+    n = max(1, len(latencies))
+    return {
+        "latencies": latencies,
+        "failures": failures,
+        "qps": len(latencies) / elapsed,
+        "rebuild": rebuild,
+        "answers": answers,
+        "cpu_ms": (1000 * server / n, 1000 * client / n, 1000 * (machine - server - client) / n),
+    }
+
+
+def cli_answers(exe: str, index: Path, questions: list[str]) -> dict[str, dict]:
+    """`faqrag ask --json` for each question, without its timings."""
+    out = {}
+    for q in questions:
+        run = subprocess.run([exe, "ask", "--index", str(index), "--json", q], capture_output=True, check=True)
+        out[q] = json.loads(run.stdout)
+        out[q].pop("timings_ms")
+    return out
+
+
+def same_answers(got: dict[str, dict], want: dict[str, dict]) -> tuple[int, int, int]:
+    """(identical, identical to 4 decimals, compared) of answers against the CLI's, timings
+    aside: encoding a question in a batch with longer ones (padded to the longest) can
+    move a score in its last digits."""
+
+    def rounded(x):
+        if isinstance(x, float):
+            return round(x, 4)
+        if isinstance(x, dict):
+            return {k: rounded(v) for k, v in x.items() if k != "timings_ms"}
+        return [rounded(v) for v in x] if isinstance(x, list) else x
+
+    exact = sum({k: v for k, v in body.items() if k != "timings_ms"} == want[q] for q, body in got.items())
+    alike = sum(rounded(body) == rounded(want[q]) for q, body in got.items())
+    return exact, alike, len(got)
 
 
 def report(name: str, res: dict, floor: float) -> None:
     lat = res["latencies"]
+    server, client, other = res["cpu_ms"]
     print(
         f"{name:28}{len(lat):8}{pct(lat, 50):9.1f}{pct(lat, 99):9.1f}{res['qps']:9.1f}"
-        f"{res['qps'] / floor:8.2f}x{len(res['failures']):8}"
+        f"{res['qps'] / floor:8.2f}x{len(res['failures']):8}{server:9.2f}{client:9.2f}{other:9.2f}"
     )
     for f in res["failures"][:3]:
         print(f"   failure: {f}")
@@ -118,7 +195,7 @@ def main() -> None:
     shutil.copytree(CORPUS, corpus)
     subprocess.run([exe, "build", "--corpus", str(corpus), "--index", str(index)], check=True, capture_output=True)
     questions = [q["question"] for q in dev_questions()]
-    floor = floor_qps(questions)
+    floor_before = floor_qps(questions)
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -142,23 +219,35 @@ def main() -> None:
             if server.poll() is not None or time.monotonic() - t0 > 60:
                 sys.exit("the server did not start")
             time.sleep(0.05)
-        for q in questions[:8]:
-            httpx.post(url + "/v1/ask", json={"question": q}, timeout=30)
-        floor_before = floor
-        plain = run_load(port, questions, None)
+        one_by_one = {q: httpx.post(url + "/v1/ask", json={"question": q}, timeout=30).json() for q in questions}
+        cli = cli_answers(exe, index, questions)
+        plain = run_load(port, questions, None, server.pid)
         with (corpus / "rakuten-rewards-help.txt").open("a", encoding="utf-8") as fh:
             fh.write("\n\nBench Notes\n\nThis paragraph was added by the load benchmark to force a rebuild.\n")
-        swapped = run_load(port, questions, DURATION / 2)
+        swapped = run_load(port, questions, DURATION / 2, server.pid)
         info = httpx.get(url + "/v1/info", timeout=30).json()
     finally:
         server.terminate()
         server.wait(10)
-    floor = (floor_before + floor_qps(questions)) / 2  # measured before and after, server idle
+    floor_after = floor_qps(questions)
+    floor = (floor_before[0] + floor_after[0]) / 2  # measured before and after, server idle
+    floor_cpu = (floor_before[1] + floor_after[1]) / 2
 
     print(f"\n{CLIENTS} concurrent clients x {DURATION:.0f} s, dev questions, {WORKERS} uvicorn worker(s) on localhost")
-    print(f"floor: batched encoding (ONNX, batches of 32, in process, mean of before and after) {floor:.1f} q/s")
-    print(f"{'':28}{'answers':>8}{'p50 ms':>9}{'p99 ms':>9}{'q/s':>9}{'/floor':>9}{'failed':>8}")
+    print(
+        f"floor: batched encoding (ONNX, batches of 32, in process, mean of before and after) {floor:.1f} q/s, "
+        f"{floor_cpu:.2f} ms of CPU per question"
+    )
+    print("CPU ms per answer: of the server (all its processes), of the load clients, of anything else running")
+    print(
+        f"{'':28}{'answers':>8}{'p50 ms':>9}{'p99 ms':>9}{'q/s':>9}{'/floor':>9}{'failed':>8}"
+        f"{'server':>9}{'clients':>9}{'others':>9}"
+    )
     report("load", plain, floor)
+    exact, _, n = same_answers(one_by_one, cli)
+    print(f"answers asked one at a time identical to `faqrag ask --json` (but timings): {exact}/{n}")
+    exact, alike, n = same_answers(plain["answers"], cli)
+    print(f"answers under load identical: {exact}/{n}; identical to 4 decimals: {alike}/{n}")
     report("load + rebuild and swap", swapped, floor)
     rb = swapped["rebuild"]
     print(

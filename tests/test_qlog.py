@@ -50,6 +50,29 @@ def test_a_logged_answer_keeps_what_was_asked_and_answered_only(tmp_path):
     }
 
 
+def test_several_answers_are_logged_in_one_write_in_order(tmp_path):
+    from faqrag.answer import Answer, Response
+
+    db = tmp_path / "logs.db"
+    resp = Response(
+        question="How do I reset it?",
+        abstained=False,
+        confidence=0.8,
+        answer=Answer(text="Hold it.", source="Guide", kind="faq", doc="g.txt", chunk_id="c1", span=(0, 8)),
+        passages=[],
+        faq=[],
+        suggestions=[],
+        notice=None,
+    )
+    ids = qlog.log_answers(db, [("first", ANSWERED), ("second", DECLINED), ("third", resp)], "api")
+    assert len(ids) == 3 and ids == sorted(ids)
+    rows = {r.id: r for r in qlog.recent(db)}
+    assert [rows[i].question for i in ids] == ["first", "second", "third"]
+    assert (rows[ids[1]].abstained, rows[ids[1]].source) == (True, None)
+    assert (rows[ids[2]].answer, rows[ids[2]].chunk_id, rows[ids[2]].confidence) == ("Hold it.", "c1", 0.8)
+    assert qlog.log_answers(None, [("q", ANSWERED)], "api") is None and qlog.log_answers(db, [], "api") is None
+
+
 def test_the_log_is_in_wal_mode(tmp_path):
     db = tmp_path / "logs.db"
     qlog.log_answer(db, "q", ANSWERED, "page")

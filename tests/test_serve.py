@@ -75,6 +75,21 @@ def test_ask_returns_exactly_the_cli_answer_json(client, built_index, fake_embed
         AskResponse.model_validate(each)
 
 
+def test_the_fast_path_and_the_long_way_give_the_same_answer(client, built_index, fake_embedder):
+    # "application/json" is answered by FastAsk; "+json" types go through FastAPI's own route.
+    q = "What are the hours in the Southern Region?"
+    got = []
+    for kind in ("application/json", "application/vnd.faqrag+json"):
+        r = post(client, "/v1/ask", json.dumps({"question": q, "k": 4}), **{"content-type": kind})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        body = r.json()
+        body.pop("timings_ms")
+        got.append(body)
+    want = Engine(load_index(built_index), fake_embedder).ask(q, k=4).to_dict()
+    want.pop("timings_ms")
+    assert got[0] == got[1] == want
+
+
 def test_batch_answers_in_order_and_like_single_asks(client):
     qs = ["How do I reset my widget?", "What are the hours in the Southern Region?", "Riverton phone number"]
     r = client.post("/v1/ask/batch", json={"questions": qs})
@@ -407,9 +422,98 @@ def test_micro_batcher_embeds_concurrent_questions_together():
     assert all((v == w).all() for v, w in zip(vecs, want))
 
 
+def test_micro_batcher_answers_in_its_own_thread_and_shows_each_batch_before_handing_it_back():
+    class Slow(FakeEmbedder):
+        def encode(self, texts, **kw):
+            time.sleep(0.02)
+            return super().encode(texts, **kw)
+
+    futures: dict[str, object] = {}  # expected result -> its future
+    handed_back_early: list[str] = []
+    seen: list[str] = []
+
+    def after(results):
+        seen.extend(results)
+        handed_back_early.extend(r for r in results if futures[r].done())
+
+    def then(vec, ms, context):
+        return f"{context}:{threading.current_thread().name}"
+
+    batcher = MicroBatcher(Slow(), max_batch=4, wait_s=0.01, after_batch=after)
+    try:
+        for i in range(10):
+            futures[f"Q{i}:faqrag-answer"] = batcher.submit(f"q{i}", then, lambda t: (t, t.upper()))
+        got = [f.result(timeout=5) for f in futures.values()]
+    finally:
+        batcher.close()
+    assert got == list(futures) and sorted(seen) == sorted(got) and not handed_back_early
+
+
+def test_length_groups_pad_little_and_keep_every_text_once():
+    from faqrag.serve import length_groups
+
+    assert length_groups([40] * 8) == [list(range(8))]  # alike: one call
+    assert length_groups([]) == []
+    groups = length_groups([10, 300, 12, 290, 11, 9])
+    assert groups == [[1, 3], [2, 4, 0, 5]]  # the two long ones apart from the short ones
+    lengths = [7, 120, 33, 33, 64, 5, 200, 41, 41, 90] * 3
+    groups = length_groups(lengths)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    padded = sum(80 + len(g) * max(lengths[i] for i in g) for g in groups)
+    assert padded < 80 + len(lengths) * max(lengths)  # never worse than one padded batch
+
+
+def test_micro_batcher_encodes_questions_of_unlike_length_apart_and_gives_each_its_own_vector():
+    emb = FakeEmbedder()
+    batcher = MicroBatcher(emb, max_batch=8)
+    texts = ["short one", "x" * 400, "short two", "y" * 390]
+    try:
+        emb.calls.clear()
+        vecs = batcher._encode(texts)
+    finally:
+        batcher.close()
+    assert sorted(emb.calls) == [2, 2]
+    assert (vecs == FakeEmbedder().encode(texts)).all()
+
+
+def test_each_worker_gets_its_share_of_the_cores_for_the_model(monkeypatch):
+    from faqrag import serve
+
+    monkeypatch.setattr(serve.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+
+    def plan(workers, **given):
+        p = serve.encoding_plan(ServeSettings(**given), workers)
+        return p.encoders, p.model_threads
+
+    assert [plan(w) for w in (1, 2, 3, 4, 8)] == [(2, 4), (2, 2), (1, 1), (1, 1), (1, 1)]
+    assert plan(1, model_threads=1) == (2, 1) and plan(1, encoders=1) == (1, 4)
+    assert plan(2, encoders=3, model_threads=5) == (3, 5)
+
+
+def test_micro_batcher_with_two_encoders_answers_everything_and_stops():
+    emb = FakeEmbedder()
+    batcher = MicroBatcher(emb, max_batch=4, wait_s=0.001, encoders=2)
+    try:
+        futures = [batcher.submit(f"question {i}") for i in range(40)]
+        vecs = [f.result(timeout=5)[0] for f in futures]
+    finally:
+        batcher.close()
+    assert sum(emb.calls) == 40 and not any(t.is_alive() for t in batcher._threads)
+    assert all((v == w).all() for v, w in zip(vecs, FakeEmbedder().encode([f"question {i}" for i in range(40)])))
+
+
 @pytest.mark.parametrize(
     "data",
-    [{"max_batch": 0}, {"request_timeout_s": -1}, {"max_body_bytes": "big"}, {"cors_origins": [""]}, {"nope": 1}],
+    [
+        {"max_batch": 0},
+        {"model_threads": -1},
+        {"model_threads": "2"},
+        {"encoders": -2},
+        {"request_timeout_s": -1},
+        {"max_body_bytes": "big"},
+        {"cors_origins": [""]},
+        {"nope": 1},
+    ],
 )
 def test_serve_settings_are_checked(data):
     with pytest.raises(FaqragError):

@@ -132,12 +132,13 @@ def weights_fingerprint(folder: Path) -> str | None:
     return h.hexdigest()[:32]
 
 
-def default_embedder(model: str | None = None, *, from_index: bool = False) -> Embedder:
+def default_embedder(model: str | None = None, *, from_index: bool = False, threads: int | None = None) -> Embedder:
     """The embedder questions are asked with: ONNX Runtime when it can run this
     model (fast start, no torch loaded), else sentence-transformers. Both give
     the same vectors, id and fingerprint. ``FAQRAG_EMBEDDER`` = ``onnx``,
     ``onnx-int8`` or ``torch`` forces one. ``from_index`` as for
-    ``SentenceTransformerEmbedder``: a manifest names only the bundled model."""
+    ``SentenceTransformerEmbedder``: a manifest names only the bundled model.
+    ``threads``: ONNX Runtime's threads (default: one per core)."""
     backend = os.environ.get("FAQRAG_EMBEDDER", "auto").strip().lower()
     if backend not in ("auto", "onnx", "onnx-int8", "torch"):
         raise FaqragError(f"FAQRAG_EMBEDDER is '{backend}'; set it to auto, onnx, onnx-int8 or torch")
@@ -159,7 +160,7 @@ def default_embedder(model: str | None = None, *, from_index: bool = False) -> E
 
             _, location = resolve_model(model)
             if backend != "auto" or unsupported_reason(Path(location)) is None:
-                return OnnxEmbedder(model, quantised=backend == "onnx-int8")
+                return OnnxEmbedder(model, quantised=backend == "onnx-int8", threads=threads)
     return SentenceTransformerEmbedder(model)
 
 

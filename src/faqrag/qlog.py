@@ -258,40 +258,64 @@ def log_answer(
     """Record one answered question (an engine ``Response`` or its ``to_dict()``);
     its id, or None when logging is off or the log cannot be written (said in
     the server log: a full disk must not stop answers)."""
-    if db_path is None:
+    ids = log_answers(db_path, [(question, response)], channel, retention)
+    return ids[0] if ids else None
+
+
+def log_answers(
+    db_path: Path | None,
+    answered: list[tuple[str, Any]],
+    channel: str,
+    retention: Retention | None = None,
+) -> list[int] | None:
+    """Record several answered questions, (question, response) pairs, in one
+    transaction (the server logs a batch at once: a write per question cost
+    it more than answering); their ids, or None as for ``log_answer``."""
+    if db_path is None or not answered:
         return None
-    d = response.to_dict() if hasattr(response, "to_dict") else dict(response)
-    a = d.get("answer") or {}
-    row = (
-        _now(),
-        channel,
-        question,
-        int(bool(d.get("abstained"))),
-        float(d.get("confidence") or 0.0),
-        a.get("source"),
-        a.get("doc"),
-        a.get("chunk_id"),
-        a.get("text"),
-    )
+    now = _now()
+    rows = [(now, channel, question, *_facts(response)) for question, response in answered]
     try:
         with connect(Path(db_path)) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                cur = db.execute(
-                    "INSERT INTO questions (asked_at, channel, question, abstained, confidence, source, doc, "
-                    "chunk_id, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-                qid = int(cur.lastrowid)
+                ids = [int(db.execute(_INSERT, row).lastrowid) for row in rows]
                 _trim(db, retention or Retention())
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            return qid
+            return ids
     except (FaqragError, sqlite3.Error, OSError) as err:
         log.warning("question not logged to %s: %s", db_path, err)
         return None
+
+
+_INSERT = (
+    "INSERT INTO questions (asked_at, channel, question, abstained, confidence, source, doc, chunk_id, answer) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _facts(response: Any) -> tuple:
+    """(abstained, confidence, source, doc, chunk_id, answer text) of a ``Response``
+    or its dict, read without converting the whole answer."""
+    if isinstance(response, dict):
+        a = response.get("answer") or {}
+        return (
+            int(bool(response.get("abstained"))),
+            float(response.get("confidence") or 0.0),
+            a.get("source"),
+            a.get("doc"),
+            a.get("chunk_id"),
+            a.get("text"),
+        )
+    a = response.answer
+    return (
+        int(bool(response.abstained)),
+        float(response.confidence or 0.0),
+        *((a.source, a.doc, a.chunk_id, a.text) if a else (None, None, None, None)),
+    )
 
 
 def _trim(db: sqlite3.Connection, keep: Retention) -> None:

@@ -58,17 +58,19 @@ class Retriever:
         c = min(s.candidates, n_views)
         _, view_ids = stored.faiss_index.search(qvec.reshape(1, -1), c)
         lex = self.lexical.scores(terms)
-        cand = set(int(stored.view_chunk[v]) for v in view_ids[0] if v >= 0)
+        # In numpy, not per candidate in Python: under load the server does this for every question.
+        ids = view_ids[0]
+        chunks = stored.view_chunk[ids[ids >= 0]]
         if lex.any():
             top = np.argpartition(-lex, min(c, len(lex) - 1))[:c]
-            cand.update(int(i) for i in top if lex[i] > 0)
-        if not cand:
+            chunks = np.concatenate((chunks, top[lex[top] > 0]))
+        if not len(chunks):
             return []
-        chunks = np.fromiter(sorted(cand), dtype=np.int64)
+        chunks = np.unique(chunks).astype(np.int64)  # sorted
         starts, ends = self.view_start[chunks], self.view_start[chunks + 1]
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
-        sims = stored.vectors[rows] @ qvec
         offsets = np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
+        rows = np.arange(int((ends - starts).sum())) + np.repeat(starts - offsets, ends - starts)  # each chunk's views
+        sims = stored.vectors[rows] @ qvec
         dense = np.maximum.reduceat(sims, offsets)
         lexical = np.minimum(lex[chunks], 1.0)
         fused = s.dense_weight * dense + s.lexical_weight * lexical
@@ -82,22 +84,25 @@ class Retriever:
             named = np.fromiter((terms.name_support(ct[i]) for i in chunks), dtype=np.float64, count=len(chunks))
             fused = fused + s.name_bonus * named
         order = np.argsort(-fused, kind="stable")[:k]
-        roles = stored.view_role[rows]
+        # The top hits' best view, read from Python lists: numpy's per-call cost on
+        # slices of a few views was most of this loop's time.
+        sims_l, roles_l, lens = sims.tolist(), stored.view_role[rows].tolist(), (ends - starts).tolist()
         hits = []
-        for j in order:
-            lo, hi = offsets[j], offsets[j] + (ends[j] - starts[j])
-            seg = sims[lo:hi]
-            best = int(np.argmax(seg))
-            role = roles[lo:hi]
-            qmask = (role == QUESTION) | ((role == ALTERNATE) & (seg >= s.alternate_threshold))
+        for j in order.tolist():
+            lo = int(offsets[j])
+            seg, seg_roles = sims_l[lo : lo + lens[j]], roles_l[lo : lo + lens[j]]
+            best = max(range(len(seg)), key=seg.__getitem__)  # the first of equals, as np.argmax
+            question = [
+                x for x, r in zip(seg, seg_roles) if r == QUESTION or (r == ALTERNATE and x >= s.alternate_threshold)
+            ]
             hits.append(
                 Hit(
                     chunk=int(chunks[j]),
                     score=float(fused[j]),
                     dense=float(dense[j]),
                     lexical=float(lexical[j]),
-                    role=int(roles[lo + best]),
-                    question_sim=float(seg[qmask].max()) if qmask.any() else 0.0,
+                    role=seg_roles[best],
+                    question_sim=max(question) if question else 0.0,
                 )
             )
         return hits

@@ -3,9 +3,11 @@
 ``create_app`` builds the app; its lifespan loads the index and the model once,
 in the background (health says "not ready" and questions get 503 meanwhile),
 and keeps the engine on ``app.state``. Concurrent questions are embedded
-together, and answered, by one worker thread (``MicroBatcher``). A watcher reloads the index when a rebuild swaps a new one in; a
-request keeps the engine it started with, and an index that fails to load is
-refused with a logged reason while the old one keeps serving.
+together by one thread and answered by another (``MicroBatcher``); a plain
+``POST /v1/ask`` skips FastAPI's per-request layers (``FastAsk``). A watcher
+reloads the index when a rebuild swaps a new one in; a request keeps the engine
+it started with, and an index that fails to load is refused with a logged reason
+while the old one keeps serving.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -51,6 +55,8 @@ class ServeSettings:
     max_micro_batch: int = 32  # questions embedded together at most
     watch_interval_s: float = 1.0  # how often the index's manifest is checked for a new build
     cors_origins: tuple[str, ...] = ()  # none by default: browsers on other origins are refused
+    model_threads: int = 0  # threads of one model call; 0: the worker's share of the cores
+    encoders: int = 0  # model calls at once in each worker; 0: one (two under `faqrag serve` with 2+ cores to a worker)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -142,78 +148,200 @@ class ErrorOut(BaseModel):
 
 
 class MicroBatcher:
-    """One thread that embeds whatever questions are waiting, together, and answers them.
+    """Threads that embed whatever questions are waiting, together (``encoders`` of them,
+    a batch each at a time), and one that answers them.
 
     Under load, questions arriving while a batch is encoded wait for the next
     one, so the model sees batches and throughput approaches batched encoding;
     ``wait_s`` for company is spent only while busy (the last batch held more
     than one question), so a lone client pays no wait at all. A job may bring
-    ``prepare(text) -> (text to embed, context)`` (the question's rewrite) and
-    ``then(vector, embed_ms, context)`` (its answer); both run in this thread,
-    and ``then``'s result is the future's: answering here saves each request
-    two thread hand-overs, which on a small machine cost more than the
-    answering itself, and keeps that work off the server's event loop.
+    ``prepare(text) -> (text to embed, context)`` (the question's rewrite, in
+    the embedding thread) and ``then(vector, embed_ms, context)`` (its answer,
+    in the answering thread); ``then``'s result is the future's, and
+    ``after_batch(results)`` sees a batch's results before any is handed back
+    (the server logs them in one write). Answering in a thread of its own lets
+    the model encode the next batch meanwhile (it runs outside the interpreter
+    lock), where one thread for both left the model idle while it answered and
+    the answering idle while it encoded; and it keeps that work off the
+    server's event loop.
     """
 
-    def __init__(self, embedder, *, max_batch: int = 32, wait_s: float = 0.002):
+    def __init__(self, embedder, *, max_batch: int = 32, wait_s: float = 0.002, after_batch=None, encoders: int = 1):
         self.embedder = embedder
         self._max = max_batch
         self._wait = wait_s
-        self._busy = False
+        self._after = after_batch
+        self._encoders = encoders
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="faqrag-embed", daemon=True)
-        self._thread.start()
+        self._embedded: queue.SimpleQueue = queue.SimpleQueue()  # (jobs, vectors, ms), to answer
+        self._threads = [
+            *(
+                threading.Thread(target=self._embed_loop, name=f"faqrag-embed-{n}", daemon=True)
+                for n in range(encoders)
+            ),
+            threading.Thread(target=self._answer_loop, name="faqrag-answer", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
 
     def submit(self, text: str, then=None, prepare=None) -> Future:
         fut: Future = Future()
         self._queue.put((text, prepare, then, fut))
         return fut
 
+    def submit_async(self, text: str, then=None, prepare=None) -> asyncio.Future:
+        """As ``submit``, from a coroutine: an asyncio future of the running loop, settled
+        in that loop once per batch (one wake-up of the loop for a batch, not a
+        thread-safe future and a wake-up per question, which cost as much as parsing
+        the request)."""
+        fut = asyncio.get_running_loop().create_future()
+        self._queue.put((text, prepare, then, fut))
+        return fut
+
     def close(self) -> None:
         self._queue.put(None)
-        self._thread.join(timeout=5)
+        for t in self._threads:
+            t.join(timeout=5)
 
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = [item]
-            deadline = time.monotonic() + (self._wait if self._busy else 0.0)
-            while len(batch) < self._max:
-                left = deadline - time.monotonic()
-                try:
-                    nxt = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    self._queue.put(None)  # stop after this batch
-                    break
-                batch.append(nxt)
-            self._busy = len(batch) > 1
-            t0 = time.perf_counter()
-            jobs = []  # (text to embed, context, then, future)
-            for text, prepare, then, fut in batch:
-                if not fut.set_running_or_notify_cancel():
-                    continue  # its request gave up waiting
-                try:
-                    jobs.append((*(prepare(text) if prepare else (text, None)), then, fut))
-                except BaseException as err:
-                    fut.set_exception(err)
-            if not jobs:
-                continue
+    def _collect(self, busy: bool) -> list | None:
+        """The next batch: what is waiting, after ``wait_s`` for company when busy; None to stop."""
+        item = self._queue.get()
+        if item is None:
+            self._queue.put(None)  # for the other encoding threads
+            return None
+        batch = [item]
+        deadline = time.monotonic() + (self._wait if busy else 0.0)
+        while len(batch) < self._max:
+            left = deadline - time.monotonic()
             try:
-                vecs = self.embedder.encode([job[0] for job in jobs], batch_size=len(jobs))
-            except BaseException as err:  # the waiting requests report it; this thread lives on
-                for *_, fut in jobs:
-                    fut.set_exception(err)
+                nxt = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is None:
+                self._queue.put(None)  # stop after this batch
+                break
+            batch.append(nxt)
+        return batch
+
+    def _embed_loop(self) -> None:
+        busy = False  # the last batch held more than one question
+        try:
+            while (batch := self._collect(busy)) is not None:
+                busy = len(batch) > 1
+                t0 = time.perf_counter()
+                jobs = []  # (text to embed, context, then, future)
+                failed = []  # (future, None, error)
+                for text, prepare, then, fut in batch:
+                    if not _start(fut):
+                        continue  # its request gave up waiting
+                    try:
+                        jobs.append((*(prepare(text) if prepare else (text, None)), then, fut))
+                    except BaseException as err:
+                        failed.append((fut, None, err))
+                _settle(failed)
+                if not jobs:
+                    continue
+                try:
+                    vecs = self._encode([job[0] for job in jobs])
+                except BaseException as err:  # the waiting requests report it; this thread lives on
+                    _settle([(fut, None, err) for *_, fut in jobs])
+                    continue
+                self._embedded.put((jobs, vecs, (time.perf_counter() - t0) * 1000))
+        finally:
+            self._embedded.put(None)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """The texts' vectors, encoded in groups of like length (``length_groups``)."""
+        groups = length_groups([len(t) for t in texts])
+        if len(groups) == 1:
+            return self.embedder.encode(texts, batch_size=len(texts))
+        parts = [self.embedder.encode([texts[i] for i in g], batch_size=len(g)) for g in groups]
+        out = np.empty((len(texts), parts[0].shape[1]), dtype=parts[0].dtype)
+        out[np.concatenate(groups)] = np.concatenate(parts)
+        return out
+
+    def _answer_loop(self) -> None:
+        running = self._encoders
+        while running:
+            item = self._embedded.get()
+            if item is None:  # an encoding thread stopped
+                running -= 1
                 continue
-            ms = (time.perf_counter() - t0) * 1000
+            jobs, vecs, ms = item
+            outcomes = []  # (future, result, error)
             for (_, context, then, fut), vec in zip(jobs, vecs):
                 try:
-                    fut.set_result(then(vec, ms, context) if then else (vec, ms))
+                    outcomes.append((fut, then(vec, ms, context) if then else (vec, ms), None))
                 except BaseException as err:
-                    fut.set_exception(err)
+                    outcomes.append((fut, None, err))
+            results = [result for _, result, err in outcomes if err is None]
+            if self._after and results:
+                try:
+                    self._after(results)
+                except Exception:  # a hook's failure must not cost the answers
+                    log.exception("after a batch")
+            _settle(outcomes)
+
+
+def _start(fut) -> bool:
+    """Mark a job's future as being worked on; False when its request gave up."""
+    if isinstance(fut, asyncio.Future):
+        return not fut.cancelled()  # read from this thread: at worst one wasted answer
+    return fut.set_running_or_notify_cancel()
+
+
+def _settle(outcomes: list) -> None:
+    """Hand results or errors to their futures: thread-safe ones at once, asyncio ones
+    in their own loop, in one call per loop."""
+    by_loop: dict = {}
+    for fut, result, err in outcomes:
+        if isinstance(fut, asyncio.Future):
+            by_loop.setdefault(fut.get_loop(), []).append((fut, result, err))
+        elif err is not None:
+            fut.set_exception(err)
+        else:
+            fut.set_result(result)
+    for loop, items in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_in_loop, items)
+        except RuntimeError:  # that loop is closed: nobody is waiting
+            pass
+
+
+def _settle_in_loop(items: list) -> None:
+    for fut, result, err in items:
+        if fut.done():
+            continue  # its request timed out meanwhile
+        if err is not None:
+            fut.set_exception(err)
+        else:
+            fut.set_result(result)
+
+
+CALL_COST_CHARS = 80  # what one more call to the model costs, in characters of padding (~17 tokens)
+
+
+def length_groups(lengths: list[int], call_cost: int = CALL_COST_CHARS) -> list[list[int]]:
+    """Indexes of ``lengths`` in groups of like length, longest first, so that padding
+    each group to its longest plus ``call_cost`` per group is least. A batch is padded
+    to its longest text, and questions arrive in any order: one question twice as long
+    as the others doubles the model's work on the whole batch (the same questions
+    sorted by length, as batched encoding of a list does, padded a fifth less)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    ls = [lengths[i] for i in order]
+    n = len(ls)
+    best = [0.0] + [float("inf")] * n  # best[j]: least cost of the first j (longest) texts
+    cut = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(j):  # the last group is ls[i:j], padded to ls[i]
+            cost = best[i] + call_cost + (j - i) * ls[i]
+            if cost < best[j]:
+                best[j], cut[j] = cost, i
+    groups, j = [], n
+    while j:
+        groups.append(order[cut[j] : j])
+        j = cut[j]
+    return groups[::-1]
 
 
 @dataclass
@@ -232,6 +360,7 @@ class ServerState:
     signature: tuple | None = None  # of the manifest the engine was loaded from
     swaps: int = 0
     embedder_factory: Any = None  # model id -> question embedder
+    log_db: Path | None = None  # the question log; None: off
     stop: threading.Event = field(default_factory=threading.Event)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
     rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -274,10 +403,18 @@ class ServerState:
             log.exception("cannot serve")
             return
         self.batcher = MicroBatcher(
-            engine.embedder, max_batch=self.serve.max_micro_batch, wait_s=self.serve.batch_wait_ms / 1000
+            engine.embedder,
+            max_batch=self.serve.max_micro_batch,
+            wait_s=self.serve.batch_wait_ms / 1000,
+            after_batch=self.log_batch,
+            encoders=self.serve.encoders or 1,
         )
         self.engine, self.error = engine, None
         log.info("ready: %s chunks from %s", len(stored.chunks), _public_manifest(stored.manifest)["corpus"]["dir"])
+
+    def log_batch(self, answered: list[tuple[str, Any, bytes]]) -> None:
+        """Log a batch's questions in one write, before their answers are handed back."""
+        qlog.log_answers(self.log_db, [(q, resp) for q, resp, _ in answered], "api", qlog.retention(self.settings))
 
     def reload_if_changed(self) -> bool:
         """Swap in a new index if the manifest changed; True when one was swapped in."""
@@ -328,6 +465,26 @@ def _public_manifest(manifest: dict) -> dict:
     return out
 
 
+class JSONBytes(Response):
+    """A JSON body serialised already (by ``answer_json``)."""
+
+    media_type = "application/json"
+
+
+def answer_json(resp) -> bytes:
+    """An engine ``Response`` as the bytes of its ``to_dict()`` JSON, straight from the
+    dataclasses (orjson: ~10x faster than ``asdict`` then ``json.dumps``, which cost
+    about a tenth of a question's time at load)."""
+    return orjson.dumps(resp, default=_plain)
+
+
+def _plain(value):
+    """numpy numbers, which orjson leaves to this hook, as Python's."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 # ------------------------------------------------------------- the app
 
 
@@ -350,6 +507,7 @@ def create_app(
     serve = serve or ServeSettings()
     token = api_token if api_token is not None else (os.environ.get(TOKEN_ENV) or None)
     state = ServerState(Path(index_dir), corpus_dir, settings or Settings(), serve, token)
+    state.log_db = qlog.log_path(state.index_dir, state.settings.log_questions)
     state.embedder_factory = embedder_factory or (lambda model_id: default_embedder(model_id, from_index=True))
 
     @asynccontextmanager
@@ -372,6 +530,56 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.faqrag = state
+
+    def engine_or_503() -> Engine:
+        engine = state.engine
+        if engine is None:
+            raise HTTPException(503, state.error or "the index is still loading; retry in a moment")
+        return engine
+
+    async def answer(engine: Engine, questions: list[str], k: int) -> list[bytes]:
+        """Each question's answer JSON, made in the batcher's threads."""
+
+        def prepare(q: str):
+            rw = engine.rewrite(q)
+            return rw.text, rw
+
+        def then(q: str):
+            def done(vec, ms, rw):
+                resp = engine.answer_vector(q, rw, vec, k, ms)
+                return q, resp, answer_json(resp)  # serialised here, off the event loop
+
+            return done
+
+        futures = [state.batcher.submit_async(q, then(q), prepare) for q in questions]
+        try:
+            if len(futures) == 1:
+                done = [await asyncio.wait_for(futures[0], serve.request_timeout_s)]
+            else:
+                done = await asyncio.wait_for(asyncio.gather(*futures), serve.request_timeout_s)
+        except asyncio.TimeoutError:
+            for f in futures:
+                f.cancel()  # those not yet embedding are dropped from the queue
+            raise HTTPException(504, f"answering took longer than {serve.request_timeout_s:g} s; try again") from None
+        return [body for _, _, body in done]
+
+    async def ask_fast(body: bytes) -> bytes | None:
+        """POST /v1/ask's answer for ``FastAsk``, or None to send the request the long way
+        (whatever is not a valid question to a ready server: the long way says why)."""
+        try:
+            req = AskRequest.model_validate(json.loads(body))
+        except Exception:  # not JSON, too deep, not the shape: the long way's messages
+            return None
+        engine = state.engine
+        if engine is None:
+            return None
+        try:
+            q = check_question(req.question, state.settings)
+        except QuestionError:
+            return None
+        return (await answer(engine, [q], req.k))[0]
+
+    app.add_middleware(FastAsk, path="/v1/ask", ask=ask_fast, limit=serve.max_body_bytes)
     app.add_middleware(BodyLimit, limit=serve.max_body_bytes)
     if serve.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -384,46 +592,15 @@ def create_app(
         )
     _add_error_handlers(app)
 
-    def engine_or_503() -> Engine:
-        engine = state.engine
-        if engine is None:
-            raise HTTPException(503, state.error or "the index is still loading; retry in a moment")
-        return engine
-
-    async def answer(engine: Engine, questions: list[str], k: int) -> list[dict]:
-        def prepare(q: str):
-            rw = engine.rewrite(q)
-            return rw.text, rw
-
-        def then(q: str):
-            def done(vec, ms, rw):
-                out = engine.answer_vector(q, rw, vec, k, ms).to_dict()
-                # Logged in the embedding thread, after the answer is made (a write is ~0.2 ms).
-                qlog.log_answer(log_db, q, out, "api", qlog.retention(state.settings))
-                return out
-
-            return done
-
-        futures = [state.batcher.submit(q, then(q), prepare) for q in questions]
-        try:
-            return await asyncio.wait_for(
-                asyncio.gather(*(asyncio.wrap_future(f) for f in futures)), serve.request_timeout_s
-            )
-        except asyncio.TimeoutError:
-            for f in futures:
-                f.cancel()  # those not yet embedding are dropped from the queue
-            raise HTTPException(504, f"answering took longer than {serve.request_timeout_s:g} s; try again") from None
-
-    log_db = qlog.log_path(state.index_dir, state.settings.log_questions)
     errors = {code: {"model": ErrorOut} for code in (400, 413, 415, 422, 503, 504)}
 
     @app.post("/v1/ask", response_model=AskResponse, responses=errors, summary="Answer one question")
     async def ask(req: AskRequest) -> Any:
         engine = engine_or_503()  # this request keeps this engine even if a new index is swapped in
         q = check_question(req.question, state.settings)
-        # Returned as built: the engine's dict is already the documented shape (a test holds
+        # Returned as built: the engine's answer is already the documented shape (a test holds
         # it to AskResponse), and validating it again costs more than answering from BM25.
-        return JSONResponse((await answer(engine, [q], req.k))[0])
+        return JSONBytes((await answer(engine, [q], req.k))[0])
 
     @app.post("/v1/ask/batch", response_model=BatchResponse, responses=errors, summary="Answer several questions")
     async def ask_batch(req: BatchRequest) -> Any:
@@ -438,7 +615,7 @@ def create_app(
                 qs.append(check_question(q, state.settings))
             except QuestionError as err:
                 raise QuestionError(f"question {n}: {err}") from None
-        return JSONResponse({"answers": await answer(engine, qs, req.k)})
+        return JSONBytes(b'{"answers":[' + b",".join(await answer(engine, qs, req.k)) + b"]}")
 
     @app.get("/v1/health", summary="Live always; ready (200) once the index is loaded, else 503")
     async def health() -> JSONResponse:
@@ -576,6 +753,61 @@ def _validation_message(errors: list[dict]) -> str:
     return f"{where}: {first.get('msg', 'is invalid')}{more}"
 
 
+class FastAsk:
+    """The hot path: ``POST {path}`` with a JSON body, answered without the framework's
+    routing, body parsing and response layers, which cost more per question than
+    answering it. ``ask(body)`` gives the answer's JSON, or None for anything but a
+    good question to a ready server, which goes on to the app with its body
+    replayed, so every error is the app's own; an error while answering is turned
+    into a response by the app's exception handlers, as the app would. Sits inside
+    the body limit and CORS."""
+
+    def __init__(self, app, path: str, ask, limit: int):
+        self.app = app
+        self.path = path
+        self.ask = ask
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if not (scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == self.path):
+            return await self.app(scope, receive, send)
+        kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if kind != b"application/json":
+            return await self.app(scope, receive, send)
+        read: list[dict] = []
+        try:
+            body, more = b"", True
+            while more and len(body) <= self.limit:
+                msg = await receive()
+                read.append(msg)
+                if msg["type"] != "http.request":
+                    break
+                body += msg.get("body", b"")
+                more = msg.get("more_body", False)
+            answer = None if more or len(body) > self.limit else await self.ask(body)
+        except Exception as err:
+            handler = _handler_for(scope["app"].exception_handlers, err)
+            if handler is None:
+                raise
+            response = await handler(Request(scope), err)
+            return await response(scope, receive, send)
+        if answer is None:
+
+            async def replay():
+                return read.pop(0) if read else await receive()
+
+            return await self.app(scope, replay, send)
+        await JSONBytes(answer)(scope, receive, send)
+
+
+def _handler_for(handlers: dict, err: Exception):
+    """The exception handler the app would pick for ``err`` (the nearest class it has one for)."""
+    for cls in type(err).__mro__:
+        if cls in handlers:
+            return handlers[cls]
+    return None
+
+
 class BodyLimit:
     """Refuses request bodies over ``limit`` bytes with 413, by the declared
     length at once, or while reading a body sent without one (chunked)."""
@@ -619,16 +851,33 @@ def app_from_env() -> FastAPI:
     _configure_logging()
     settings = Settings.from_file(Path(config["settings"])) if config.get("settings") else None
     model = config.get("model")
-    if model:
+    serve = encoding_plan(ServeSettings.from_dict(config.get("serve", {})), config.get("workers", 1))
+    threads = serve.model_threads
+
+    def embedder(model_id: str):
         from .embedding import default_embedder
+
+        return default_embedder(model or model_id, from_index=not model, threads=threads)
 
     return create_app(
         Path(config["index"]),
         corpus_dir=Path(config["corpus"]) if config.get("corpus") else None,
         settings=settings,
-        serve=ServeSettings.from_dict(config.get("serve", {})),
-        embedder_factory=(lambda _model_id: default_embedder(model)) if model else None,
+        serve=serve,
+        embedder_factory=embedder,
     )
+
+
+def encoding_plan(serve: ServeSettings, workers: int) -> ServeSettings:
+    """``serve`` with its automatic ``encoders`` and ``model_threads`` worked out for one of
+    ``workers`` processes, from the worker's share of the cores: two model calls at
+    once where it has two cores or more, each allowed the whole share. One call at a
+    time capped throughput at what its calling thread could do (on short batches the
+    second thread did only a third of the work); calls of one thread each made a lone
+    question a third slower to embed."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    share = max(1, cores // max(1, workers))
+    return replace(serve, encoders=serve.encoders or min(2, share), model_threads=serve.model_threads or share)
 
 
 def serve_config(args) -> dict[str, Any]:
@@ -647,6 +896,7 @@ def serve_config(args) -> dict[str, Any]:
         "corpus": str(Path(args.corpus).resolve()) if args.corpus else None,
         "settings": str(Path(args.settings).resolve()) if args.settings else None,
         "model": args.model,
+        "workers": args.workers,
         "serve": {**asdict(serve), "cors_origins": list(serve.cors_origins)},
     }
 
