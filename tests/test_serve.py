@@ -422,19 +422,19 @@ def test_micro_batcher_embeds_concurrent_questions_together():
     assert all((v == w).all() for v, w in zip(vecs, want))
 
 
-def test_micro_batcher_answers_in_its_own_thread_and_shows_each_batch_before_handing_it_back():
+def test_micro_batcher_answers_in_its_own_thread_and_shows_each_batch_once_handed_back():
     class Slow(FakeEmbedder):
         def encode(self, texts, **kw):
             time.sleep(0.02)
             return super().encode(texts, **kw)
 
     futures: dict[str, object] = {}  # expected result -> its future
-    handed_back_early: list[str] = []
+    not_yet_handed_back: list[str] = []  # the hook (the question log) must not delay an answer
     seen: list[str] = []
 
     def after(results):
         seen.extend(results)
-        handed_back_early.extend(r for r in results if futures[r].done())
+        not_yet_handed_back.extend(r for r in results if not futures[r].done())
 
     def then(vec, ms, context):
         return f"{context}:{threading.current_thread().name}"
@@ -446,7 +446,7 @@ def test_micro_batcher_answers_in_its_own_thread_and_shows_each_batch_before_han
         got = [f.result(timeout=5) for f in futures.values()]
     finally:
         batcher.close()
-    assert got == list(futures) and sorted(seen) == sorted(got) and not handed_back_early
+    assert got == list(futures) and sorted(seen) == sorted(got) and not not_yet_handed_back
 
 
 def test_length_groups_pad_little_and_keep_every_text_once():
@@ -557,5 +557,7 @@ def test_questions_asked_over_the_api_are_logged(client, built_index):
     from faqrag import qlog
 
     assert client.post("/v1/ask", json={"question": "How do I reset my widget?"}).status_code == 200
-    rows = qlog.recent(qlog.log_path(built_index))
+    deadline = time.monotonic() + 10  # written just after the answer is handed back
+    while not (rows := qlog.recent(qlog.log_path(built_index))) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert [(r.question, r.channel) for r in rows] == [("How do I reset my widget?", "api")]

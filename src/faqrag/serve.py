@@ -158,8 +158,9 @@ class MicroBatcher:
     ``prepare(text) -> (text to embed, context)`` (the question's rewrite, in
     the embedding thread) and ``then(vector, embed_ms, context)`` (its answer,
     in the answering thread); ``then``'s result is the future's, and
-    ``after_batch(results)`` sees a batch's results before any is handed back
-    (the server logs them in one write). Answering in a thread of its own lets
+    ``after_batch(results)`` sees a batch's results once they are handed back
+    (the server logs them in one write, off the answers' path: a lone question
+    would otherwise wait for the log's commit). Answering in a thread of its own lets
     the model encode the next batch meanwhile (it runs outside the interpreter
     lock), where one thread for both left the model idle while it answered and
     the answering idle while it encoded; and it keeps that work off the
@@ -274,13 +275,13 @@ class MicroBatcher:
                     outcomes.append((fut, then(vec, ms, context) if then else (vec, ms), None))
                 except BaseException as err:
                     outcomes.append((fut, None, err))
+            _settle(outcomes)  # answers first: the hook (the question log's write) is no part of them
             results = [result for _, result, err in outcomes if err is None]
             if self._after and results:
                 try:
                     self._after(results)
-                except Exception:  # a hook's failure must not cost the answers
+                except Exception:  # a hook's failure must not cost later answers
                     log.exception("after a batch")
-            _settle(outcomes)
 
 
 def _start(fut) -> bool:
@@ -413,7 +414,7 @@ class ServerState:
         log.info("ready: %s chunks from %s", len(stored.chunks), _public_manifest(stored.manifest)["corpus"]["dir"])
 
     def log_batch(self, answered: list[tuple[str, Any, bytes]]) -> None:
-        """Log a batch's questions in one write, before their answers are handed back."""
+        """Log a batch's questions in one write, after their answers are handed back."""
         qlog.log_answers(self.log_db, [(q, resp) for q, resp, _ in answered], "api", qlog.retention(self.settings))
 
     def reload_if_changed(self) -> bool:
