@@ -11,6 +11,9 @@ server, so the figures include what they cost; the CPU each side used per answer
 is printed too, and what other processes on the machine used meanwhile.
 
     .venv/bin/python bench/load.py [WORKERS]
+
+LOAD_SERVE_SETTINGS=FILE passes a server settings file (`faqrag serve
+--serve-settings`), to compare encoders, batch waits and batch sizes.
 """
 
 from __future__ import annotations
@@ -203,7 +206,8 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "FAQRAG_API_TOKEN": TOKEN}
     server = subprocess.Popen(
-        [exe, "serve", "--index", str(index), "--port", str(port), "--workers", str(WORKERS)],
+        [exe, "serve", "--index", str(index), "--port", str(port), "--workers", str(WORKERS)]
+        + (["--serve-settings", os.environ["LOAD_SERVE_SETTINGS"]] if os.environ.get("LOAD_SERVE_SETTINGS") else []),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
