@@ -175,3 +175,29 @@ def test_answering_needs_no_torch_once_exported(real_index):
 def test_resolve_model_is_shared():
     # Both embedders resolve names the same way, so their ids always agree.
     assert resolve_model(None)[0] == OnnxEmbedder(None).model_id
+
+
+@pytest.mark.integration
+def test_a_cache_where_the_optimised_graph_cannot_be_saved_still_serves(tmp_path, monkeypatch):
+    """An export baked into a read-only image (or made by an older faqrag): the
+    graph is optimised at load instead, with the same vectors."""
+    import shutil
+
+    from faqrag import onnx_embedder
+
+    source = OnnxEmbedder(None)
+    source.ensure_exported()
+    want = source.encode(["a question", "another, longer question about numbers"])
+    exported = source.model_path  # in the usual cache, read before the cache moves
+    monkeypatch.setenv("FAQRAG_ONNX_CACHE", str(tmp_path))
+    emb = OnnxEmbedder(None)
+    emb.model_path.parent.mkdir(parents=True)
+    shutil.copy(exported, emb.model_path)
+
+    def cannot_write(src, target):
+        raise PermissionError(13, "Read-only file system", str(target))
+
+    monkeypatch.setattr(onnx_embedder, "optimise", cannot_write)
+    got = emb.encode(["a question", "another, longer question about numbers"])
+    assert np.allclose(got, want, atol=1e-6)
+    assert not optimised_path(emb.model_path).exists()

@@ -509,6 +509,10 @@ def test_micro_batcher_with_two_encoders_answers_everything_and_stops():
         {"model_threads": -1},
         {"model_threads": "2"},
         {"encoders": -2},
+        {"encoders": 1.5},  # a thread count: whole numbers only (1.5 once left the server loading forever)
+        {"model_threads": 2.5},
+        {"max_micro_batch": 1.5},
+        {"max_body_bytes": 70000.5},
         {"request_timeout_s": -1},
         {"max_body_bytes": "big"},
         {"cors_origins": [""]},
@@ -561,3 +565,46 @@ def test_questions_asked_over_the_api_are_logged(client, built_index):
     while not (rows := qlog.recent(qlog.log_path(built_index))) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert [(r.question, r.channel) for r in rows] == [("How do I reset my widget?", "api")]
+
+
+def test_a_model_giving_too_few_vectors_fails_each_question_and_the_batcher_lives_on():
+    class Short(FakeEmbedder):
+        def encode(self, texts, **kw):
+            return super().encode(texts, **kw)[:-1] if len(texts) > 1 else super().encode(texts, **kw)
+
+    batcher = MicroBatcher(Short(), max_batch=4, wait_s=0.05)
+    try:
+        futures = [batcher.submit(f"q{i}", None) for i in range(3)]
+        errors = []
+        for f in futures:
+            with pytest.raises(RuntimeError, match="vectors for") as err:
+                f.result(timeout=5)
+            errors.append(err)
+        vec, _ = batcher.submit("alone", None).result(timeout=5)  # still answering
+    finally:
+        batcher.close()
+    assert len(errors) == 3 and vec.shape == (FakeEmbedder().dim,)
+
+
+def test_the_question_log_is_written_from_its_own_thread_while_the_database_is_locked(tmp_path):
+    """Answers never wait on SQLite: put() returns at once while another process
+    holds the write lock, and the rows land once it lets go; close() writes what is queued."""
+    import sqlite3
+
+    from faqrag import qlog
+
+    db = tmp_path / "logs.db"
+    declined = {"abstained": True, "confidence": 0.1, "answer": None}
+    qlog.log_answers(db, [("first", declined)], "api")  # creates the schema
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    writer = qlog.BackgroundWriter(db, "api")
+    t0 = time.perf_counter()
+    for i in range(5):
+        writer.put([(f"q{i}", declined)])
+    assert time.perf_counter() - t0 < 0.5
+    time.sleep(0.3)
+    holder.execute("COMMIT")
+    holder.close()
+    writer.close(timeout=15)
+    assert sorted(r.question for r in qlog.recent(db)) == sorted(["first", *(f"q{i}" for i in range(5))])

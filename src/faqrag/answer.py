@@ -197,7 +197,9 @@ def compose(
         if unit not in rankings:
             rankings[unit] = _part_ranking(c, replace(top, chunk=unit), retriever, qvec, terms, types)
         # The best match was the unit's own question or heading: its opening answers.
-        restated = unit == top.chunk and top.role in (QUESTION, HEADING, ALTERNATE)
+        restated = unit == top.chunk and (
+            top.role in (QUESTION, HEADING) or (top.role == ALTERNATE and top.dense >= settings.alternate_threshold)
+        )
         text = _short_answer(c, rankings[unit], settings, restated)
         answer = Answer(text, source_of(doc, c), c.kind, c.doc, c.id, c.span)
         notice = doc.notice

@@ -12,6 +12,7 @@ The embedder reports the same ``model_id`` and ``fingerprint`` as
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -112,7 +113,13 @@ class OnnxEmbedder:
             quantise(path.parent / MODEL_FILE, path)
         optimised = optimised_path(path)
         if not optimised.exists():
-            optimise(path, optimised)
+            try:
+                optimise(path, optimised)
+            except OSError as err:  # a read-only cache (an image baked elsewhere): optimise at load instead
+                logging.getLogger("faqrag").warning(
+                    "cannot save the optimised model beside %s (%s); optimising at every start", path, err
+                )
+                return path
         return optimised
 
     def preload(self) -> threading.Thread:
@@ -148,8 +155,10 @@ class OnnxEmbedder:
         path = self.ensure_exported()
         opts = ort.SessionOptions()
         # Optimised once already (see optimise); what is left at load are layout
-        # changes for convolutions, which a text transformer has none of.
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        # changes for convolutions, which a text transformer has none of. A model
+        # that could not be saved optimised is optimised here, as optimise would.
+        level = "ORT_DISABLE_ALL" if ".ort-" in path.name else "ORT_ENABLE_EXTENDED"
+        opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
         if self._threads:
             opts.intra_op_num_threads = self._threads
         opts.log_severity_level = 3

@@ -291,6 +291,52 @@ def log_answers(
         return None
 
 
+class BackgroundWriter:
+    """``log_answers`` from a thread of its own: a write may wait up to BUSY_MS for
+    another process's lock (a second worker, the review page), and answers must
+    not wait with it. What is waiting when the thread wakes goes in one write."""
+
+    def __init__(self, db_path: Path | None, channel: str, retention: Retention | None = None):
+        import queue
+
+        self._args = (db_path, channel, retention)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="faqrag-log", daemon=True)
+        self._thread.start()
+
+    def put(self, answered: list[tuple[str, Any]]) -> None:
+        self._queue.put(answered)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        import queue
+
+        db_path, channel, retention = self._args
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = list(item)
+            while True:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.extend(more)
+            try:
+                log_answers(db_path, batch, channel, retention)
+            except Exception:  # log_answers reports its own errors; anything else must not end the thread
+                log.exception("questions not logged")
+
+
 _INSERT = (
     "INSERT INTO questions (asked_at, channel, question, abstained, confidence, source, doc, chunk_id, answer) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"

@@ -66,6 +66,8 @@ class ServeSettings:
                     raise FaqragError("setting cors_origins must be a list of origins such as 'https://example.org'")
             elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise FaqragError(f"setting {f.name} must be a number of at least 0, not {value!r}")
+            elif f.type == "int" and not isinstance(value, int):
+                raise FaqragError(f"setting {f.name} must be a whole number, not {value!r}")
         if self.max_batch < 1 or self.max_micro_batch < 1 or self.max_body_bytes < 1024:
             raise FaqragError("settings max_batch and max_micro_batch must be at least 1, max_body_bytes at least 1024")
 
@@ -244,6 +246,8 @@ class MicroBatcher:
                     continue
                 try:
                     vecs = self._encode([job[0] for job in jobs])
+                    if len(vecs) != len(jobs):
+                        raise RuntimeError(f"the model gave {len(vecs)} vectors for {len(jobs)} questions")
                 except BaseException as err:  # the waiting requests report it; this thread lives on
                     _settle([(fut, None, err) for *_, fut in jobs])
                     continue
@@ -268,20 +272,28 @@ class MicroBatcher:
             if item is None:  # an encoding thread stopped
                 running -= 1
                 continue
-            jobs, vecs, ms = item
-            outcomes = []  # (future, result, error)
-            for (_, context, then, fut), vec in zip(jobs, vecs):
-                try:
-                    outcomes.append((fut, then(vec, ms, context) if then else (vec, ms), None))
-                except BaseException as err:
-                    outcomes.append((fut, None, err))
-            _settle(outcomes)  # answers first: the hook (the question log's write) is no part of them
-            results = [result for _, result, err in outcomes if err is None]
-            if self._after and results:
-                try:
-                    self._after(results)
-                except Exception:  # a hook's failure must not cost later answers
-                    log.exception("after a batch")
+            try:
+                self._answer_batch(item)
+            except Exception as err:  # this thread answers every batch: it must outlive any one
+                log.exception("answering a batch")
+                _settle([(fut, None, err) for *_, fut in item[0] if not fut.done()])
+
+    def _answer_batch(self, item) -> None:
+        """Answer one encoded batch, hand the answers back, then run the hook."""
+        jobs, vecs, ms = item
+        outcomes = []  # (future, result, error)
+        for (_, context, then, fut), vec in zip(jobs, vecs):
+            try:
+                outcomes.append((fut, then(vec, ms, context) if then else (vec, ms), None))
+            except BaseException as err:
+                outcomes.append((fut, None, err))
+        _settle(outcomes)  # answers first: the hook (the question log's write) is no part of them
+        results = [result for _, result, err in outcomes if err is None]
+        if self._after and results:
+            try:
+                self._after(results)
+            except Exception:  # a hook's failure must not cost later answers
+                log.exception("after a batch")
 
 
 def _start(fut) -> bool:
@@ -362,6 +374,7 @@ class ServerState:
     swaps: int = 0
     embedder_factory: Any = None  # model id -> question embedder
     log_db: Path | None = None  # the question log; None: off
+    log_writer: qlog.BackgroundWriter | None = None  # writes it from a thread of its own
     stop: threading.Event = field(default_factory=threading.Event)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
     rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -395,6 +408,13 @@ class ServerState:
             embedder = self.embedder_factory(stored.manifest["model"]["id"])
             engine = Engine(stored, embedder, self.settings)
             engine.warm_up()
+            batcher = MicroBatcher(
+                engine.embedder,
+                max_batch=self.serve.max_micro_batch,
+                wait_s=self.serve.batch_wait_ms / 1000,
+                after_batch=self.log_batch,
+                encoders=self.serve.encoders or 1,
+            )
         except FaqragError as err:
             self.error = self.public(str(err))
             log.error("cannot serve: %s", err)
@@ -403,19 +423,17 @@ class ServerState:
             self.error = self.public(f"cannot load the index or the model ({type(err).__name__}: {err})")
             log.exception("cannot serve")
             return
-        self.batcher = MicroBatcher(
-            engine.embedder,
-            max_batch=self.serve.max_micro_batch,
-            wait_s=self.serve.batch_wait_ms / 1000,
-            after_batch=self.log_batch,
-            encoders=self.serve.encoders or 1,
-        )
+        self.batcher = batcher
         self.engine, self.error = engine, None
         log.info("ready: %s chunks from %s", len(stored.chunks), _public_manifest(stored.manifest)["corpus"]["dir"])
 
     def log_batch(self, answered: list[tuple[str, Any, bytes]]) -> None:
-        """Log a batch's questions in one write, after their answers are handed back."""
-        qlog.log_answers(self.log_db, [(q, resp) for q, resp, _ in answered], "api", qlog.retention(self.settings))
+        """Hand a batch's questions to the log's own thread, once their answers are back."""
+        if self.log_db is None:
+            return
+        if self.log_writer is None:
+            self.log_writer = qlog.BackgroundWriter(self.log_db, "api", qlog.retention(self.settings))
+        self.log_writer.put([(q, resp) for q, resp, _ in answered])
 
     def reload_if_changed(self) -> bool:
         """Swap in a new index if the manifest changed; True when one was swapped in."""
@@ -523,6 +541,8 @@ def create_app(
             state.stop.set()
             if state.batcher:
                 state.batcher.close()
+            if state.log_writer:
+                state.log_writer.close()  # what was answered is written before the process ends
 
     app = FastAPI(
         title="faqrag",
