@@ -50,7 +50,7 @@ class ServeSettings:
 
     max_body_bytes: int = 65_536  # a question is at most 2,000 characters; a batch of them fits
     max_batch: int = 32  # questions in one POST /v1/ask/batch
-    request_timeout_s: float = 10.0  # waiting for a question's vector; then 504
+    request_timeout_s: float = 10.0  # waiting for a question's answer (embedded and composed); then 504
     batch_wait_ms: float = 2.0  # how long the embedding thread waits for company once it has a question
     max_micro_batch: int = 32  # questions embedded together at most
     watch_interval_s: float = 1.0  # how often the index's manifest is checked for a new build
