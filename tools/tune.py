@@ -278,6 +278,8 @@ def main() -> None:
     # the pooled settings: they are answered with the settings shipped.
     never = {e["name"] for e in json.loads(args.sets.read_text(encoding="utf-8")) if e.get("held_out")}
     tunable = [n for n in names if n not in never]
+    if not tunable:
+        sys.exit("every set is marked held_out: nothing to choose settings on; unmark one in the registry")
     # Sets on one corpus are held out together: questions on a guide the
     # settings were chosen on are not material they have never seen.
     groups: dict[int, list[str]] = {}
