@@ -13,10 +13,11 @@ import pytest
 from conftest import FakeEmbedder
 from fastapi.testclient import TestClient
 
+from faqrag.batching import MicroBatcher
 from faqrag.client import response_from_dict
 from faqrag.engine import Engine, check_question
 from faqrag.errors import FaqragError, QuestionError
-from faqrag.serve import AskResponse, MicroBatcher, ServeSettings, create_app
+from faqrag.serve import AskResponse, ServeSettings, create_app
 from faqrag.settings import Settings
 from faqrag.store import build_index, load_index
 
@@ -450,7 +451,7 @@ def test_micro_batcher_answers_in_its_own_thread_and_shows_each_batch_once_hande
 
 
 def test_length_groups_pad_little_and_keep_every_text_once():
-    from faqrag.serve import length_groups
+    from faqrag.batching import length_groups
 
     assert length_groups([40] * 8) == [list(range(8))]  # alike: one call
     assert length_groups([]) == []
@@ -561,8 +562,15 @@ def test_questions_asked_over_the_api_are_logged(client, built_index):
     from faqrag import qlog
 
     assert client.post("/v1/ask", json={"question": "How do I reset my widget?"}).status_code == 200
-    deadline = time.monotonic() + 10  # written just after the answer is handed back
-    while not (rows := qlog.recent(qlog.log_path(built_index))) and time.monotonic() < deadline:
+
+    def logged():
+        try:
+            return qlog.recent(qlog.log_path(built_index))
+        except qlog.LogError:  # not created yet
+            return []
+
+    deadline = time.monotonic() + 10  # written by the log's own thread, after the answer went back
+    while not (rows := logged()) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert [(r.question, r.channel) for r in rows] == [("How do I reset my widget?", "api")]
 
