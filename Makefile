@@ -64,6 +64,7 @@ bench: install
 	$(BIN)/python bench/onnx_speed.py
 	$(BIN)/python bench/serve_cold_start.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/encode_batches.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info build
