@@ -266,10 +266,19 @@ def test_bad_batches(client, body, status, words):
     assert r.status_code == status and words in r.json()["error"]
 
 
-def test_unknown_paths_and_methods_are_json(client):
-    assert client.get("/v1/nope").json() == {"error": "Not Found"}
+def test_unknown_paths_methods_and_unreadable_bodies_say_what_to_do(client):
+    r = client.get("/v1/nope")
+    assert r.status_code == 404 and r.json() == {
+        "error": "no such endpoint /v1/nope; the API is under /v1 (/v1/ask, /v1/health; see /docs)"
+    }
+    assert client.get("/").status_code == 404 and "the API is under /v1" in client.get("/").json()["error"]
     r = client.get("/v1/ask")
-    assert r.status_code == 405 and "error" in r.json()
+    assert r.status_code == 405 and r.json() == {"error": "GET is not allowed on /v1/ask; use POST"}
+    for body in (b'{"question": "\xff\xfe"}', b"\xff" * 10, b"[" * 20000 + b"]" * 20000):
+        r = client.post("/v1/ask", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code in (400, 422) and "send a JSON object" in r.json()["error"], (body[:20], r.text)
+    r = client.post("/v1/ask", json={"k": 3})
+    assert r.status_code == 422 and r.json()["error"] == "question: Field required; the bodies are described at /docs"
 
 
 def test_unexpected_errors_are_500_without_a_traceback(built_index):

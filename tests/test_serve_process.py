@@ -144,6 +144,8 @@ def test_ask_through_the_server_from_the_cli(server, capsys):
     assert "must start with http://" in capsys.readouterr().err
     assert main(["ask", "--server", f"http://127.0.0.1:{free_port()}", "reset"]) == 1
     assert "cannot reach a faqrag server" in capsys.readouterr().err
+    assert main(["ask", "--server", url + "/v1", "reset"]) == 1  # past the root
+    assert "pass the server's root" in capsys.readouterr().err
 
 
 def test_ask_server_from_the_environment(server, capsys, monkeypatch):

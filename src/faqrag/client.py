@@ -28,6 +28,8 @@ def ask_server(url: str, question: str, *, k: int = 5, timeout: float = 30.0) ->
             message = json.loads(err.read().decode("utf-8"))["error"]
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             message = f"the server at {url} answered HTTP {err.code}"
+        if err.code == 404:  # the URL points past the server's root ("http://host:8000/v1")
+            message = f"no faqrag API at {url}; pass the server's root, such as http://127.0.0.1:8000"
         raise FaqragError(str(message)) from None
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)

@@ -530,11 +530,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         return error(500, str(err))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request, err: HTTPException):
+    async def http_error(request: Request, err: HTTPException):
         headers = dict(err.headers or {})
         if err.status_code == 503:
             headers.setdefault("Retry-After", "1")
-        return error(err.status_code, str(err.detail), headers)
+        return error(err.status_code, _http_message(request, err), headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, err: RequestValidationError):
@@ -549,6 +549,19 @@ def _add_error_handlers(app: FastAPI) -> None:
         return error(500, "internal error; the server log has the details")
 
 
+def _http_message(request: Request, err: HTTPException) -> str:
+    """Starlette's own errors ("Not Found") say what, not what to do instead."""
+    detail = str(err.detail)
+    if err.status_code == 404 and detail == "Not Found":
+        return f"no such endpoint {request.url.path[:200]}; the API is under /v1 (/v1/ask, /v1/health; see /docs)"
+    if err.status_code == 405 and detail == "Method Not Allowed":
+        allowed = err.headers.get("Allow") if err.headers else None
+        return f"{request.method} is not allowed on {request.url.path[:200]}" + (f"; use {allowed}" if allowed else "")
+    if err.status_code == 400 and detail == "There was an error parsing the body":
+        return 'the request body cannot be read as UTF-8 JSON; send a JSON object such as {"question": "..."}'
+    return detail
+
+
 def _validation_message(errors: list[dict]) -> str:
     """One line saying what is wrong with the body and how to fix it."""
     if not errors:
@@ -561,7 +574,7 @@ def _validation_message(errors: list[dict]) -> str:
         what = "has no body" if first.get("type") == "missing" else "body is not a JSON object"
         return f'the request {what}; send a JSON object such as {{"question": "..."}}'
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {first.get('msg', 'is invalid')}{more}"
+    return f"{where}: {first.get('msg', 'is invalid')}{more}; the bodies are described at /docs"
 
 
 class FastAsk:
