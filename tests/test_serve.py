@@ -111,7 +111,10 @@ def test_health_info_and_docs(client, tmp_path):
     assert body["manifest"]["corpus"]["dir"] == "corpus"
     assert str(tmp_path) not in r.text  # never the server's absolute paths
     assert "/v1/ask" in client.get("/openapi.json").json()["paths"]
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "cdn." not in docs.text  # served from the package: works offline
+    for asset in ("/swagger/swagger-ui-bundle.js", "/swagger/swagger-ui.css"):
+        assert client.get(asset).status_code == 200 and asset in docs.text
 
 
 def test_info_says_stale_when_the_corpus_changed(client, guide_corpus, tmp_path):
@@ -271,7 +274,8 @@ def test_unknown_paths_methods_and_unreadable_bodies_say_what_to_do(client):
     assert r.status_code == 404 and r.json() == {
         "error": "no such endpoint /v1/nope; the API is under /v1 (/v1/ask, /v1/health; see /docs)"
     }
-    assert client.get("/").status_code == 404 and "the API is under /v1" in client.get("/").json()["error"]
+    root = client.get("/", follow_redirects=False)  # a person opening the server's address gets the docs
+    assert root.status_code in (302, 307) and root.headers["location"].endswith("/docs")
     r = client.get("/v1/ask")
     assert r.status_code == 405 and r.json() == {"error": "GET is not allowed on /v1/ask; use POST"}
     for body in (b'{"question": "\xff\xfe"}', b"\xff" * 10, b"[" * 20000 + b"]" * 20000):

@@ -339,7 +339,15 @@ def create_app(
         version=__version__,
         description="Answers questions from a help guide with a short answer and its source.",
         lifespan=lifespan,
+        # FastAPI's own /docs and /redoc load their scripts from a CDN: blank pages
+        # offline. fastapi-swagger serves Swagger UI from the package instead.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
+    from fastapi_swagger import patch_fastapi
+
+    patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=True)
     app.state.faqrag = state
 
     def engine_or_503() -> Engine:
