@@ -629,3 +629,12 @@ def test_the_question_log_is_written_from_its_own_thread_while_the_database_is_l
     holder.close()
     writer.close(timeout=15)
     assert sorted(r.question for r in qlog.recent(db)) == sorted(["first", *(f"q{i}" for i in range(5))])
+
+
+def test_health_says_to_restart_when_the_answering_threads_are_gone(client):
+    """Every question would wait for its 504: a load balancer must see it in health."""
+    state = client.app.state.faqrag
+    assert client.get("/v1/health").status_code == 200
+    state.batcher.close()  # the threads end, as an unforeseen failure would end them
+    r = client.get("/v1/health")
+    assert r.status_code == 503 and r.json()["live"] is False and "restart the server" in r.json()["error"]

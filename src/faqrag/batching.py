@@ -71,6 +71,10 @@ class MicroBatcher:
         self._queue.put((text, prepare, then, fut))
         return fut
 
+    def alive(self) -> bool:
+        """Whether every thread still runs (they outlive failing batches; this is for the unforeseen)."""
+        return all(t.is_alive() for t in self._threads)
+
     def close(self) -> None:
         self._queue.put(None)
         for t in self._threads:

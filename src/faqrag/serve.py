@@ -439,10 +439,13 @@ def create_app(
     @app.get("/v1/health", summary="Live always; ready (200) once the index is loaded, else 503")
     async def health() -> JSONResponse:
         ready = state.engine is not None
-        body = {"live": True, "ready": ready, "built_at": state.built_at()}
-        if not ready:
+        live = state.batcher is None or state.batcher.alive()
+        body = {"live": live, "ready": ready and live, "built_at": state.built_at()}
+        if not live:  # a load balancer should replace this process
+            body["error"] = "the answering threads stopped (see the server log); restart the server"
+        elif not ready:
             body["error"] = state.error or "the index is still loading"
-        return JSONResponse(body, status_code=200 if ready else 503)
+        return JSONResponse(body, status_code=200 if ready and live else 503)
 
     @app.get("/v1/info", summary="The index manifest and whether the corpus changed since the build")
     async def info() -> dict:
