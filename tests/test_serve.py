@@ -91,6 +91,35 @@ def test_the_fast_path_and_the_long_way_give_the_same_answer(client, built_index
     assert got[0] == got[1] == want
 
 
+def test_a_plain_json_question_never_reaches_the_framework_route(client):
+    """FastAsk answers it; anything it does not take (another type, a bad body, one
+    sent in several chunks over the limit) reaches FastAPI's route with its body intact."""
+    route = next(r for r in client.app.router.routes if getattr(r, "path", None) == "/v1/ask")
+    inner, calls = route.app, []
+
+    async def counting(scope, receive, send):
+        calls.append(scope["headers"])
+        await inner(scope, receive, send)
+
+    route.app = counting
+    try:
+        assert client.post("/v1/ask", json={"question": "reset widget"}).status_code == 200
+        assert calls == []  # the fast path answered
+        r = post(client, "/v1/ask", json.dumps({"question": "reset widget"}), **{"content-type": "application/x+json"})
+        assert r.status_code == 200 and len(calls) == 1
+        r = client.post("/v1/ask", json={"question": "reset widget", "extra": 1})
+        assert r.status_code == 422 and "extra" in r.json()["error"] and len(calls) == 2  # replayed, not lost
+
+        def chunks():
+            yield b'{"question": '
+            yield b'"reset widget", "k": "x"}'
+
+        r = client.post("/v1/ask", content=chunks(), headers={"Content-Type": "application/json"})
+        assert r.status_code == 422 and len(calls) == 3  # a body in several messages is replayed whole
+    finally:
+        route.app = inner
+
+
 def test_batch_answers_in_order_and_like_single_asks(client):
     qs = ["How do I reset my widget?", "What are the hours in the Southern Region?", "Riverton phone number"]
     r = client.post("/v1/ask/batch", json={"questions": qs})
