@@ -149,3 +149,23 @@ def test_a_pipe_line_without_a_matching_rule_is_prose():
     for md in ("# T\n\na | b | c\n---|---\nx | y\n", "# T\n\nA | B\n---\n\nText.\n", "# T\n\nx | y\n"):
         _, blocks = parse_guide(md, markdown=True)
         assert not blocks_of("list", blocks), md
+
+
+def test_an_escaped_bar_stays_in_its_cell_and_a_quoted_table_is_a_table():
+    md = "# T\n\nCmd | Means\n---|---\n`a \\| b` | pipe a into b\n\n> Plan | Price\n> ---|---\n> Pro | 4 USD\n"
+    _, blocks = parse_guide(md, markdown=True)
+    first, second = blocks_of("list", blocks)
+    assert first.items == ("| `a \\| b` | pipe a into b |",)  # two cells, not three
+    assert second.lead == "| Plan | Price |" and second.items == ("| Pro | 4 USD |",)
+
+
+def test_two_tables_one_after_the_other_stay_two():
+    for md in (
+        "# T\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\n| C | D |\n|---|---|\n| 3 | 4 |\n",
+        "# T\n\nA | B\n---|---\n1 | 2\n\nC | D\n---|---\n3 | 4\n",
+    ):
+        _, blocks = parse_guide(md, markdown=True)
+        assert [(t.lead, t.items) for t in blocks_of("list", blocks)] == [
+            ("| A | B |", ("| 1 | 2 |",)),
+            ("| C | D |", ("| 3 | 4 |",)),
+        ], md

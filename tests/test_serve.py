@@ -504,6 +504,10 @@ def test_length_groups_pad_little_and_keep_every_text_once():
     assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
     padded = sum(80 + len(g) * max(lengths[i] for i in g) for g in groups)
     assert padded < 80 + len(lengths) * max(lengths)  # never worse than one padded batch
+    many = [(i * 37) % 300 + 5 for i in range(5000)]  # a server given a huge max_micro_batch
+    t0 = time.perf_counter()
+    groups = length_groups(many)
+    assert time.perf_counter() - t0 < 5 and sorted(i for g in groups for i in g) == list(range(5000))
 
 
 def test_micro_batcher_encodes_questions_of_unlike_length_apart_and_gives_each_its_own_vector():

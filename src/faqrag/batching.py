@@ -208,6 +208,9 @@ def _settle_in_loop(items: list) -> None:
 CALL_COST_CHARS = 80  # what one more call to the model costs, in characters of padding (~17 tokens)
 
 
+MAX_GROUP = 64  # texts in one group at most
+
+
 def length_groups(lengths: list[int], call_cost: int = CALL_COST_CHARS) -> list[list[int]]:
     """Indexes of ``lengths`` in groups of like length, longest first, so that padding
     each group to its longest plus ``call_cost`` per group is least. A batch is padded
@@ -220,7 +223,9 @@ def length_groups(lengths: list[int], call_cost: int = CALL_COST_CHARS) -> list[
     best = [0.0] + [float("inf")] * n  # best[j]: least cost of the first j (longest) texts
     cut = [0] * (n + 1)
     for j in range(1, n + 1):
-        for i in range(j):  # the last group is ls[i:j], padded to ls[i]
+        # Groups of at most MAX_GROUP: the search stays linear in the batch, whatever
+        # max_micro_batch a server is given (a group that long gains nothing more).
+        for i in range(max(0, j - MAX_GROUP), j):  # the last group is ls[i:j], padded to ls[i]
             cost = best[i] + call_cost + (j - i) * ls[i]
             if cost < best[j]:
                 best[j], cut[j] = cost, i

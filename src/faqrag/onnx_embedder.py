@@ -82,6 +82,7 @@ class OnnxEmbedder:
             )
         self._quantised = quantised
         self._threads = threads
+        self._dimension: int | None = None
         self._fingerprint = weights_fingerprint(self._folder)
         self._tokenizer = None
         self._tokenizer_lock = threading.Lock()
@@ -95,8 +96,10 @@ class OnnxEmbedder:
         return self._fingerprint
 
     def dimension(self) -> int:
-        cfg = json.loads((self._folder / "config.json").read_text(encoding="utf-8"))
-        return int(cfg["hidden_size"])
+        if self._dimension is None:  # read once: encode asks on every call
+            cfg = json.loads((self._folder / "config.json").read_text(encoding="utf-8"))
+            self._dimension = int(cfg["hidden_size"])
+        return self._dimension
 
     @property
     def model_path(self) -> Path:

@@ -39,6 +39,7 @@ _A_PREFIX = re.compile(r"^(?:A|Answer)\s*[:.)]\s*", re.I)
 # Enumerated headings: "Step 3: ...", "Option B: ...", "Part II - ...", "1. ...".
 _ENUMERATED = re.compile(r"^(?:([A-Za-z]+)\s+(\d{1,3}|[A-Z]|[IVX]{1,4})\b|(\d{1,2})[.)]\s|([A-Z])[.)]\s)")
 SECTION_MAX_CHARS = 1200  # a heading's body up to this long is one answer unit (see _sections)
+_CELL_BAR = re.compile(r"(?<!\\)\|")  # a cell boundary; GFM writes a "|" inside a cell as "\|"
 _QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
 _TABLE_ROW = re.compile(r"^\s{0,3}\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s{0,3}\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -191,7 +192,7 @@ def _unlink(s: str) -> str:
 
 
 def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
+    return [c.strip() for c in _CELL_BAR.split(line.strip().strip("|"))]
 
 
 def _piped(line: str) -> str:
@@ -202,7 +203,7 @@ def _piped(line: str) -> str:
 def _opens_table(line: str, text: str, lines: list[tuple[int, int]], i: int) -> bool:
     if i + 1 >= len(lines):
         return False
-    rule = text[slice(*lines[i + 1])]
+    rule = _QUOTE.sub("", text[slice(*lines[i + 1])])  # a table inside a quote
     return bool(_TABLE_RULE.match(rule)) and "|" in rule and len(_cells(rule)) == len(_cells(line))
 
 
@@ -247,15 +248,18 @@ def _units(text: str, *, markdown: bool) -> list[_Unit]:
                 in_table = False  # the line was only a quote marker
                 raw.append(None)
                 continue
+            # A header row (level 1: the line over a rule) starts a table of its own,
+            # even right after another table.
             if _TABLE_ROW.match(line):
-                raw.append(_Unit("row", " ".join(line.split()), s, e))
+                head = int(i + 1 < len(lines) and bool(_TABLE_RULE.match(_QUOTE.sub("", text[slice(*lines[i + 1])]))))
+                raw.append(_Unit("row", " ".join(line.split()), s, e, level=head))
                 continue
             # GFM also allows tables without outer pipes ("Plan | Storage" over
             # "---|---"): a header row followed by a rule with as many cells,
             # then every line holding a "|" until a blank line or one without.
             if "|" in line and (in_table or _opens_table(line, text, lines, i)):
+                raw.append(_Unit("row", _piped(line), s, e, level=int(not in_table)))
                 in_table = True
-                raw.append(_Unit("row", _piped(line), s, e))
                 continue
             in_table = False
         raw.append(_classify(line, s, e, markdown))
@@ -397,7 +401,7 @@ def _blocks(units: list[_Unit], section_max: int) -> list[Block]:
             # A table is a list of its rows under its header row, so each row
             # is matched and answered with the column names.
             j = i
-            while j < len(units) and units[j].kind == "row":
+            while j < len(units) and units[j].kind == "row" and (j == i or not units[j].level):
                 j += 1
             rows = [r.text for r in units[i:j]]
             lead, items = (rows[0], rows[1:]) if len(rows) > 1 else ("", rows)
