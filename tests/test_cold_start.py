@@ -8,6 +8,13 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 
 
+def run_fresh(code: str, timeout: float) -> None:
+    """``code`` in a new interpreter with faqrag's sources on its path; its assertions must hold."""
+    env = {**os.environ, "PYTHONPATH": str(TESTS.parent / "src")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_answering_a_question_imports_neither_scipy_nor_bm25s(built_index):
     """bm25s brought scipy.sparse and tqdm into every question process, a fifth of
     a second of a cold `faqrag ask`; BM25 scoring needs numpy alone (bm25.py)."""
@@ -23,9 +30,7 @@ def test_answering_a_question_imports_neither_scipy_nor_bm25s(built_index):
         "heavy = sorted(m for m in ('scipy', 'bm25s', 'tqdm', 'torch', 'sentence_transformers') if m in sys.modules)\n"
         "assert not heavy, heavy\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(TESTS.parent / "src")}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
+    run_fresh(code, timeout=120)
 
 
 def test_the_question_is_checked_without_importing_the_engine():
@@ -38,6 +43,4 @@ def test_the_question_is_checked_without_importing_the_engine():
         "assert check_question('  what   now? ', Settings()) == 'what now?'\n"
         "assert 'faqrag.engine' not in sys.modules and 'numpy' not in sys.modules, sorted(sys.modules)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(TESTS.parent / "src")}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr[-2000:]
+    run_fresh(code, timeout=60)

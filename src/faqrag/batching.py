@@ -16,7 +16,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
-log = logging.getLogger("faqrag.serve")
+log = logging.getLogger("faqrag.batching")
 
 
 class MicroBatcher:

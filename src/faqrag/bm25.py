@@ -35,16 +35,17 @@ class BM25:
         tf = counts.astype(np.float32)
         avg_len = lengths.mean() if len(keys) else 1.0  # no terms: no weights to compute
         df = np.bincount(term, minlength=vocab_size)
-        idf = np.zeros(vocab_size, dtype=np.float32)
+        idf = np.zeros(vocab_size, dtype=np.float64)
         used = np.flatnonzero(df)
         # math.log, not np.log, whose vectorised kernels may differ in the last bit.
         idf[used] = [math.log(1 + (n - f + 0.5) / (f + 0.5)) for f in df[used].tolist()]
-        # In float64 and then rounded once to float32, as bm25s does.
+        # In float64 and then rounded once to float32, as bm25s does (its idf in float32).
         norm = k1 * ((1 - b) + b * lengths.astype(np.float64) / avg_len)
-        weight = (idf[term] * (tf / (norm[doc] + tf))).astype(np.float32)
+        weight = (idf.astype(np.float32)[term] * (tf / (norm[doc] + tf))).astype(np.float32)
         order = np.argsort(term, kind="stable")
         self.docs = n
         self.df = df  # documents holding each term
+        self.idf = idf  # each term's IDF, in float64 (0 for a term no document holds)
         self.indptr = np.concatenate(([0], np.cumsum(df)))
         self.doc = doc[order]
         self.weight = weight[order]

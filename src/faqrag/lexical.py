@@ -82,7 +82,7 @@ class LexicalIndex:
         n = len(docs)
         self._k1 = k1
         self._bm25 = BM25([[self.vocab[t] for t in toks] for toks in docs], len(self.vocab), k1=k1, b=b)
-        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in zip(self.vocab, self._bm25.df.tolist())}
+        self.idf = dict(zip(self.vocab, self._bm25.idf.tolist()))  # every vocabulary term is in a document
         self.idf_by_id = {self.vocab[t]: v for t, v in self.idf.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
 

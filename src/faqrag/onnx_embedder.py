@@ -160,7 +160,7 @@ class OnnxEmbedder:
         # Optimised once already (see optimise); what is left at load are layout
         # changes for convolutions, which a text transformer has none of. A model
         # that could not be saved optimised is optimised here, as optimise would.
-        level = "ORT_DISABLE_ALL" if ".ort-" in path.name else "ORT_ENABLE_EXTENDED"
+        level = "ORT_ENABLE_EXTENDED" if path == self.model_path else "ORT_DISABLE_ALL"
         opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
         if self._threads:
             opts.intra_op_num_threads = self._threads

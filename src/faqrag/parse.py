@@ -200,11 +200,17 @@ def _piped(line: str) -> str:
     return "| " + " | ".join(_cells(line)) + " |"
 
 
-def _opens_table(line: str, text: str, lines: list[tuple[int, int]], i: int) -> bool:
+def _rule_after(text: str, lines: list[tuple[int, int]], i: int) -> str | None:
+    """The line after line ``i`` when it is a table's rule ("|---|---|"), else None."""
     if i + 1 >= len(lines):
-        return False
+        return None
     rule = _QUOTE.sub("", text[slice(*lines[i + 1])])  # a table inside a quote
-    return bool(_TABLE_RULE.match(rule)) and "|" in rule and len(_cells(rule)) == len(_cells(line))
+    return rule if _TABLE_RULE.match(rule) else None
+
+
+def _opens_table(line: str, text: str, lines: list[tuple[int, int]], i: int) -> bool:
+    rule = _rule_after(text, lines, i)
+    return rule is not None and "|" in rule and len(_cells(rule)) == len(_cells(line))
 
 
 def _units(text: str, *, markdown: bool) -> list[_Unit]:
@@ -251,7 +257,7 @@ def _units(text: str, *, markdown: bool) -> list[_Unit]:
             # A header row (level 1: the line over a rule) starts a table of its own,
             # even right after another table.
             if _TABLE_ROW.match(line):
-                head = int(i + 1 < len(lines) and bool(_TABLE_RULE.match(_QUOTE.sub("", text[slice(*lines[i + 1])]))))
+                head = int(_rule_after(text, lines, i) is not None)
                 raw.append(_Unit("row", " ".join(line.split()), s, e, level=head))
                 continue
             # GFM also allows tables without outer pipes ("Plan | Storage" over

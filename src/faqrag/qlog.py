@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import sqlite3
 import threading
 import time
@@ -297,8 +298,6 @@ class BackgroundWriter:
     not wait with it. What is waiting when the thread wakes goes in one write."""
 
     def __init__(self, db_path: Path | None, channel: str, retention: Retention | None = None):
-        import queue
-
         self._args = (db_path, channel, retention)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="faqrag-log", daemon=True)
@@ -313,8 +312,6 @@ class BackgroundWriter:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        import queue
-
         db_path, channel, retention = self._args
         stop = False
         while not stop:
