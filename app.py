@@ -28,10 +28,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from faqrag import qlog
-from faqrag.answer import Response
+from faqrag.answer.compose import Response
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
+from faqrag.learn import qlog
 from faqrag.records import Chunk
 
 HERE = Path(__file__).resolve().parent
@@ -216,7 +216,7 @@ def rebuild_lock() -> threading.Lock:
 @st.cache_data(ttl=10, show_spinner=False)
 def index_problem(index_dir: str, corpus_dir: str) -> str | None:
     """Why the index needs a (re)build, or None. Cached: it hashes the corpus files."""
-    from faqrag.store import needs_build
+    from faqrag.index.store import needs_build
 
     return needs_build(Path(index_dir), Path(corpus_dir), None)
 
@@ -302,8 +302,8 @@ def rebuild(index: Path, corpus: Path, model_id: str | None) -> None:
     Sessions answering right now keep the engine object they hold; clearing the
     cache makes each session's next run open the new index.
     """
-    from faqrag.embedding import SentenceTransformerEmbedder
-    from faqrag.store import build_index
+    from faqrag.index.store import build_index
+    from faqrag.models.embedding import SentenceTransformerEmbedder
 
     lock = rebuild_lock()
     if not lock.acquire(blocking=False):

@@ -40,7 +40,7 @@ WORKERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1  # `bench/load.py 2`: two
 
 def floor_qps(questions: list[str]) -> tuple[float, float]:
     """(questions per second, CPU ms per question) of batched encoding in this process."""
-    from faqrag.onnx_embedder import OnnxEmbedder
+    from faqrag.models.onnx_embedder import OnnxEmbedder
 
     emb = OnnxEmbedder(None)
     emb.encode(questions[:8])

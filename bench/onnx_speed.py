@@ -23,9 +23,9 @@ ROUNDS = 3
 
 def main() -> None:
     print(f"start: {load()}")
-    from faqrag.embedding import SentenceTransformerEmbedder
-    from faqrag.onnx_embedder import OnnxEmbedder
-    from faqrag.store import load_index
+    from faqrag.index.store import load_index
+    from faqrag.models.embedding import SentenceTransformerEmbedder
+    from faqrag.models.onnx_embedder import OnnxEmbedder
 
     questions = [q["question"] for q in dev_questions()]
     rows = []

@@ -64,8 +64,8 @@ def _word(i: int) -> str:
 
 def process(text: str) -> int:
     """What a build does to a guide's text before embedding; returns the block count."""
-    from faqrag.answer_type import numbers_in, value_kinds
-    from faqrag.parse import parse_guide
+    from faqrag.ingest.parse import parse_guide
+    from faqrag.search.answer_type import numbers_in, value_kinds
     from faqrag.text import split_sentences, tokenize
 
     n = 0

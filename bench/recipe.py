@@ -4,7 +4,7 @@ The recipe: split each guide into 1,000-character chunks with 200 overlap by
 recursive character splitting (separators "\\n\\n", "\\n", " ", ""; the algorithm
 of LangChain's RecursiveCharacterTextSplitter with its defaults, written out
 here), embed them with the same model, FAISS IndexFlatIP, top 5. Its "answer"
-is the first chunk. faqrag is measured through faqrag.evaluate on a fresh index.
+is the first chunk. faqrag is measured through faqrag.evaluation.evaluate on a fresh index.
 
     .venv/bin/python bench/recipe.py
 """
@@ -61,9 +61,9 @@ def main() -> None:
     print(f"start: {load()}")
     import faiss
 
-    from faqrag.embedding import SentenceTransformerEmbedder
     from faqrag.engine import Engine
-    from faqrag.evaluate import judge, load_questions, summarize
+    from faqrag.evaluation.evaluate import judge, load_questions, summarize
+    from faqrag.models.embedding import SentenceTransformerEmbedder
     from faqrag.text import contains
 
     questions = load_questions(DEV)

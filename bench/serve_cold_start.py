@@ -42,7 +42,7 @@ FLOOR = (
 
 
 def cold(exe: str, index: Path) -> None:
-    from faqrag.onnx_embedder import OnnxEmbedder
+    from faqrag.models.onnx_embedder import OnnxEmbedder
 
     emb = OnnxEmbedder(None)
     emb.encode(["export the model now if it is not cached"])  # the floor needs the file

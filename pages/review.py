@@ -19,9 +19,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from faqrag import qlog, review, staging
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
+from faqrag.learn import qlog, review, staging
 from faqrag.text import truncate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -106,14 +106,14 @@ def guide_corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def use_fake_model(monkeypatch, fake_embedder):
     """Make every place that would load the real model get the fake one."""
-    import faqrag.embedding
+    import faqrag.models.embedding
 
     def factory(model=None, **_kw):
         # Any other name stands for another model, so mismatches can be tested.
         return fake_embedder if model in (None, fake_embedder.model_id) else FakeEmbedder(model_id=model)
 
-    monkeypatch.setattr(faqrag.embedding, "SentenceTransformerEmbedder", factory)
-    monkeypatch.setattr(faqrag.embedding, "default_embedder", factory)
+    monkeypatch.setattr(faqrag.models.embedding, "SentenceTransformerEmbedder", factory)
+    monkeypatch.setattr(faqrag.models.embedding, "default_embedder", factory)
     return fake_embedder
 
 
@@ -124,8 +124,8 @@ REPO = Path(__file__).resolve().parent.parent
 def real_index(tmp_path_factory) -> Path:
     """The repo's guide indexed with the real model, once per session, for the
     integration, page and browser tests."""
-    from faqrag.embedding import SentenceTransformerEmbedder
-    from faqrag.store import build_index
+    from faqrag.index.store import build_index
+    from faqrag.models.embedding import SentenceTransformerEmbedder
 
     index = tmp_path_factory.getbasetemp() / "real-guide-index"
     if not (index / "manifest.json").exists():
@@ -136,7 +136,7 @@ def real_index(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def built_index(tmp_path: Path, guide_corpus: Path, fake_embedder) -> Path:
-    from faqrag.store import build_index
+    from faqrag.index.store import build_index
 
     index = tmp_path / "index"
     build_index(guide_corpus, index, fake_embedder)

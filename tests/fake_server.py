@@ -11,7 +11,7 @@ from pathlib import Path
 import uvicorn
 from conftest import FakeEmbedder
 
-from faqrag.serve import ServeSettings, create_app
+from faqrag.serve.app import ServeSettings, create_app
 
 if __name__ == "__main__":
     index, port = Path(sys.argv[1]), int(sys.argv[2])

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from faqrag import alternates
 from faqrag.engine import Engine
 from faqrag.errors import CorpusError
+from faqrag.index.store import build_index, load_index, stale_files
+from faqrag.ingest import alternates
 from faqrag.records import ALTERNATE, QUESTION
-from faqrag.store import build_index, load_index, stale_files
 
 PARAPHRASE = "factory state gadget back original"  # shares no word with the FAQ or its answer
 

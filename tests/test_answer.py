@@ -4,10 +4,10 @@ from dataclasses import replace
 
 import pytest
 
-from faqrag.answer_type import expected_types, value_kinds
 from faqrag.engine import Engine
+from faqrag.index.store import build_index, load_index
+from faqrag.search.answer_type import expected_types, value_kinds
 from faqrag.settings import CONFIDENCE_FEATURES, Settings
-from faqrag.store import build_index, load_index
 
 LONG_LIST = (
     "Spare Parts\n\nThese parts can be ordered:\n\n"
@@ -90,9 +90,9 @@ def _section_answer(heading: str, part_text: str) -> str:
 
 
 def _section_answer_with(heading: str, part_text: str, restated: bool) -> str:
-    from faqrag.answer import _short_answer
-    from faqrag.chunking import chunk_document
-    from faqrag.parse import parse_guide
+    from faqrag.answer.compose import _short_answer
+    from faqrag.ingest.chunking import chunk_document
+    from faqrag.ingest.parse import parse_guide
     from faqrag.records import Document
     from faqrag.settings import ChunkSettings
 
@@ -134,7 +134,7 @@ def test_question_answered_by_url_prefers_text_with_an_address():
 
 
 def test_source_drops_a_title_the_heading_repeats():
-    from faqrag.answer import source_of
+    from faqrag.answer.compose import source_of
     from faqrag.records import Chunk, Document
 
     doc = Document("g.txt", "Acme Help", "guide", "", "")
@@ -143,7 +143,7 @@ def test_source_drops_a_title_the_heading_repeats():
 
 
 def test_title_is_dropped_only_as_a_whole_word():
-    from faqrag.answer import source_of
+    from faqrag.answer.compose import source_of
     from faqrag.records import Chunk, Document
 
     doc = Document("g.txt", "Help", "guide", "", "")
@@ -200,8 +200,8 @@ def test_faq_entries_are_listed_only_when_close_to_the_best_hit(engine):
 def test_a_question_asking_for_a_value_is_answered_by_a_unit_holding_one():
     from types import SimpleNamespace
 
-    from faqrag.answer import arrange
-    from faqrag.retrieve import Hit
+    from faqrag.answer.compose import arrange
+    from faqrag.search.retrieve import Hit
 
     retriever = SimpleNamespace(chunk_kinds=[frozenset(), frozenset({"phone"}), frozenset({"phone"})])
     settings = Settings()
@@ -246,9 +246,9 @@ def test_a_unit_whose_own_heading_matched_is_answered_from_its_opening():
 
 
 def test_a_long_faq_answer_not_matched_on_its_question_gives_its_best_sentences():
-    from faqrag.answer import _short_answer
-    from faqrag.chunking import chunk_document
-    from faqrag.parse import parse_guide
+    from faqrag.answer.compose import _short_answer
+    from faqrag.ingest.chunking import chunk_document
+    from faqrag.ingest.parse import parse_guide
     from faqrag.records import Document
     from faqrag.settings import ChunkSettings
 
@@ -263,10 +263,10 @@ def test_a_long_faq_answer_not_matched_on_its_question_gives_its_best_sentences(
 
 
 def test_a_section_is_matched_by_bm25_block_by_block():
-    from faqrag.chunking import chunk_document
-    from faqrag.lexical import lexical_texts
-    from faqrag.parse import parse_guide
+    from faqrag.ingest.chunking import chunk_document
+    from faqrag.ingest.parse import parse_guide
     from faqrag.records import Document
+    from faqrag.search.lexical import lexical_texts
     from faqrag.settings import ChunkSettings
 
     _, blocks = parse_guide(TROUBLE, markdown=True)
@@ -284,7 +284,7 @@ def test_a_name_the_corpus_never_uses_counts_against_confidence(engine):
 def test_hits_past_the_top_ten_never_change_what_answers_or_how_sure():
     # The engine searches max(k, 10) hits; a strong FAQ question match at rank 11
     # (only seen when k > 10) must not change the answer or the confidence.
-    from faqrag.answer import GAP_HITS, compose
+    from faqrag.answer.compose import GAP_HITS, compose
 
     eng = _engine_for_compose()
     q = "Bayview phone"

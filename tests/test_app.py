@@ -173,7 +173,7 @@ def test_lists_under_the_answer_leave_out_what_the_card_shows(built_index, use_f
 
 
 def test_examples_and_sections_come_from_any_index(built_index):
-    from faqrag.store import load_index
+    from faqrag.index.store import load_index
 
     chunks = load_index(built_index).chunks
     examples = app.example_questions(chunks)
@@ -187,7 +187,7 @@ def test_examples_and_sections_come_from_any_index(built_index):
 
 
 def test_page_answers_from_a_small_guide_and_escapes_it(monkeypatch, tmp_path, use_fake_model, fake_embedder):
-    from faqrag.store import build_index
+    from faqrag.index.store import build_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from faqrag.cli import main
-from faqrag.embedding import SentenceTransformerEmbedder as RealEmbedder
-from faqrag.embedding import default_embedder as real_default_embedder
+from faqrag.models.embedding import SentenceTransformerEmbedder as RealEmbedder
+from faqrag.models.embedding import default_embedder as real_default_embedder
 
 
 def one_line_error(capsys, argv, *expected) -> str:
@@ -29,13 +29,13 @@ def one_line_error(capsys, argv, *expected) -> str:
 @pytest.fixture
 def no_model(monkeypatch):
     """Fails the test if anything tries to load an embedding model."""
-    import faqrag.embedding
+    import faqrag.models.embedding
 
     def refuse(*_a, **_kw):
         raise AssertionError("the model was loaded before the input was checked")
 
-    monkeypatch.setattr(faqrag.embedding, "SentenceTransformerEmbedder", refuse)
-    monkeypatch.setattr(faqrag.embedding, "default_embedder", refuse)
+    monkeypatch.setattr(faqrag.models.embedding, "SentenceTransformerEmbedder", refuse)
+    monkeypatch.setattr(faqrag.models.embedding, "default_embedder", refuse)
 
 
 # ---------------------------------------------------------------- questions
@@ -75,12 +75,12 @@ def test_eval_input_that_is_a_folder_empty_or_too_big(tmp_path, no_model, capsys
     one_line_error(capsys, ["eval", str(tmp_path)], "is a folder; pass a .jsonl or .csv file")
     (tmp_path / "empty.jsonl").write_text("\n\n")
     one_line_error(capsys, ["eval", str(tmp_path / "empty.jsonl")], "no questions found")
-    import faqrag.evaluate
+    import faqrag.evaluation.evaluate
 
-    monkeypatch.setattr(faqrag.evaluate, "MAX_QUESTIONS", 3)
+    monkeypatch.setattr(faqrag.evaluation.evaluate, "MAX_QUESTIONS", 3)
     (tmp_path / "many.csv").write_text("question\n" + "Why?\n" * 4)
     one_line_error(capsys, ["eval", str(tmp_path / "many.csv")], "4 questions, over the limit of 3; split the file")
-    monkeypatch.setattr(faqrag.evaluate, "MAX_QUESTION_FILE_BYTES", 10)
+    monkeypatch.setattr(faqrag.evaluation.evaluate, "MAX_QUESTION_FILE_BYTES", 10)
     (tmp_path / "big.jsonl").write_text('{"question": "Q?"}\n' * 10)
     one_line_error(capsys, ["eval", str(tmp_path / "big.jsonl")], "over the 0 MiB limit; split it")
 
@@ -126,11 +126,11 @@ def edit_manifest(index, change):
     ],
 )
 def test_a_manifest_cannot_choose_which_model_is_loaded(built_index, no_model, capsys, model, message, monkeypatch):
-    import faqrag.embedding
+    import faqrag.models.embedding
 
     # The real classes, which refuse before loading anything.
-    monkeypatch.setattr(faqrag.embedding, "SentenceTransformerEmbedder", RealEmbedder)
-    monkeypatch.setattr(faqrag.embedding, "default_embedder", real_default_embedder)
+    monkeypatch.setattr(faqrag.models.embedding, "SentenceTransformerEmbedder", RealEmbedder)
+    monkeypatch.setattr(faqrag.models.embedding, "default_embedder", real_default_embedder)
     edit_manifest(built_index, lambda m: m["model"].update(id=model))
     one_line_error(capsys, ["ask", "--index", str(built_index), "hello"], message)
 
@@ -149,9 +149,9 @@ def test_a_manifest_naming_a_huge_corpus_folder_is_checked_quickly(built_index, 
     assert time.perf_counter() - t0 < 3
     assert "/usr (" in capsys.readouterr().out
 
-    import faqrag.corpus
+    import faqrag.ingest.corpus
 
-    monkeypatch.setattr(faqrag.corpus, "MAX_LISTED_ENTRIES", 500)  # fewer files to make here than 20,000
+    monkeypatch.setattr(faqrag.ingest.corpus, "MAX_LISTED_ENTRIES", 500)  # fewer files to make here than 20,000
     big = tmp_path / "big"
     for i in range(30):
         (big / f"d{i}").mkdir(parents=True)
@@ -287,10 +287,10 @@ def test_invisible_questions_are_empty(tmp_path, no_model, capsys, question):
 
 
 def test_a_file_system_refusal_no_check_foresaw_is_one_line(built_index, capsys, monkeypatch):
-    import faqrag.store
+    import faqrag.index.store
 
     def refuse(*_a, **_kw):
         raise PermissionError(13, "Permission denied", str(built_index / "manifest.json"))
 
-    monkeypatch.setattr(faqrag.store, "read_manifest", refuse)
+    monkeypatch.setattr(faqrag.index.store, "read_manifest", refuse)
     one_line_error(capsys, ["info", "--index", str(built_index)], "Permission denied", "manifest.json", "permissions")

@@ -6,7 +6,7 @@ import random
 import numpy as np
 import pytest
 
-from faqrag.bm25 import BM25
+from faqrag.search.bm25 import BM25
 
 
 def lucene(docs, query, k1=1.2, b=0.75):

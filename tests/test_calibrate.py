@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from faqrag import calibrate
-from faqrag.calibrate import Scored, threshold
 from faqrag.cli import main
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
+from faqrag.index.store import build_index
+from faqrag.learn import calibrate
+from faqrag.learn.calibrate import Scored, threshold
 from faqrag.settings import Settings
-from faqrag.store import build_index
 
 
 def test_threshold_declines_at_most_the_budget_of_right_answers_in_the_gap():
@@ -74,7 +74,7 @@ def test_tune_writes_a_calibration_the_index_uses_and_keeps_across_rebuilds(
 
 def test_too_few_reviewed_questions_is_one_line(tmp_path, built_index, fake_embedder):
     engine = Engine.open(built_index, embedder=fake_embedder)
-    from faqrag.evaluate import EvalQuestion
+    from faqrag.evaluation.evaluate import EvalQuestion
 
     with pytest.raises(FaqragError, match="review more questions first"):
         calibrate.fit(engine, [EvalQuestion("a", "t", "How do I reset my widget?", ("Hold",))])
@@ -88,9 +88,9 @@ def test_a_corrupt_calibration_is_one_line(built_index, fake_embedder, content):
 
 
 def test_a_reviewed_question_linked_as_an_alternate_is_scored_without_it(tmp_path, guide_corpus, fake_embedder):
-    from faqrag import alternates
-    from faqrag.evaluate import EvalQuestion
-    from faqrag.store import load_index
+    from faqrag.evaluation.evaluate import EvalQuestion
+    from faqrag.index.store import load_index
+    from faqrag.ingest import alternates
 
     q = "factory state gadget back original"
     alternates.append(guide_corpus, [alternates.Alternate(q, "acme-help.txt", "How do I reset my widget?")])

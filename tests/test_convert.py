@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import GUIDE
 
-from faqrag.corpus import load_corpus
 from faqrag.errors import CorpusError
-from faqrag.parse import parse_guide
+from faqrag.ingest.corpus import load_corpus
+from faqrag.ingest.parse import parse_guide
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import make_format_fixtures as fixtures  # noqa: E402
@@ -382,9 +382,9 @@ def _bad_docx(name: str) -> bytes:
     ],
 )
 def test_bad_docx_files_are_one_line_errors(tmp_path, monkeypatch, name, message):
-    import faqrag.convert_docx
+    import faqrag.ingest.convert_docx
 
-    monkeypatch.setattr(faqrag.convert_docx, "MAX_XML_BYTES", 1024 * 1024)
+    monkeypatch.setattr(faqrag.ingest.convert_docx, "MAX_XML_BYTES", 1024 * 1024)
     write(tmp_path / name, _bad_docx(name))
     with pytest.raises(CorpusError) as err:
         load_corpus(tmp_path)
@@ -396,7 +396,7 @@ def test_bad_docx_files_are_one_line_errors(tmp_path, monkeypatch, name, message
 
 
 def test_build_logs_block_counts_and_a_bad_file_keeps_the_old_index(tmp_path, fake_embedder):
-    from faqrag.store import build_index, load_index
+    from faqrag.index.store import build_index, load_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -445,7 +445,7 @@ def test_details_without_a_question_is_a_heading(tmp_path):
 
 
 def test_editing_a_page_re_embeds_only_what_changed(tmp_path, fake_embedder):
-    from faqrag.store import build_index
+    from faqrag.index.store import build_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -457,7 +457,7 @@ def test_editing_a_page_re_embeds_only_what_changed(tmp_path, fake_embedder):
 
 
 def test_a_page_date_is_kept_as_the_documents_date(tmp_path):
-    from faqrag.corpus import load_corpus
+    from faqrag.ingest.corpus import load_corpus
 
     corpus = tmp_path / "c"
     corpus.mkdir()

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from faqrag.corpus import corpus_files, load_corpus
 from faqrag.errors import CorpusError
+from faqrag.ingest.corpus import corpus_files, load_corpus
 
 
 def write(path, text, encoding="utf-8"):
@@ -141,23 +141,23 @@ def test_links_leading_outside_the_corpus_are_left_out(tmp_path):
 
 
 def test_corpus_caps_are_checked_before_reading(tmp_path, monkeypatch):
-    import faqrag.corpus
+    import faqrag.ingest.corpus
 
     for i in range(5):
         write(tmp_path / f"g{i}.txt", f"Guide {i}\n\nSome text.\n")
-    monkeypatch.setattr(faqrag.corpus, "MAX_CORPUS_FILES", 4)
+    monkeypatch.setattr(faqrag.ingest.corpus, "MAX_CORPUS_FILES", 4)
     with pytest.raises(CorpusError, match=r"has 5 guides and FAQ files, over the limit of 4; merge them"):
         corpus_files(tmp_path)
-    monkeypatch.setattr(faqrag.corpus, "MAX_CORPUS_FILES", 1000)
-    monkeypatch.setattr(faqrag.corpus, "MAX_CORPUS_BYTES", 60)
+    monkeypatch.setattr(faqrag.ingest.corpus, "MAX_CORPUS_FILES", 1000)
+    monkeypatch.setattr(faqrag.ingest.corpus, "MAX_CORPUS_BYTES", 60)
     with pytest.raises(CorpusError, match=r"holds 0 MiB of files, over the limit of 0 MiB; split it"):
         corpus_files(tmp_path)
-    monkeypatch.setattr(faqrag.corpus, "MAX_CORPUS_BYTES", 10**9)
-    monkeypatch.setattr(faqrag.corpus, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(faqrag.ingest.corpus, "MAX_CORPUS_BYTES", 10**9)
+    monkeypatch.setattr(faqrag.ingest.corpus, "MAX_FILE_BYTES", 10)
     with pytest.raises(CorpusError, match=r"g0.txt: 0 MiB is over the 0 MiB limit for one file; split it"):
         load_corpus(tmp_path)
-    monkeypatch.setattr(faqrag.corpus, "MAX_FILE_BYTES", 10**9)
-    monkeypatch.setattr(faqrag.corpus, "MAX_LISTED_ENTRIES", 10)
+    monkeypatch.setattr(faqrag.ingest.corpus, "MAX_FILE_BYTES", 10**9)
+    monkeypatch.setattr(faqrag.ingest.corpus, "MAX_LISTED_ENTRIES", 10)
     for i in range(10):
         (tmp_path / f"other{i}.bin").write_bytes(b"x")
     with pytest.raises(CorpusError, match=r"holds over 10 files and folders; pass --corpus a folder holding only"):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import GUIDE, FakeEmbedder
 
-from faqrag.store import build_index, load_index, needs_build
+from faqrag.index.store import build_index, load_index, needs_build
 
 CHILD = r"""
 import os, shutil, sys, tempfile
@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from conftest import FakeEmbedder
 import faiss
-from faqrag import store
+from faqrag.index import store
 
 kill_at, count = int(os.environ["KILL_AT"]), 0
 
@@ -167,7 +167,7 @@ def test_a_live_build_keeps_its_folder_while_another_build_waits(tmp_path, guide
                 sys.executable,
                 "-c",
                 "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]);"
-                "from conftest import FakeEmbedder; from faqrag.store import build_index;"
+                "from conftest import FakeEmbedder; from faqrag.index.store import build_index;"
                 "build_index(Path(sys.argv[1]), Path(sys.argv[2]), FakeEmbedder())",
                 str(guide_corpus),
                 str(index),

@@ -13,7 +13,15 @@ import pytest
 
 from faqrag.cli import main
 from faqrag.errors import FaqragError
-from faqrag.evaluate import EvalQuestion, compare, judge, load_questions, outcome, summarize, write_atomically
+from faqrag.evaluation.evaluate import (
+    EvalQuestion,
+    compare,
+    judge,
+    load_questions,
+    outcome,
+    summarize,
+    write_atomically,
+)
 
 
 def response(answer: str | None = None, passages: tuple[str, ...] = (), abstained: bool = False, ms: float = 5.0):

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from faqrag import qlog
 from faqrag.cli import main
+from faqrag.learn import qlog
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from faqrag.embedding import SentenceTransformerEmbedder, default_embedder, resolve_model
 from faqrag.errors import FaqragError
-from faqrag.onnx_embedder import MODEL_FILE, OnnxEmbedder, optimised_path, unsupported_reason
+from faqrag.models.embedding import SentenceTransformerEmbedder, default_embedder, resolve_model
+from faqrag.models.onnx_embedder import MODEL_FILE, OnnxEmbedder, optimised_path, unsupported_reason
 
 
 def st_folder(root: Path, *, pooling: dict | None = None, modules: list | None = None, tokenizer: bool = True) -> Path:
@@ -111,7 +111,7 @@ def test_a_corrupt_optimised_graph_says_to_delete_it(tmp_path, monkeypatch):
 def test_onnx_vectors_match_sentence_transformers_on_every_corpus_view(real_index, tmp_path, monkeypatch):
     """Exported from scratch into an empty cache, then compared with the index's own
     (sentence-transformers) vectors of every chunk view of the repo corpus."""
-    from faqrag.store import load_index
+    from faqrag.index.store import load_index
 
     monkeypatch.setenv("FAQRAG_ONNX_CACHE", str(tmp_path / "cache"))
     stored = load_index(real_index)
@@ -136,7 +136,7 @@ def test_the_optimised_graph_computes_what_the_exported_one_does(real_index):
     vectors must be the same to the bit, or answers would move."""
     import onnxruntime as ort
 
-    from faqrag.store import load_index
+    from faqrag.index.store import load_index
 
     emb = OnnxEmbedder(None)
     texts = [text for c in load_index(real_index).chunks for text, _ in c.views][:64]
@@ -183,7 +183,7 @@ def test_a_cache_where_the_optimised_graph_cannot_be_saved_still_serves(tmp_path
     graph is optimised at load instead, with the same vectors."""
     import shutil
 
-    from faqrag import onnx_embedder
+    from faqrag.models import onnx_embedder
 
     source = OnnxEmbedder(None)
     source.ensure_exported()

@@ -2,7 +2,7 @@
 
 from conftest import GUIDE
 
-from faqrag.parse import parse_guide
+from faqrag.ingest.parse import parse_guide
 
 
 def blocks_of(kind, blocks):

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from faqrag.answer_type import numbers_in, value_kinds
-from faqrag.parse import parse_guide
+from faqrag.ingest.parse import parse_guide
+from faqrag.search.answer_type import numbers_in, value_kinds
 from faqrag.text import split_sentences, tokenize
 
 N = 100_000  # characters in each adversarial line

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from faqrag import qlog
+from faqrag.learn import qlog
 
 ANSWERED = {
     "question": "How do I reset it?",
@@ -51,7 +51,7 @@ def test_a_logged_answer_keeps_what_was_asked_and_answered_only(tmp_path):
 
 
 def test_several_answers_are_logged_in_one_write_in_order(tmp_path):
-    from faqrag.answer import Answer, Response
+    from faqrag.answer.compose import Answer, Response
 
     db = tmp_path / "logs.db"
     resp = Response(

@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from faqrag.errors import FaqragError
-from faqrag.evaluate import compare, summarize
-from faqrag.report import bar_chart, missed, render
+from faqrag.evaluation.evaluate import compare, summarize
+from faqrag.evaluation.report import bar_chart, missed, render
 
 NASTY = '<script>alert("x")</script> & co'
 

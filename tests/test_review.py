@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from faqrag import alternates, qlog, review
-from faqrag.corpus import load_corpus
-from faqrag.evaluate import load_questions
-from faqrag.store import load_index
+from faqrag.evaluation.evaluate import load_questions
+from faqrag.index.store import load_index
+from faqrag.ingest import alternates
+from faqrag.ingest.corpus import load_corpus
+from faqrag.learn import qlog, review
 
 ANS = {"abstained": True, "confidence": 0.1, "answer": None}
 
@@ -171,8 +172,8 @@ def test_review_page_asks_the_password_then_groups_and_links(
 def test_apply_reviews_shows_the_change_and_swaps_on_confirm(
     monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model
 ):
+    from faqrag.index.store import load_index
     from faqrag.records import ALTERNATE
-    from faqrag.store import load_index
 
     db = tmp_path / "logs.db"
     _log(db, "factory state gadget back original")
@@ -198,7 +199,7 @@ def test_apply_reviews_shows_the_change_and_swaps_on_confirm(
 
 @pytest.mark.integration
 def test_real_model_groups_phrasings_of_one_need(tmp_path):
-    from faqrag.embedding import SentenceTransformerEmbedder
+    from faqrag.models.embedding import SentenceTransformerEmbedder
 
     db = tmp_path / "logs.db"
     _log(

@@ -1,7 +1,7 @@
 """Questions read as the corpus words them: misspellings and place names."""
 
-from faqrag.places import Places
-from faqrag.spelling import Speller
+from faqrag.search.places import Places
+from faqrag.search.spelling import Speller
 
 CORPUS = ["Germany: 0800-182-1919", "Europe", "Call the phone number in Germany", "Send faxes to 555-0999"]
 
@@ -39,7 +39,7 @@ def test_a_city_named_like_a_common_word_needs_a_capital():
 
 
 def test_contractions_are_not_misspellings_and_a_corrected_name_keeps_its_capital():
-    from faqrag.spelling import Speller
+    from faqrag.search.spelling import Speller
 
     sp = Speller("the app does not open was paid wash germany".split())
     fixed = [(c.typed, c.corrected) for c in sp.corrections("Why doesn't it open? Why wasn’t I paid? Germny")]
@@ -51,7 +51,7 @@ def test_the_english_word_list_is_every_word_of_its_file():
     silently mix counts in with the words."""
     from importlib import resources
 
-    from faqrag.spelling import english_words
+    from faqrag.search.spelling import english_words
 
     lines = (resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt").read_text("utf-8").splitlines()
     assert english_words() == frozenset(line.split(" ", 1)[0] for line in lines if line)
@@ -59,7 +59,7 @@ def test_the_english_word_list_is_every_word_of_its_file():
 
 
 def test_words_that_are_part_of_a_longer_name_or_capitalised_by_position_are_not_places():
-    from faqrag.spelling import english_words
+    from faqrag.search.spelling import english_words
 
     places = Places(["United Kingdom: 0800", "United States: 1-800", "Europe", "Germany: 0800", "Canada: 1-800"])
     common = english_words().__contains__
@@ -76,8 +76,8 @@ def test_words_that_are_part_of_a_longer_name_or_capitalised_by_position_are_not
 
 def test_the_engine_reads_the_question_as_the_corpus_words_it(tmp_path, fake_embedder):
     from faqrag.engine import Engine
+    from faqrag.index.store import build_index, load_index
     from faqrag.settings import Settings
-    from faqrag.store import build_index, load_index
 
     corpus = tmp_path / "c"
     corpus.mkdir()

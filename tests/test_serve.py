@@ -13,13 +13,13 @@ import pytest
 from conftest import FakeEmbedder
 from fastapi.testclient import TestClient
 
-from faqrag.batching import MicroBatcher
-from faqrag.client import response_from_dict
 from faqrag.engine import Engine, check_question
 from faqrag.errors import FaqragError, QuestionError
-from faqrag.serve import AskResponse, ServeSettings, create_app
+from faqrag.index.store import build_index, load_index
+from faqrag.serve.app import AskResponse, ServeSettings, create_app
+from faqrag.serve.batching import MicroBatcher
+from faqrag.serve.client import response_from_dict
 from faqrag.settings import Settings
-from faqrag.store import build_index, load_index
 
 FAST = ServeSettings(watch_interval_s=0.05)
 
@@ -493,7 +493,7 @@ def test_micro_batcher_answers_in_its_own_thread_and_shows_each_batch_once_hande
 
 
 def test_length_groups_pad_little_and_keep_every_text_once():
-    from faqrag.batching import length_groups
+    from faqrag.serve.batching import length_groups
 
     assert length_groups([40] * 8) == [list(range(8))]  # alike: one call
     assert length_groups([]) == []
@@ -524,7 +524,7 @@ def test_micro_batcher_encodes_questions_of_unlike_length_apart_and_gives_each_i
 
 
 def test_each_worker_gets_its_share_of_the_cores_for_the_model(monkeypatch):
-    from faqrag import serve
+    from faqrag.serve import app as serve
 
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
 
@@ -605,7 +605,7 @@ def test_serve_command_refuses_what_it_cannot_serve(built_index, tmp_path, capsy
 
 
 def test_questions_asked_over_the_api_are_logged(client, built_index):
-    from faqrag import qlog
+    from faqrag.learn import qlog
 
     assert client.post("/v1/ask", json={"question": "How do I reset my widget?"}).status_code == 200
 
@@ -645,7 +645,7 @@ def test_the_question_log_is_written_from_its_own_thread_while_the_database_is_l
     holds the write lock, and the rows land once it lets go; close() writes what is queued."""
     import sqlite3
 
-    from faqrag import qlog
+    from faqrag.learn import qlog
 
     db = tmp_path / "logs.db"
     declined = {"abstained": True, "confidence": 0.1, "answer": None}

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from faqrag import alternates, staging
 from faqrag.errors import FaqragError
+from faqrag.index.store import load_index
+from faqrag.ingest import alternates
+from faqrag.learn import staging
 from faqrag.records import ALTERNATE
-from faqrag.store import load_index
 
 PARAPHRASE = "factory state gadget back original"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from faqrag.errors import FaqragError, IndexStateError
-from faqrag.store import FORMAT_VERSION, build_index, check_model, load_index, stale_files
+from faqrag.index.store import FORMAT_VERSION, build_index, check_model, load_index, stale_files
 
 
 def test_build_writes_faiss_json_and_a_complete_manifest(built_index, guide_corpus):
@@ -128,7 +128,7 @@ def test_corrupt_chunks_or_documents_are_clear_errors(built_index, name, content
 
 
 def test_manifest_missing_what_info_reads_is_corrupt(built_index):
-    from faqrag.store import read_manifest
+    from faqrag.index.store import read_manifest
 
     manifest = built_index / "manifest.json"
     data = json.loads(manifest.read_text())
@@ -154,7 +154,7 @@ def test_manifest_missing_what_info_reads_is_corrupt(built_index):
     ],
 )
 def test_every_manifest_field_read_is_type_checked(built_index, change, message):
-    from faqrag.store import read_manifest
+    from faqrag.index.store import read_manifest
 
     manifest = built_index / "manifest.json"
     data = json.loads(manifest.read_text())
@@ -167,7 +167,7 @@ def test_every_manifest_field_read_is_type_checked(built_index, change, message)
 
 @pytest.mark.parametrize("content", ["[" * 100_000, '{"format_version": NaN}', "[]", "\udcff"])
 def test_hostile_manifest_is_corrupt_not_a_crash(built_index, content):
-    from faqrag.store import read_manifest
+    from faqrag.index.store import read_manifest
 
     (built_index / "manifest.json").write_bytes(content.encode("utf-8", "surrogateescape"))
     with pytest.raises(IndexStateError, match="is corrupt"):
@@ -186,7 +186,7 @@ def test_hostile_manifest_is_corrupt_not_a_crash(built_index, content):
     ],
 )
 def test_missing_or_truncated_index_files_are_corrupt_everywhere(built_index, guide_corpus, damage, message):
-    from faqrag.store import needs_build
+    from faqrag.index.store import needs_build
 
     damage(built_index)
     with pytest.raises(IndexStateError, match=message):
@@ -254,10 +254,10 @@ class Slow:
 
 
 def test_a_long_embedding_is_estimated_and_refused_before_it_starts(monkeypatch, tmp_path, guide_corpus, fake_embedder):
-    import faqrag.store
+    import faqrag.index.store
 
-    monkeypatch.setattr(faqrag.store, "EMBED_ESTIMATE_TEXTS", 10)
-    monkeypatch.setattr(faqrag.store, "EMBED_SAMPLE_TEXTS", 5)
+    monkeypatch.setattr(faqrag.index.store, "EMBED_ESTIMATE_TEXTS", 10)
+    monkeypatch.setattr(faqrag.index.store, "EMBED_SAMPLE_TEXTS", 5)
     slow = Slow(fake_embedder, per_text=0.01)
     said = []
     with pytest.raises(FaqragError, match=r"would take about \d+ s, over the \d+ s .*'faqrag build --yes'"):
@@ -274,8 +274,8 @@ def test_a_long_embedding_is_estimated_and_refused_before_it_starts(monkeypatch,
 
 
 def test_a_huge_manifest_is_not_read_whole(built_index, monkeypatch):
-    import faqrag.store
+    import faqrag.index.store
 
-    monkeypatch.setattr(faqrag.store, "MAX_MANIFEST_BYTES", 100)
+    monkeypatch.setattr(faqrag.index.store, "MAX_MANIFEST_BYTES", 100)
     with pytest.raises(IndexStateError, match="manifest.json is unreadable: it is over 0 MiB"):
         load_index(built_index)

@@ -21,7 +21,7 @@ eval_all = _load(ROOT / "tools" / "eval_all.py")
 
 
 def test_every_set_and_its_corpus_ship_with_the_project():
-    from faqrag.evaluate import load_questions
+    from faqrag.evaluation.evaluate import load_questions
 
     for name, questions, corpus, index in eval_all.SETS:
         assert load_questions(ROOT / questions), name

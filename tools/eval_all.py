@@ -57,8 +57,8 @@ def cell(key: str, value) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from faqrag.cli import main as faqrag
-    from faqrag.evaluate import write_atomically
-    from faqrag.report import render
+    from faqrag.evaluation.evaluate import write_atomically
+    from faqrag.evaluation.report import render
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="+", metavar="NAME", help=f"sets to run (of {', '.join(s[0] for s in SETS)})")

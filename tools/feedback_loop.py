@@ -38,13 +38,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from faqrag import calibrate, qlog, review  # noqa: E402
-from faqrag.embedding import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.engine import Engine  # noqa: E402
 from faqrag.errors import FaqragError  # noqa: E402
-from faqrag.evaluate import judge, load_questions, outcome  # noqa: E402
+from faqrag.evaluation.evaluate import judge, load_questions, outcome  # noqa: E402
+from faqrag.index.store import build_index, load_index  # noqa: E402
+from faqrag.learn import calibrate, qlog, review  # noqa: E402
+from faqrag.models.embedding import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.settings import Settings  # noqa: E402
-from faqrag.store import build_index, load_index  # noqa: E402
 from faqrag.text import contains  # noqa: E402
 
 DEFAULT_SETS = ("guide_more", "covid_faq")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from faqrag.parse import Block, parse_guide  # noqa: E402
+from faqrag.ingest.parse import Block, parse_guide  # noqa: E402
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from faqrag.parse import parse_guide
+from faqrag.ingest.parse import parse_guide
 
 
 def dump(path: Path) -> dict:

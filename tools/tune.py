@@ -45,12 +45,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from faqrag.embedding import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.engine import Engine  # noqa: E402
-from faqrag.evaluate import judge, load_questions  # noqa: E402
+from faqrag.evaluation.evaluate import judge, load_questions  # noqa: E402
+from faqrag.index.store import build_index, load_index  # noqa: E402
+from faqrag.models.embedding import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.records import QUESTION  # noqa: E402
 from faqrag.settings import CONFIDENCE_FEATURES, Settings  # noqa: E402
-from faqrag.store import build_index, load_index  # noqa: E402
 from faqrag.text import contains  # noqa: E402
 
 GRID = {

@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
-from .errors import FaqragError
-from .limits import CONTROL, dumps
+from faqrag import __version__
+from faqrag.errors import FaqragError
+from faqrag.limits import CONTROL, dumps
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_INDEX = Path("index")
@@ -121,7 +121,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--model", help="model to embed questions with, if not the bundled one; must match the index")
     s.add_argument("--workers", type=int, default=1, help="worker processes, each with its own copy of the index")
     s.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
-    s.add_argument("--serve-settings", type=Path, help="JSON file overriding server limits (see faqrag.serve)")
+    s.add_argument("--serve-settings", type=Path, help="JSON file overriding server limits (see faqrag.serve.app)")
     s.add_argument(
         "--cors-origin", action="append", help="an origin browsers may call from (repeatable; none by default)"
     )
@@ -169,9 +169,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_build(args) -> int:
-    from .embedding import SentenceTransformerEmbedder
-    from .limits import EMBED_SECONDS_LIMIT
-    from .store import build_index, needs_build
+    from faqrag.index.store import build_index, needs_build
+    from faqrag.limits import EMBED_SECONDS_LIMIT
+    from faqrag.models.embedding import SentenceTransformerEmbedder
 
     if args.if_stale:
         reason = needs_build(args.index, args.corpus, args.model)
@@ -206,13 +206,13 @@ def cmd_ask(args) -> int:
 
 
 def _ask(args) -> int:
-    from .limits import check_question
-    from .settings import Settings
+    from faqrag.limits import check_question
+    from faqrag.settings import Settings
 
     settings = Settings.from_file(args.settings) if args.settings else Settings()
     question = check_question(" ".join(args.question), settings)  # before the slow model load
     if args.server:
-        from .client import ask_server
+        from faqrag.serve.client import ask_server
 
         if args.model or args.settings:  # the server answers with its own; do not pretend otherwise
             raise FaqragError("--model and --settings do not apply with --server (the server uses its own); drop them")
@@ -222,11 +222,11 @@ def _ask(args) -> int:
         return 0
     # The model starts loading now, in a thread, while the engine's modules import
     # and the index loads: a one-question process waits for the slower of the two.
-    from .embedding import for_index
+    from faqrag.models.embedding import for_index
 
     embedder = for_index(args.index, args.model)
-    from . import qlog  # noqa: F401  (imported now, while the model loads, for _log_question)
-    from .engine import Engine
+    from faqrag.engine import Engine
+    from faqrag.learn import qlog  # noqa: F401  (imported now, while the model loads, for _log_question)
 
     engine = Engine.open(args.index, model=args.model, settings=settings, embedder=embedder)
     stale = engine.stale_files()
@@ -246,7 +246,7 @@ def _ask(args) -> int:
 
 
 def _log_question(index: Path, question: str, resp, settings) -> None:
-    from . import qlog
+    from faqrag.learn import qlog
 
     db = qlog.log_path(index, settings.log_questions)
     if db is not None and qlog.log_answer(db, question, resp, "cli", qlog.retention(settings)) is None:
@@ -254,7 +254,7 @@ def _log_question(index: Path, question: str, resp, settings) -> None:
 
 
 def cmd_log(args) -> int:
-    from . import qlog
+    from faqrag.learn import qlog
 
     db = qlog.log_path(args.index)
     if db is None:
@@ -276,10 +276,10 @@ def cmd_log(args) -> int:
 
 
 def cmd_tune(args) -> int:
-    from .calibrate import FILE, fit, save
-    from .engine import Engine
-    from .evaluate import load_questions
-    from .settings import Settings
+    from faqrag.engine import Engine
+    from faqrag.evaluation.evaluate import load_questions
+    from faqrag.learn.calibrate import FILE, fit, save
+    from faqrag.settings import Settings
 
     questions = load_questions(args.questions)  # before the slow model load
     engine = Engine.open(args.index, settings=Settings())
@@ -325,7 +325,7 @@ def format_response(resp) -> str:
 
 
 def cmd_info(args) -> int:
-    from .store import load_index, read_manifest, stale_files
+    from faqrag.index.store import load_index, read_manifest, stale_files
 
     manifest = read_manifest(args.index)
     try:
@@ -351,8 +351,8 @@ def cmd_info(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .serve import CONFIG_ENV, serve_config
-    from .store import read_manifest
+    from faqrag.index.store import read_manifest
+    from faqrag.serve.app import CONFIG_ENV, serve_config
 
     manifest = read_manifest(args.index)  # a missing or other-format index is an error now, not a server never ready
     if not 1 <= args.workers <= 64:
@@ -372,7 +372,7 @@ def cmd_serve(args) -> int:
         raise FaqragError(
             f"cannot listen on {args.host}:{args.port} ({reason}); pass another --port or --host"
         ) from None
-    from .embedding import default_embedder
+    from faqrag.models.embedding import default_embedder
 
     export = getattr(
         default_embedder(args.model or manifest["model"]["id"], from_index=not args.model), "ensure_exported", None
@@ -381,7 +381,7 @@ def cmd_serve(args) -> int:
         export()
     os.environ[CONFIG_ENV] = config
     uvicorn.run(
-        "faqrag.serve:app_from_env",
+        "faqrag.serve.app:app_from_env",
         factory=True,
         host=args.host,
         port=args.port,
@@ -392,7 +392,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluate import run
+    from faqrag.evaluation.evaluate import run
 
     return run(args)
 

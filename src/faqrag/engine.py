@@ -7,15 +7,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .answer import GAP_HITS, Response, arrange, compose, confidence_features
-from .answer_type import expected_types
-from .embedding import Embedder, for_index
-from .limits import check_question
-from .retrieve import Retriever
-from .rewrite import Rewriter, Rewritten
-from .settings import Settings
-from .store import StoredIndex, check_model, load_index, stale_files
-from .text import truncate
+from faqrag.answer.compose import GAP_HITS, Response, arrange, compose, confidence_features
+from faqrag.index.store import StoredIndex, check_model, load_index, stale_files
+from faqrag.limits import check_question
+from faqrag.models.embedding import Embedder, for_index
+from faqrag.search.answer_type import expected_types
+from faqrag.search.retrieve import Retriever
+from faqrag.search.rewrite import Rewriter, Rewritten
+from faqrag.settings import Settings
+from faqrag.text import truncate
 
 MIN_HITS = GAP_HITS  # hits searched for at least, so confidence sees as many as it compares
 
@@ -39,7 +39,7 @@ class Engine:
         embedder: Embedder | None = None,
     ) -> Engine:
         """Load an index and the model it was built with (or ``model``, which must match)."""
-        from .calibrate import calibrated  # the corpus's own threshold, if it was tuned
+        from faqrag.learn.calibrate import calibrated  # the corpus's own threshold, if it was tuned
 
         settings = calibrated(index_dir, settings or Settings())
         # Only a model the user names is loaded from anywhere but the bundled default;

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .errors import QuestionError
+from faqrag.errors import QuestionError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one corpus file
 MAX_CORPUS_FILES = 1_000  # guides and FAQ files in one corpus folder

@@ -11,8 +11,8 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from .errors import FaqragError
-from .limits import MAX_SETTINGS_BYTES, loads, read_capped, shown
+from faqrag.errors import FaqragError
+from faqrag.limits import MAX_SETTINGS_BYTES, loads, read_capped, shown
 
 # What confidence is a logistic function of; see answer.confidence_features.
 CONFIDENCE_FEATURES = (

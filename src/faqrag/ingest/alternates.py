@@ -1,0 +1,141 @@
+"""Alternate phrasings: asked questions a maintainer linked to an existing answer.
+
+``alternates.jsonl`` in the corpus folder holds one JSON object a line:
+``{"question": "...", "doc": "guide.txt", "target": "...", "text": "..."}``.
+The target chunk is named by its document and its question or heading text
+(and, where several chunks share that heading, the start of its text), not by
+its id, so a link survives rebuilds and edits elsewhere in the guide. Each
+alternate becomes one more view of its chunk (role ALTERNATE): it counts for the
+chunk's best cosine always, and as the chunk's own question (an FAQ match) when
+the question nearly restates it (``Settings.alternate_threshold``). A link whose target is gone is
+left out with a warning, never an error: the guide moved on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from faqrag.errors import CorpusError
+from faqrag.ingest.tabular import jsonl_rows
+from faqrag.limits import MAX_FILE_BYTES, bad_character
+from faqrag.records import ALTERNATE, Chunk
+from faqrag.text import normalize
+
+FILE = "alternates.jsonl"
+TEXT_PREFIX = 80  # characters of a chunk's text that tell it from its siblings under one heading
+FIELDS = ("question", "doc", "target", "text")
+
+
+@dataclass(frozen=True)
+class Alternate:
+    question: str
+    doc: str
+    target: str  # the chunk's question, or its heading
+    text: str = ""  # the start of the chunk's text, when the heading is not enough
+
+
+def head_of(chunk: Chunk, doc_title: str) -> str:
+    """What names a chunk for a link: its question, else its heading (the document title at the top)."""
+    return chunk.question or (chunk.trail[-1] if chunk.trail else doc_title)
+
+
+def link_to(question: str, chunk: Chunk, chunks: Iterable[Chunk], doc_title: str) -> Alternate:
+    """The alternate that points ``question`` at ``chunk``, with a text prefix
+    only when other chunks of its document share its question or heading."""
+    head = head_of(chunk, doc_title)
+    shared = any(c.id != chunk.id and c.doc == chunk.doc and head_of(c, doc_title) == head for c in chunks)
+    return Alternate(" ".join(question.split()), chunk.doc, head, chunk.text[:TEXT_PREFIX] if shared else "")
+
+
+def read(corpus_dir: Path) -> list[Alternate]:
+    """The corpus folder's alternates (none without the file); a malformed line is a CorpusError."""
+    path = corpus_dir / FILE
+    if not path.is_file():
+        return []
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise CorpusError(f"{path}: over the {MAX_FILE_BYTES // 2**20} MiB limit for one file; prune it")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CorpusError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    out, seen = [], set()
+    for line, row in jsonl_rows(text, path, CorpusError):
+        for key in ("question", "doc", "target"):
+            if not isinstance(row.get(key), str) or not row[key].strip():
+                raise CorpusError(f"{path}, line {line}: '{key}' must be a non-empty string; fix or remove the line")
+        if not isinstance(row.get("text", ""), str):
+            raise CorpusError(f"{path}, line {line}: 'text' must be a string; fix or remove the line")
+        extra = set(row) - set(FIELDS)
+        if extra:
+            raise CorpusError(
+                f"{path}, line {line}: unknown field(s) {', '.join(sorted(extra))}; use {', '.join(FIELDS)}"
+            )
+        for key in FIELDS:
+            bad = bad_character(row.get(key, ""))
+            if bad:
+                raise CorpusError(f"{path}, line {line}: '{key}' holds {bad}; remove it")
+        alt = Alternate(" ".join(row["question"].split()), row["doc"], row["target"].strip(), row.get("text", ""))
+        key = (normalize(alt.question), alt.doc, alt.target, alt.text)
+        if key not in seen:
+            seen.add(key)
+            out.append(alt)
+    return out
+
+
+def attach(
+    chunks: list[Chunk], alternates: list[Alternate], titles: dict[str, str], warn: Callable[[str], None]
+) -> list[Chunk]:
+    """The chunks with each alternate as one more ALTERNATE view of its target."""
+    if not alternates:
+        return chunks
+    by_head: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(chunks):
+        by_head.setdefault((c.doc, normalize(head_of(c, titles.get(c.doc, "")))), []).append(i)
+    extra: dict[int, list[str]] = {}
+    lost = []
+    for alt in alternates:
+        rows = by_head.get((alt.doc, normalize(alt.target)), [])
+        if alt.text:
+            rows = [i for i in rows if normalize(chunks[i].text).startswith(normalize(alt.text))]
+        if not rows:
+            lost.append(alt)
+            continue
+        have = {normalize(t) for t, _ in chunks[rows[0]].views} | {normalize(t) for t in extra.get(rows[0], [])}
+        if normalize(alt.question) not in have:
+            extra.setdefault(rows[0], []).append(alt.question)
+    if lost:
+        names = "; ".join(f"{a.doc} › {a.target}" for a in lost[:3]) + (
+            f" and {len(lost) - 3} more" if len(lost) > 3 else ""
+        )
+        warn(f"{FILE}: {len(lost)} alternate question(s) point at an answer no longer in the corpus ({names})")
+    return [
+        replace(c, views=c.views + tuple((q, ALTERNATE) for q in extra[i])) if i in extra else c
+        for i, c in enumerate(chunks)
+    ]
+
+
+def append(corpus_dir: Path, alternates: Iterable[Alternate]) -> int:
+    """Add alternates to the corpus folder's file (each line written whole); how many were new."""
+    path = corpus_dir / FILE
+    have = {(normalize(a.question), a.doc, a.target, a.text) for a in read(corpus_dir)}
+    lines = []
+    for a in alternates:
+        key = (normalize(a.question), a.doc, a.target, a.text)
+        if key not in have:
+            have.add(key)
+            row = {"question": a.question, "doc": a.doc, "target": a.target}
+            if a.text:
+                row["text"] = a.text
+            lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+    if lines:
+        # One write of whole lines, appended: a crash leaves the old lines intact
+        # (a torn last line is the only risk, and read() names its line).
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write("".join(lines))
+            fh.flush()
+            os.fsync(fh.fileno())
+    return len(lines)

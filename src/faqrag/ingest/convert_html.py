@@ -1,0 +1,472 @@
+"""A saved web page to structured text: the main content, its structure, its FAQ markup.
+
+selectolax (the lexbor HTML5 parser) reads the page as a browser would; the
+rules for what is content are the page's own landmarks, so they can be
+explained:
+
+* the content root is ``<main>`` (or ``role="main"``), else the page's one
+  ``<article>``, else ``<body>``;
+* inside it, what a page marks as not content goes: scripts, styles, forms'
+  controls, ``<nav>``/``<aside>``, the page's ``<header>``/``<footer>`` (not
+  those of the content root or of an article in it), ARIA
+  navigation/banner/contentinfo/dialog regions, hidden elements, and elements
+  whose id or class names a cookie banner, consent box, menu, breadcrumb,
+  share bar, newsletter box, feedback widget or sidebar; with no landmark to trust (root is
+  ``<body>``), lists that are only links (menus) go too;
+* headings h1-h6 become the heading trail, lists keep their lead-in, tables
+  keep each cell's column header (``Header: value``), ``<dl>`` terms become
+  ``term: definition`` lines (or FAQ pairs when the term is a question),
+  ``<details>``/``<summary>`` and question headings become FAQ pairs;
+* schema.org ``FAQPage`` JSON-LD pairs that the visible text does not already
+  hold are added at the end;
+* title (the page's ``<h1>``, else ``og:title``, else ``<title>``), canonical
+  URL and date come from the page's head.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from pathlib import Path
+
+from faqrag.errors import CorpusError
+from faqrag.ingest.convert import Converted, Warn
+from faqrag.ingest.structured import Writer, clean
+
+MAX_DEPTH = 200  # deeper than any real page; past it a subtree is read as plain text
+# The HTML5 parser slows down with the square of the nesting depth (20,000 deep
+# takes a second, 100,000 a minute): deeper than this is refused before parsing.
+MAX_NESTING = 5000
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+# Void elements, and ones whose end tag may be left out: they do not nest.
+_FLAT = frozenset(
+    "area base br col embed hr img input link meta source track wbr p li dt dd tr td th option "
+    "optgroup thead tbody tfoot colgroup caption rb rt rtc rp".split()
+)
+DROP_TAGS = (
+    "script, style, noscript, template, svg, canvas, iframe, object, embed, input, select, "
+    "button, textarea, nav, aside, dialog, [hidden], [aria-hidden=true], [role=navigation], "
+    "[role=banner], [role=contentinfo], [role=dialog], [role=alertdialog], [role=search], "
+    "[role=complementary]"
+)
+_BOILERPLATE = re.compile(
+    r"(?:^|[-_\s])(cookies?|consent|gdpr|cc-banner|breadcrumbs?|navbar|nav|menu|megamenu|sidebar|"
+    r"share|sharing|social|newsletter|subscribe|popup|modal|skip-?link|advert|ads|site-?header|"
+    r"site-?footer|footer|masthead|feedback|article-votes|rating)(?:$|[-_\s])",
+    re.I,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_BLOCK = frozenset(
+    "address article blockquote body center dd details dialog div dl dt fieldset figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hgroup hr li main ol p pre section summary table tbody td tfoot th "
+    "thead tr ul caption".split()
+)
+_HEADING = {f"h{i}": i for i in range(1, 7)}
+_SOURCE_BREAK = re.compile(r"[\r\n]+")
+
+
+def convert(raw: bytes, path: Path, warn: Warn) -> Converted:
+    html = _decode(raw, path, warn)
+    if _too_deep(html):
+        raise CorpusError(
+            f"{path}: elements are nested over {MAX_NESTING:,} deep, which no real page is; "
+            "save the page again from a browser"
+        )
+    from selectolax.lexbor import LexborHTMLParser  # deferred: only HTML files need it
+
+    try:
+        tree = LexborHTMLParser(html)
+    except Exception as err:  # the parser's own error text; the user needs the file name
+        raise CorpusError(f"{path}: cannot be read as HTML ({err}); check the file") from None
+    faq = _json_ld_faq(tree)
+    url, date, head_title = _head_meta(tree)
+    root = _content_root(tree)
+    if root is None:
+        raise CorpusError(f"{path}: the page has no body; check that it is a saved web page")
+    _strip_boilerplate(root, trust_root=root.tag != "body")
+    walker = _Walker()
+    walker.walk(root, 0)
+    walker.flush()
+    w = walker.out
+    if faq:
+        seen = clean(" ".join(walker.seen)).lower()
+        missing = [(q, a) for q, a in faq if clean(q).lower() not in seen]
+        if missing:
+            w.heading(min(walker.top_level + 1, 6), "FAQ")
+            for q, a in missing:
+                w.paragraph(q if q.rstrip().endswith("?") else q + "?")
+                w.paragraph(a)
+    text = w.text()
+    if not text.strip():
+        raise CorpusError(f"{path}: no main content was found in the page; save the page with its text")
+    return Converted(text, title=walker.h1 or head_title, url=url, date=date)
+
+
+# ------------------------------------------------------------------ decoding
+
+
+_BINARY_MAGIC = {
+    b"%PDF": "a PDF",
+    b"PK\x03\x04": "a zip archive (a .docx?)",
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\xd0\xcf\x11\xe0": "an Office 97-2003 file",
+}
+
+
+def _decode(raw: bytes, path: Path, warn: Warn) -> str:
+    for magic, what in _BINARY_MAGIC.items():
+        if raw.startswith(magic):
+            raise CorpusError(f"{path}: is {what}, not a web page; give it its own extension")
+    head = raw[:8192]
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CorpusError(f"{path}: holds binary data, not a web page; check the file")
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(enc, errors="replace")
+    m = _META_CHARSET.search(raw[:4096])
+    declared = m.group(1).decode("ascii", "replace").lower() if m else None
+    if declared:
+        try:
+            codec = codecs.lookup(declared).name
+        except LookupError:
+            warn(f"{path}: declares an unknown character set '{declared}'; read as UTF-8")
+            codec = None
+        if codec and codec.startswith("utf-16") or codec in ("utf-32", "utf-32-le", "utf-32-be"):
+            codec = None  # a meta tag readable as ASCII cannot be UTF-16 or -32 (HTML5 says: UTF-8)
+        if codec:
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError as err:
+                warn(
+                    f"{path}: is not valid {declared} (byte 0x{raw[err.start]:02x} at offset {err.start}); "
+                    "unreadable characters were replaced"
+                )
+                return raw.decode(codec, errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Pages saved without a declaration are mostly UTF-8 or Windows-1252.
+        warn(f"{path}: not UTF-8 and no character set declared; read as Windows-1252")
+        return raw.decode("cp1252", errors="replace")
+
+
+def _too_deep(html: str) -> bool:
+    depth = 0
+    for m in _TAG.finditer(html):
+        if m.group(3) or m.group(2).lower() in _FLAT:
+            continue
+        depth += -1 if m.group(1) else 1
+        if depth > MAX_NESTING:
+            return True
+    return False
+
+
+# ------------------------------------------------------------------ the head
+
+
+def _attr(node, name: str) -> str | None:
+    if node is None:
+        return None
+    value = node.attributes.get(name)
+    return clean(value) if value else None
+
+
+def _head_meta(tree) -> tuple[str | None, str | None, str | None]:
+    url = _attr(tree.css_first('link[rel="canonical"]'), "href") or _attr(
+        tree.css_first('meta[property="og:url"]'), "content"
+    )
+    date = None
+    for sel in (
+        'meta[property="article:modified_time"]',
+        'meta[itemprop="dateModified"]',
+        'meta[property="article:published_time"]',
+        'meta[itemprop="datePublished"]',
+        'meta[name="date"]',
+        'meta[name="dcterms.modified"]',
+    ):
+        date = _attr(tree.css_first(sel), "content")
+        if date:
+            break
+    if not date:
+        date = _attr(tree.css_first("time[datetime]"), "datetime")
+    title_node = tree.css_first("title")
+    title = _attr(tree.css_first('meta[property="og:title"]'), "content") or (
+        clean(title_node.text()) if title_node is not None else None
+    )
+    return (url if url and url.startswith(("http://", "https://")) else None), date, title or None
+
+
+def _json_ld_faq(tree) -> list[tuple[str, str]]:
+    """Question/answer pairs of schema.org FAQPage JSON-LD (answers may hold HTML)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    pairs = []
+    for node in tree.css('script[type="application/ld+json"]'):
+        try:
+            data = json.loads(node.text() or "")
+        except (ValueError, RecursionError):
+            continue  # broken JSON-LD is common and the visible text still stands
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+                continue
+            if not isinstance(item, dict):
+                continue
+            types = item.get("@type")
+            types = types if isinstance(types, list) else [types]
+            if "Question" in types:
+                answer = item.get("acceptedAnswer") or item.get("suggestedAnswer")
+                if isinstance(answer, list):
+                    answer = answer[0] if answer else None
+                q = item.get("name") or item.get("text")
+                a = answer.get("text") if isinstance(answer, dict) else None
+                if isinstance(q, str) and isinstance(a, str):
+                    body = LexborHTMLParser(a).body
+                    a_text = clean(_text(body)) if body is not None else clean(a)
+                    if clean(q) and a_text:
+                        pairs.append((clean(q), a_text))
+                continue
+            for key in ("@graph", "mainEntity", "hasPart"):
+                if key in item:
+                    stack.append(item[key])
+    return pairs
+
+
+# --------------------------------------------------------------- main content
+
+
+def _content_root(tree):
+    for sel in ("main", '[role="main"]'):
+        node = tree.css_first(sel)
+        if node is not None and node.text(strip=True):
+            return node
+    articles = tree.css("article")
+    if len(articles) == 1 and articles[0].text(strip=True):
+        return articles[0]
+    return tree.body
+
+
+def _strip_boilerplate(root, *, trust_root: bool) -> None:
+    for node in root.css(DROP_TAGS):
+        node.decompose()
+    if not trust_root:
+        # Inside <main> or the one <article>, a header holds the page's own title;
+        # under <body> it is the site's banner (as a footer is the site's).
+        for node in root.css("header, footer"):
+            if not _inside(node, root, ("article", "section", "main")):
+                node.decompose()
+    for node in root.css("[id], [class], [style]"):
+        if node.parent is None:
+            continue
+        names = " ".join(filter(None, (node.attributes.get("id"), node.attributes.get("class"))))
+        style = node.attributes.get("style") or ""
+        if (names and _BOILERPLATE.search(names)) or _HIDDEN_STYLE.search(style):
+            if node.tag not in ("main", "article", "body", "html"):
+                node.decompose()
+    if not trust_root:
+        for node in root.css("ul, ol"):
+            items = node.css("li")
+            if len(items) >= 3 and all(_only_link(li) for li in items):
+                node.decompose()
+
+
+def _inside(node, root, tags) -> bool:
+    p = node.parent
+    while p is not None and p != root and p.tag != "html":
+        if p.tag in tags:
+            return True
+        p = p.parent
+    return p is not None and p.tag in tags
+
+
+def _only_link(li) -> bool:
+    text = clean(li.text())
+    links = clean(" ".join(a.text() for a in li.css("a")))
+    return bool(text) and len(links) >= 0.9 * len(text)
+
+
+class _Walker:
+    """Walks the content tree once, writing blocks; inline text collects until a block ends it."""
+
+    def __init__(self) -> None:
+        self.out = Writer()
+        self.buf: list[str] = []
+        self.h1: str | None = None
+        self.top_level = 1
+        self.seen: list[str] = []
+        self._levels: list[int] = []
+
+    def flush(self) -> None:
+        text = "".join(self.buf)
+        self.buf = []
+        if text.strip():
+            self.out.paragraph(text)
+            self.seen.append(text)
+
+    def walk(self, node, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            self.buf.append(" " + (node.text(separator=" ") or "") + " ")
+            return
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                # Line ends in HTML source are spaces; only <br> breaks a line.
+                self.buf.append(_SOURCE_BREAK.sub(" ", child.text_content or ""))
+            elif tag == "br":
+                self.buf.append("\n")
+            elif tag in ("-comment", "-doctype"):
+                continue
+            elif tag in _BLOCK:
+                self.flush()
+                self.block(child, depth + 1)
+            else:
+                self.walk(child, depth + 1)  # inline: its text joins the paragraph
+
+    def block(self, node, depth: int) -> None:
+        tag = node.tag
+        if tag in _HEADING:
+            text = clean(_text(node))
+            if text:
+                level = _HEADING[tag]
+                if tag == "h1" and self.h1 is None:
+                    self.h1 = text
+                self.out.heading(level, text)
+                self.seen.append(text)
+                self._levels.append(level)
+                self.top_level = min(self._levels)
+            return
+        if tag in ("ul", "ol"):
+            items: list[tuple[int, str, bool]] = []
+            self._list(node, 0, items, depth)
+            self.out.items(items)
+            self.seen.extend(t for _, t, _ in items)
+            return
+        if tag == "table":
+            self._table(node, depth)
+            return
+        if tag == "dl":
+            self._dl(node, depth)
+            return
+        if tag == "details":
+            self._details(node, depth)
+            return
+        if tag == "pre":
+            self.out.code(node.text(deep=True) or "")
+            return
+        if tag == "hr":
+            return
+        self.walk(node, depth)
+        self.flush()
+
+    def _list(self, node, level: int, items, depth: int) -> None:
+        ordered = node.tag == "ol"
+        for li in node.iter():
+            if li.tag != "li":
+                if li.tag in ("ul", "ol"):  # a list nested without its <li>
+                    self._list(li, level + 1, items, depth + 1)
+                continue
+            nested = [c for c in li.iter() if c.tag in ("ul", "ol")]  # direct children only
+            items.append((level, _text(li, skip=("ul", "ol")), ordered))
+            if depth < MAX_DEPTH:
+                for sub in nested:
+                    self._list(sub, level + 1, items, depth + 1)
+
+    def _table(self, node, depth: int) -> None:
+        rows = [tr for tr in node.css("tr") if _nearest(tr, "table") == node]
+        if any(n != node for n in node.css("table, ul, ol, h1, h2, h3, h4, h5, h6, p + p")):
+            # A layout table (cells holding structure): read its cells as blocks.
+            for tr in rows:
+                for cell in tr.iter():
+                    if cell.tag in ("td", "th"):
+                        self.walk(cell, depth + 1)
+                        self.flush()
+            return
+        grid = [[clean(_text(c)) for c in tr.iter() if c.tag in ("td", "th")] for tr in rows]
+        grid = [r for r in grid if any(r)]
+        if not grid:
+            return
+        caption = node.css_first("caption")
+        if caption is not None and clean(caption.text()):
+            self.out.paragraph(clean(caption.text()) + ":")
+        first = [c for c in rows[0].iter() if c.tag in ("td", "th")] if rows else []
+        has_header = node.css_first("thead") is not None or (first and all(c.tag == "th" for c in first))
+        header = grid[0] if has_header and len(grid) > 1 else None
+        body = grid[1:] if header else grid
+        self.out.table(body, header)
+        self.seen.extend(" ".join(r) for r in grid)
+
+    def _dl(self, node, depth: int) -> None:
+        term, defs = None, []
+
+        def emit():
+            if term is None and not defs:
+                return
+            answer = " ".join(defs)
+            if term and term.endswith("?"):
+                self.out.paragraph(term)
+                self.out.paragraph(answer)
+            elif term and answer:
+                self.out.paragraph(f"{term.rstrip(':')}: {answer}")
+            else:
+                self.out.paragraph(term or answer)
+            self.seen.append(f"{term or ''} {answer}")
+
+        for child in node.css("dt, dd"):
+            if _nearest(child, "dl") != node:
+                continue
+            text = clean(_text(child))
+            if child.tag == "dt":
+                if defs or term is not None:
+                    emit()
+                term, defs = text, []
+            elif text:
+                defs.append(text)
+        emit()
+
+    def _details(self, node, depth: int) -> None:
+        summary = node.css_first("summary")
+        question = clean(_text(summary)) if summary is not None else ""
+        if summary is not None:
+            summary.decompose()
+        if question:
+            if question.endswith("?"):
+                self.out.paragraph(question)
+            else:
+                level = min((self._levels[-1] if self._levels else 1) + 1, 6)
+                self.out.heading(level, question)
+            self.seen.append(question)
+        self.walk(node, depth)
+        self.flush()
+
+
+def _text(node, depth: int = 0, skip: tuple[str, ...] = ()) -> str:
+    """A subtree's text with spaces where blocks and line breaks part it, not inside words."""
+    parts = []
+    for c in node.iter(include_text=True):
+        tag = c.tag
+        if tag == "-text":
+            parts.append(c.text_content or "")
+        elif tag == "br":
+            parts.append(" ")
+        elif tag.startswith("-") or tag in skip:
+            continue
+        elif depth > MAX_DEPTH:
+            parts.append(" " + (c.text(separator=" ") or "") + " ")
+        elif tag in _BLOCK:
+            parts.append(" " + _text(c, depth + 1) + " ")
+        else:
+            parts.append(_text(c, depth + 1))
+    return "".join(parts)
+
+
+def _nearest(node, tag: str):
+    p = node.parent
+    while p is not None and p.tag != tag:
+        p = p.parent
+    return p

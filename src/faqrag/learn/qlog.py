@@ -1,0 +1,439 @@
+"""The question log: what was asked, what was answered, and whether it helped.
+
+One SQLite file (``logs.db`` beside the index folder by default) in WAL mode,
+so page sessions, CLI runs and server workers can write at once; each write is
+one short transaction, so a process killed mid-write loses at most the row it
+was writing. The schema grows by small named migrations applied once each and
+recorded in ``_faqrag_migrations`` (the way simonw/llm's ``migrations.py``
+does), so a log written by an older faqrag opens in a newer one. Retention is
+applied on write, through indexed deletes, so the file stays bounded.
+
+Only what was asked and what was answered is kept: no user, address or session.
+Logging never breaks answering: ``log_answer`` returns None when it cannot write.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from faqrag.errors import FaqragError
+
+DB_NAME = "logs.db"
+ENV = "FAQRAG_LOG"  # a path, or "off"
+OFF = frozenset({"off", "0", "false", "no", "none"})
+CHANNELS = ("page", "cli", "api", "eval")
+LOW_CONFIDENCE = 0.65  # below this an answer is "Low" on the page, and worth a maintainer's look
+BUSY_MS = 10_000  # how long a writer waits for another's lock before giving up
+MIGRATIONS_TABLE = "_faqrag_migrations"
+
+log = logging.getLogger("faqrag.qlog")
+
+
+class LogError(FaqragError):
+    """The question log cannot be read."""
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One logged question with its answer's facts and its feedback (None: none given)."""
+
+    id: int
+    asked_at: str
+    channel: str
+    question: str
+    abstained: bool
+    confidence: float
+    source: str | None
+    doc: str | None
+    chunk_id: str | None
+    answer: str | None
+    helpful: bool | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+# --------------------------------------------------------------- migrations
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+
+
+def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_questions(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            asked_at TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            question TEXT NOT NULL,
+            abstained INTEGER NOT NULL,
+            confidence REAL NOT NULL,
+            source TEXT,
+            doc TEXT,
+            chunk_id TEXT,
+            answer TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX questions_asked_at ON questions(asked_at)")
+
+
+@migration
+def m002_feedback(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE feedback (
+            question_id INTEGER PRIMARY KEY REFERENCES questions(id) ON DELETE CASCADE,
+            helpful INTEGER NOT NULL,
+            given_at TEXT NOT NULL
+        )"""
+    )
+
+
+@migration
+def m003_reviews(db: sqlite3.Connection) -> None:
+    # What a maintainer did with a question on the review page (linked, new, not covered).
+    db.execute(
+        """CREATE TABLE reviews (
+            question_id INTEGER PRIMARY KEY REFERENCES questions(id) ON DELETE CASCADE,
+            action TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL
+        )"""
+    )
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply the migrations this log has not had, in order; the names applied."""
+    have = _applied(db)
+    if have >= {m.__name__ for m in MIGRATIONS}:
+        return []  # the usual case, without taking the write lock
+    done = []
+    db.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then find it done
+    try:
+        db.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        have = _applied(db)
+        for m in MIGRATIONS:
+            if m.__name__ not in have:
+                m(db)
+                db.execute(f"INSERT INTO {MIGRATIONS_TABLE} VALUES (?, ?)", (m.__name__, _now()))
+                done.append(m.__name__)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return done
+
+
+def _applied(db: sqlite3.Connection) -> set[str]:
+    try:
+        return {r[0] for r in db.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
+    except sqlite3.OperationalError:  # no table yet: a new log
+        return set()
+
+
+# ----------------------------------------------------------------- where
+
+
+def log_path(index_dir: Path, enabled: bool = True) -> Path | None:
+    """Where questions are logged: $FAQRAG_LOG (a path, or "off"), else
+    ``logs.db`` beside the index folder (not inside it: a rebuild replaces that
+    folder whole); None when logging is off."""
+    env = os.environ.get(ENV, "").strip()
+    if env.lower() in OFF or not enabled:
+        return None
+    return Path(env) if env else Path(index_dir).absolute().parent / DB_NAME
+
+
+# One connection per log file per process, kept open: closing the last one
+# checkpoints the WAL into the database and syncs it, which made every logged
+# question cost ~20 ms. Page sessions are threads, so it is shared under a lock;
+# a process made by fork opens its own (the key holds the pid), and a file
+# moved aside or deleted is noticed (the key holds its inode) and started anew.
+_OPEN: dict[tuple[int, str], tuple[int, sqlite3.Connection, threading.RLock]] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """An open, migrated connection in autocommit mode (transactions are explicit),
+    for this thread alone while the block runs."""
+    path = Path(path)
+    if path.is_dir():
+        raise LogError(f"question log path {path} is a folder; set {ENV} to a file path")
+    key = (os.getpid(), str(path.absolute()))
+    with _OPEN_LOCK:
+        entry = _OPEN.get(key)
+        if entry is not None and entry[0] != _inode(path):
+            _OPEN.pop(key)
+            entry[1].close()
+            entry = None
+        if entry is None:
+            db = _open(path)
+            entry = (_inode(path), db, threading.RLock())
+            _OPEN[key] = entry
+    _, db, lock = entry
+    with lock:
+        try:
+            yield db
+        except BaseException as err:
+            try:
+                if db.in_transaction:  # the connection outlives this block: leave it clean
+                    db.execute("ROLLBACK")
+            except sqlite3.Error:
+                forget(path)
+            if isinstance(err, sqlite3.DatabaseError):
+                forget(path)
+                raise LogError(
+                    f"question log {path} cannot be used ({err}); move it aside and a new one is started"
+                ) from None
+            raise
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as err:
+        raise LogError(f"question log {path} cannot be opened ({err}); set {ENV} to a file you can write") from None
+    try:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a process kill, not a power cut
+        db.execute("PRAGMA foreign_keys = ON")
+        migrate(db)
+    except sqlite3.DatabaseError as err:
+        db.close()
+        raise LogError(f"question log {path} cannot be used ({err}); move it aside and a new one is started") from None
+    return db
+
+
+def _inode(path: Path) -> int:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return -1
+
+
+def forget(path: Path) -> None:
+    """Close this process's connection to a log (tests, and a log found broken)."""
+    with _OPEN_LOCK:
+        entry = _OPEN.pop((os.getpid(), str(Path(path).absolute())), None)
+    if entry is not None:
+        entry[1].close()
+
+
+# ----------------------------------------------------------------- write
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Rows older than ``days`` and beyond the newest ``rows`` are dropped on write."""
+
+    days: int = 180
+    rows: int = 100_000
+
+
+def retention(settings: Any) -> Retention:
+    return Retention(days=settings.log_keep_days, rows=settings.log_keep_rows)
+
+
+def log_answer(
+    db_path: Path | None,
+    question: str,
+    response: Any,
+    channel: str,
+    retention: Retention | None = None,
+) -> int | None:
+    """Record one answered question (an engine ``Response`` or its ``to_dict()``);
+    its id, or None when logging is off or the log cannot be written (said in
+    the server log: a full disk must not stop answers)."""
+    ids = log_answers(db_path, [(question, response)], channel, retention)
+    return ids[0] if ids else None
+
+
+def log_answers(
+    db_path: Path | None,
+    answered: list[tuple[str, Any]],
+    channel: str,
+    retention: Retention | None = None,
+) -> list[int] | None:
+    """Record several answered questions, (question, response) pairs, in one
+    transaction (the server logs a batch at once: a write per question cost
+    it more than answering); their ids, or None as for ``log_answer``."""
+    if db_path is None or not answered:
+        return None
+    now = _now()
+    rows = [(now, channel, question, *_facts(response)) for question, response in answered]
+    try:
+        with connect(Path(db_path)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                ids = [int(db.execute(_INSERT, row).lastrowid) for row in rows]
+                _trim(db, retention or Retention())
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return ids
+    except (FaqragError, sqlite3.Error, OSError) as err:
+        log.warning("question not logged to %s: %s", db_path, err)
+        return None
+
+
+class BackgroundWriter:
+    """``log_answers`` from a thread of its own: a write may wait up to BUSY_MS for
+    another process's lock (a second worker, the review page), and answers must
+    not wait with it. What is waiting when the thread wakes goes in one write."""
+
+    def __init__(self, db_path: Path | None, channel: str, retention: Retention | None = None):
+        self._args = (db_path, channel, retention)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="faqrag-log", daemon=True)
+        self._thread.start()
+
+    def put(self, answered: list[tuple[str, Any]]) -> None:
+        self._queue.put(answered)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        db_path, channel, retention = self._args
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = list(item)
+            while True:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.extend(more)
+            try:
+                log_answers(db_path, batch, channel, retention)
+            except Exception:  # log_answers reports its own errors; anything else must not end the thread
+                log.exception("questions not logged")
+
+
+_INSERT = (
+    "INSERT INTO questions (asked_at, channel, question, abstained, confidence, source, doc, chunk_id, answer) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _facts(response: Any) -> tuple:
+    """(abstained, confidence, source, doc, chunk_id, answer text) of a ``Response``
+    or its dict, read without converting the whole answer."""
+    if isinstance(response, dict):
+        a = response.get("answer") or {}
+        return (
+            int(bool(response.get("abstained"))),
+            float(response.get("confidence") or 0.0),
+            a.get("source"),
+            a.get("doc"),
+            a.get("chunk_id"),
+            a.get("text"),
+        )
+    a = response.answer
+    return (
+        int(bool(response.abstained)),
+        float(response.confidence or 0.0),
+        *((a.source, a.doc, a.chunk_id, a.text) if a else (None, None, None, None)),
+    )
+
+
+def _trim(db: sqlite3.Connection, keep: Retention) -> None:
+    # Both deletes seek an index (asked_at, the rowid), so each write stays cheap.
+    cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - keep.days * 86400))
+    db.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
+    # Ids only grow, so the newest ``rows`` have ids above max - rows (fewer, where
+    # age already took some): a lookup, not a walk through the table as OFFSET is.
+    db.execute("DELETE FROM questions WHERE id <= (SELECT MAX(id) FROM questions) - ?", (keep.rows,))
+
+
+def record_feedback(db_path: Path, question_id: int, helpful: bool) -> bool:
+    """Store (or change) whether an answer helped; False when that question is not in the log."""
+    with connect(Path(db_path)) as db:
+        if db.execute("SELECT 1 FROM questions WHERE id = ?", (question_id,)).fetchone() is None:
+            return False
+        db.execute(
+            "INSERT INTO feedback VALUES (?, ?, ?) ON CONFLICT(question_id) DO UPDATE "
+            "SET helpful = excluded.helpful, given_at = excluded.given_at",
+            (question_id, int(bool(helpful)), _now()),
+        )
+        return True
+
+
+def record_review(db_path: Path, question_ids: list[int], action: str) -> None:
+    """Mark questions as reviewed, so the review page stops listing them."""
+    with connect(Path(db_path)) as db:
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(
+            "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?)", [(int(q), action, _now()) for q in question_ids]
+        )
+        db.execute("COMMIT")
+
+
+# ------------------------------------------------------------------ read
+
+
+def recent(
+    db_path: Path,
+    limit: int = 20,
+    *,
+    declined: bool = False,
+    unhelpful: bool = False,
+    low_confidence: bool = False,
+    unreviewed: bool = False,
+) -> list[Logged]:
+    """The newest logged questions, newest first. The filters widen one another
+    (a question declined OR marked unhelpful OR low in confidence), since each
+    is a reason to look at it."""
+    if not Path(db_path).exists():
+        raise LogError(f"no question log at {db_path}; questions are logged once asked (or set {ENV})")
+    reasons = []
+    if declined:
+        reasons.append("q.abstained = 1")
+    if unhelpful:
+        reasons.append("f.helpful = 0")
+    if low_confidence:
+        reasons.append(f"(q.abstained = 0 AND q.confidence < {LOW_CONFIDENCE})")
+    where = [f"({' OR '.join(reasons)})"] if reasons else []
+    if unreviewed:
+        where.append("r.question_id IS NULL")
+    sql = (
+        "SELECT q.id, q.asked_at, q.channel, q.question, q.abstained, q.confidence, q.source, q.doc, "
+        "q.chunk_id, q.answer, f.helpful FROM questions q "
+        "LEFT JOIN feedback f ON f.question_id = q.id LEFT JOIN reviews r ON r.question_id = q.id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY q.id DESC LIMIT ?"
+    )
+    with connect(Path(db_path)) as db:
+        rows = db.execute(sql, (limit,)).fetchall()
+    return [
+        Logged(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], None if r[10] is None else bool(r[10]))
+        for r in rows
+    ]
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -1,0 +1,142 @@
+"""Apply reviews safely: build the next index beside the live one, show what
+got better and worse on every labelled set of this corpus, swap only when told.
+
+The staged index is a copy of the live one rebuilt in place, so only the views
+the reviews added are embedded. It is judged, with the live index, on each set
+in ``eval/sets.json`` whose corpus is this corpus, and on the reviewed set
+itself; ``swap_in`` then replaces the live folder whole (swap.py), or
+``discard`` drops the staged one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from faqrag.engine import Engine
+from faqrag.errors import FaqragError
+from faqrag.evaluation.evaluate import EvalQuestion, judge, load_questions, outcome
+from faqrag.index.store import MANIFEST, BuildSummary, build_index, load_index
+from faqrag.index.swap import replace_folder
+from faqrag.models.embedding import Embedder
+from faqrag.settings import Settings
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One labelled set answered by the live and the staged index."""
+
+    name: str
+    questions: int
+    before: dict[str, float | None]
+    after: dict[str, float | None]
+    better: tuple[str, ...]  # question ids answered right only now
+    worse: tuple[str, ...]  # question ids answered right only before
+
+
+@dataclass(frozen=True)
+class Staged:
+    folder: Path
+    summary: BuildSummary
+    trials: tuple[Trial, ...]
+
+
+def staging_folder(index_dir: Path) -> Path:
+    index_dir = index_dir.absolute()
+    return index_dir.parent / f".{index_dir.name}.staged"
+
+
+def figures(results: list[dict]) -> dict[str, float | None]:
+    """Answer right (over covered questions), uncovered declined, covered declined."""
+    covered = [r for r in results if r["answers"]]
+    uncovered = [r for r in results if not r["answers"]]
+
+    def share(rows, key):
+        return round(sum(1 for r in rows if key(r)) / len(rows), 4) if rows else None
+
+    return {
+        "answer_right": share(covered, lambda r: r["hit_answer"]),
+        "uncovered_declined": share(uncovered, lambda r: r["abstained"]),
+        "covered_declined": share(covered, lambda r: r["abstained"]),
+    }
+
+
+def answer_all(engine: Engine, questions: list[EvalQuestion]) -> list[dict]:
+    return [judge(q, r.to_dict()) for q, r in zip(questions, engine.ask_many([q.question for q in questions]))]
+
+
+def labelled_sets(corpus_dir: Path, sets_path: Path | None, reviewed_path: Path | None) -> list[tuple[str, Path]]:
+    """The labelled sets of this corpus: from the registry (paths relative to
+    the folder holding the registry's folder, as eval/sets.json is), and the
+    reviewed set."""
+    out = []
+    if sets_path is not None and sets_path.is_file():
+        root = sets_path.absolute().parent.parent
+        try:
+            registry = json.loads(sets_path.read_text(encoding="utf-8"))
+            entries = [(s["name"], root / s["corpus"], root / s["questions"]) for s in registry]
+        except (ValueError, KeyError, TypeError) as err:
+            raise FaqragError(f"{sets_path}: not a list of sets with name, corpus, questions ({err}); fix it") from None
+        out += [(name, q) for name, c, q in entries if c.resolve() == corpus_dir.resolve()]
+    if reviewed_path is not None and reviewed_path.is_file() and reviewed_path.stat().st_size:
+        out.append(("reviewed", reviewed_path))
+    return out
+
+
+def stage(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    sets_path: Path | None = None,
+    reviewed_path: Path | None = None,
+    settings: Settings | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> Staged:
+    folder = staging_folder(index_dir)
+    shutil.rmtree(folder, ignore_errors=True)  # a staged build nobody confirmed
+    if (index_dir / MANIFEST).exists():
+        shutil.copytree(index_dir, folder)  # so the rebuild reuses every vector it can
+    summary = build_index(corpus_dir, folder, embedder, log=log)
+    live = Engine(load_index(index_dir), embedder, settings) if (index_dir / MANIFEST).exists() else None
+    staged = Engine(load_index(folder), embedder, settings)
+    trials = []
+    for name, path in labelled_sets(corpus_dir, sets_path, reviewed_path):
+        log(f"checking {name}")
+        questions = load_questions(path)
+        after = answer_all(staged, questions)
+        before = answer_all(live, questions) if live else []
+        was = {r["id"]: outcome(r) for r in before}
+        now = {r["id"]: outcome(r) for r in after}
+        trials.append(
+            Trial(
+                name,
+                len(questions),
+                figures(before) if before else {},
+                figures(after),
+                tuple(i for i in now if now[i] and was.get(i) is False),
+                tuple(i for i in now if not now[i] and was.get(i) is True),
+            )
+        )
+    return Staged(folder, summary, tuple(trials))
+
+
+def swap_in(folder: Path, index_dir: Path) -> None:
+    """Replace the live index with the staged one, whole."""
+    if not (folder / MANIFEST).exists():
+        raise FaqragError(f"no staged index at {folder}; apply the reviews again")
+
+    def fill(tmp: Path) -> None:
+        names = sorted(p.name for p in folder.iterdir() if p.is_file())
+        for name in [n for n in names if n != MANIFEST] + [MANIFEST]:  # the manifest last: it marks a whole index
+            shutil.copy2(folder / name, tmp / name)
+
+    replace_folder(index_dir, fill, marker=MANIFEST)
+    discard(folder)
+
+
+def discard(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,133 @@
+"""Hybrid retrieval: dense views (FAISS) and BM25 chunks, fused per chunk.
+
+Candidates come from both sides (the top views by cosine, the top chunks by
+BM25); every candidate then gets both scores exactly, so neither side's
+cut-off can hide a chunk the other side found. The fused score is a weighted
+sum of the best view cosine and the normalised BM25 score (capped at 1): both
+are on a 0-1 scale that means the same thing from one question to the next,
+which rank-based fusion (RRF) throws away, and which confidence needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from faqrag.index.store import StoredIndex
+from faqrag.records import ALTERNATE, QUESTION
+from faqrag.search.answer_type import numbers_in, value_kinds
+from faqrag.search.lexical import LexicalIndex, QueryTerms
+from faqrag.settings import Settings
+from faqrag.text import tokenize
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: int  # row in StoredIndex.chunks
+    score: float  # fused
+    dense: float  # best cosine over the chunk's views
+    lexical: float  # normalised BM25, capped at 1
+    role: int  # role of the best view
+    question_sim: float  # cosine to the FAQ question view; 0 for other kinds
+
+
+class Retriever:
+    def __init__(self, stored: StoredIndex, settings: Settings):
+        self.stored = stored
+        self.settings = settings
+        self.lexical = LexicalIndex(stored.chunks)
+        n = len(stored.chunks)
+        # Views of one chunk are contiguous rows: chunk i owns rows [start[i], start[i+1]).
+        self.view_start = np.searchsorted(stored.view_chunk, np.arange(n + 1)).astype(np.int64)
+        # Which kinds of value (phone, url, ...) each chunk holds, found once here.
+        self.chunk_kinds = [value_kinds(c.text) for c in stored.chunks]
+        self._part_facts: dict[int, list[tuple[frozenset[int], frozenset[str]]]] = {}
+        # Directory entries with shared lines (hours, languages), by the numbers
+        # they quote: another line quoting the same number can borrow them.
+        self.entries_by_number: dict[str, list[int]] = {}
+        for i, c in enumerate(stored.chunks):
+            if c.kind == "entry" and c.context:
+                for number in numbers_in(c.part_text(0)):
+                    self.entries_by_number.setdefault(number, []).append(i)
+
+    def search(self, qvec: np.ndarray, terms: QueryTerms, k: int, types: frozenset[str] = frozenset()) -> list[Hit]:
+        s = self.settings
+        stored = self.stored
+        n_views = stored.vectors.shape[0]
+        c = min(s.candidates, n_views)
+        _, view_ids = stored.faiss_index.search(qvec.reshape(1, -1), c)
+        lex = self.lexical.scores(terms)
+        # In numpy, not per candidate in Python: under load the server does this for every question.
+        ids = view_ids[0]
+        chunks = stored.view_chunk[ids[ids >= 0]]
+        if lex.any():
+            top = np.argpartition(-lex, min(c, len(lex) - 1))[:c]
+            chunks = np.concatenate((chunks, top[lex[top] > 0]))
+        if not len(chunks):
+            return []
+        chunks = np.unique(chunks).astype(np.int64)  # sorted
+        starts, ends = self.view_start[chunks], self.view_start[chunks + 1]
+        offsets = np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
+        rows = np.arange(int((ends - starts).sum())) + np.repeat(starts - offsets, ends - starts)  # each chunk's views
+        sims = stored.vectors[rows] @ qvec
+        dense = np.maximum.reduceat(sims, offsets)
+        lexical = np.minimum(lex[chunks], 1.0)
+        fused = s.dense_weight * dense + s.lexical_weight * lexical
+        if types:
+            has = np.fromiter((bool(types & self.chunk_kinds[i]) for i in chunks), dtype=bool, count=len(chunks))
+            fused = fused + s.type_bonus * has
+        if terms.names and s.name_bonus:
+            # The names a question gives ("Northville", "iOS", "5pm") are its most
+            # specific constraints: a chunk that mentions them is preferred.
+            ct = self.lexical.chunk_terms
+            named = np.fromiter((terms.name_support(ct[i]) for i in chunks), dtype=np.float64, count=len(chunks))
+            fused = fused + s.name_bonus * named
+        order = np.argsort(-fused, kind="stable")[:k]
+        # The top hits' best view, read from Python lists: numpy's per-call cost on
+        # slices of a few views was most of this loop's time.
+        sims_l, roles_l, lens = sims.tolist(), stored.view_role[rows].tolist(), (ends - starts).tolist()
+        hits = []
+        for j in order.tolist():
+            lo = int(offsets[j])
+            seg, seg_roles = sims_l[lo : lo + lens[j]], roles_l[lo : lo + lens[j]]
+            best = max(range(len(seg)), key=seg.__getitem__)  # the first of equals, as np.argmax
+            question = [
+                x for x, r in zip(seg, seg_roles) if r == QUESTION or (r == ALTERNATE and x >= s.alternate_threshold)
+            ]
+            hits.append(
+                Hit(
+                    chunk=int(chunks[j]),
+                    score=float(fused[j]),
+                    dense=float(dense[j]),
+                    lexical=float(lexical[j]),
+                    role=seg_roles[best],
+                    question_sim=max(question) if question else 0.0,
+                )
+            )
+        return hits
+
+    def part_facts(self, chunk: int) -> list[tuple[frozenset[int], frozenset[str]]]:
+        """Per part of a chunk: its lexical token ids and the kinds of value it
+        holds. Worked out on first use and kept, so answering a question does
+        no tokenising."""
+        facts = self._part_facts.get(chunk)
+        if facts is None:
+            c = self.stored.chunks[chunk]
+            vocab = self.lexical.vocab
+            facts = [
+                (
+                    frozenset(vocab[t] for t in tokenize(c.part_text(i)) if t in vocab),
+                    value_kinds(c.part_text(i)),
+                )
+                for i in range(len(c.parts))
+            ]
+            self._part_facts[chunk] = facts
+        return facts
+
+    def part_scores(self, chunk: int, qvec: np.ndarray) -> dict[int, float]:
+        """Cosine of the question to each part view of a chunk (role >= 0)."""
+        a, b = self.view_start[chunk], self.view_start[chunk + 1]
+        roles = self.stored.view_role[a:b]
+        sims = self.stored.vectors[a:b] @ qvec
+        return {int(r): float(x) for r, x in zip(roles, sims) if r >= 0}

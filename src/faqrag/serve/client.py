@@ -1,0 +1,61 @@
+"""Asking a running ``faqrag serve`` over HTTP (``faqrag ask --server URL``).
+
+Standard library only, so a client needs neither the model nor the index.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from faqrag.answer.compose import Answer, FaqMatch, Passage, Response
+from faqrag.errors import FaqragError
+
+
+def ask_server(url: str, question: str, *, k: int = 5, timeout: float = 30.0) -> Response:
+    """POST the question to ``url``/v1/ask; the server's error message, if any, as a FaqragError."""
+    body = json.dumps({"question": question, "k": k}).encode()
+    endpoint = url.rstrip("/") + "/v1/ask"
+    if not endpoint.startswith(("http://", "https://")):
+        raise FaqragError(f"server URL '{url}' must start with http:// or https://")
+    req = urllib.request.Request(endpoint, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as res:
+            data = json.loads(res.read().decode("utf-8"))
+    except urllib.error.HTTPError as err:
+        try:
+            message = json.loads(err.read().decode("utf-8"))["error"]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            message = f"the server at {url} answered HTTP {err.code}"
+        if err.code == 404:  # the URL points past the server's root ("http://host:8000/v1")
+            message = f"no faqrag API at {url}; pass the server's root, such as http://127.0.0.1:8000"
+        raise FaqragError(str(message)) from None
+    except (urllib.error.URLError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise FaqragError(
+            f"cannot reach a faqrag server at {url} ({reason}); start one with 'faqrag serve' or drop --server"
+        ) from None
+    except (ValueError, UnicodeDecodeError):
+        raise FaqragError(f"the server at {url} did not answer with JSON; is it a faqrag server?") from None
+    try:
+        return response_from_dict(data)
+    except (KeyError, TypeError, ValueError):
+        raise FaqragError(f"the server at {url} answered with an unexpected shape; is it the same faqrag?") from None
+
+
+def response_from_dict(d: dict) -> Response:
+    """The inverse of ``Response.to_dict``."""
+    a = d["answer"]
+    return Response(
+        question=d["question"],
+        abstained=bool(d["abstained"]),
+        confidence=float(d["confidence"]),
+        answer=Answer(**{**a, "span": tuple(a["span"])}) if a else None,
+        passages=[Passage(**{**p, "span": tuple(p["span"])}) for p in d["passages"]],
+        faq=[FaqMatch(**f) for f in d["faq"]],
+        suggestions=list(d["suggestions"]),
+        notice=d.get("notice"),
+        read_as=d.get("read_as"),
+        timings_ms=dict(d.get("timings_ms") or {}),
+    )
