@@ -28,7 +28,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from faqrag.answer.compose import Response
+from faqrag.answer.records import Response
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
 from faqrag.learn import qlog

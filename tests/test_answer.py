@@ -198,19 +198,26 @@ def test_faq_entries_are_listed_only_when_close_to_the_best_hit(engine):
 
 
 def test_a_question_asking_for_a_value_is_answered_by_a_unit_holding_one():
-    from types import SimpleNamespace
+    from faqrag.answer.arrange import arrange
+    from faqrag.records import Chunk, Document
+    from faqrag.search.retrieve import Evidence, Hit
 
-    from faqrag.answer.compose import arrange
-    from faqrag.search.retrieve import Hit
+    kinds = [frozenset(), frozenset({"phone"}), frozenset({"phone"})]
+    doc = Document("d.txt", "D", "guide", "", "")
 
-    retriever = SimpleNamespace(chunk_kinds=[frozenset(), frozenset({"phone"}), frozenset({"phone"})])
-    settings = Settings()
-    near = [Hit(0, 0.60, 0.6, 0.5, -1, 0.0), Hit(1, 0.55, 0.5, 0.5, 0, 0.0), Hit(2, 0.40, 0.4, 0.3, 0, 0.0)]
-    assert [h.chunk for h in arrange(near, retriever, settings, frozenset({"phone"}))][:1] == [1]
+    def ev(chunk, score, dense, lexical, role):
+        c = Chunk(str(chunk), "d.txt", "passage", (), "", (0, 0))
+        return Evidence(Hit(chunk, score, dense, lexical, role, 0.0), c, doc, frozenset(), kinds[chunk], {}, [])
+
+    def order(found, types):
+        return [e.hit.chunk for e in arrange(found, Settings(), types)]
+
+    near = [ev(0, 0.60, 0.6, 0.5, -1), ev(1, 0.55, 0.5, 0.5, 0), ev(2, 0.40, 0.4, 0.3, 0)]
+    assert order(near, frozenset({"phone"}))[:1] == [1]
     # Too far below the top, or nothing asked for: the order stands.
-    far = [Hit(0, 0.60, 0.6, 0.5, -1, 0.0), Hit(2, 0.40, 0.4, 0.3, 0, 0.0)]
-    assert [h.chunk for h in arrange(far, retriever, settings, frozenset({"phone"}))] == [0, 2]
-    assert [h.chunk for h in arrange(near, retriever, settings, frozenset())] == [0, 1, 2]
+    far = [ev(0, 0.60, 0.6, 0.5, -1), ev(2, 0.40, 0.4, 0.3, 0)]
+    assert order(far, frozenset({"phone"})) == [0, 2]
+    assert order(near, frozenset()) == [0, 1, 2]
 
 
 def test_what_is_asked_beyond_the_names_must_be_in_the_top_hit(engine):
@@ -284,7 +291,8 @@ def test_a_name_the_corpus_never_uses_counts_against_confidence(engine):
 def test_hits_past_the_top_ten_never_change_what_answers_or_how_sure():
     # The engine searches max(k, 10) hits; a strong FAQ question match at rank 11
     # (only seen when k > 10) must not change the answer or the confidence.
-    from faqrag.answer.compose import GAP_HITS, compose
+    from faqrag.answer.compose import compose
+    from faqrag.answer.confidence import GAP_HITS
 
     eng = _engine_for_compose()
     q = "Bayview phone"
@@ -293,8 +301,8 @@ def test_hits_past_the_top_ten_never_change_what_answers_or_how_sure():
     hits = eng.retriever.search(qvec, terms, GAP_HITS)
     faq = next(i for i, c in enumerate(eng.stored.chunks) if c.kind == "faq")
     late = replace(hits[-1], chunk=faq, question_sim=0.99, score=0.01)
-    few = compose(q, hits, qvec, terms, eng.retriever, eng.settings, 5)
-    many = compose(q, hits + [late], qvec, terms, eng.retriever, eng.settings, 11)
+    few = compose(q, eng.retriever.evidence(hits, qvec), terms, eng.settings, 5)
+    many = compose(q, eng.retriever.evidence(hits + [late], qvec), terms, eng.settings, 11)
     assert few.confidence == many.confidence
     assert few.answer.chunk_id == many.answer.chunk_id
 

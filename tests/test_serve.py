@@ -13,12 +13,12 @@ import pytest
 from conftest import FakeEmbedder
 from fastapi.testclient import TestClient
 
+from faqrag.answer.records import Response
 from faqrag.engine import Engine, check_question
 from faqrag.errors import FaqragError, QuestionError
 from faqrag.index.store import build_index, load_index
 from faqrag.serve.app import AskResponse, ServeSettings, create_app
 from faqrag.serve.batching import MicroBatcher
-from faqrag.serve.client import response_from_dict
 from faqrag.settings import Settings
 
 FAST = ServeSettings(watch_interval_s=0.05)
@@ -70,7 +70,7 @@ def test_ask_returns_exactly_the_cli_answer_json(client, built_index, fake_embed
     assert set(got_t) == {"embed", "search", "compose", "total"} == set(want_t)
     assert len(got["passages"]) == 3 and got["answer"]["text"].startswith("Hold the power button")
     assert set(AskResponse.model_fields) == set(want) | {"timings_ms"}  # the documented schema is the answer JSON
-    assert response_from_dict(r.json()).to_dict() == r.json()  # and ask --server reads all of it back
+    assert Response.from_dict(r.json()).to_dict() == r.json()  # and ask --server reads all of it back
     AskResponse.model_validate(r.json())
     for each in client.post("/v1/ask/batch", json={"questions": ["zebra quantum", "reset widget"]}).json()["answers"]:
         AskResponse.model_validate(each)

@@ -7,7 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from faqrag.answer.compose import GAP_HITS, Response, arrange, compose, confidence_features
+from faqrag.answer.arrange import arrange
+from faqrag.answer.compose import compose
+from faqrag.answer.confidence import GAP_HITS, confidence_features
+from faqrag.answer.records import Response
 from faqrag.index.store import StoredIndex, check_model, load_index, stale_files
 from faqrag.limits import check_question
 from faqrag.models.embedding import Embedder, for_index
@@ -112,18 +115,16 @@ class Engine:
         rw = rw or self.rewriter.rewrite(q)
         terms = self.retriever.lexical.terms(rw.lexical_text, not_names=rw.resolved_words)
         types = expected_types(q)
-        hits = self.retriever.search(qvec, terms, MIN_HITS, types)
-        return confidence_features(
-            arrange(hits, self.retriever, self.settings, types, terms), terms, self.retriever, types
-        )
+        found = self.retriever.evidence(self.retriever.search(qvec, terms, MIN_HITS, types), qvec)
+        return confidence_features(arrange(found, self.settings, types, terms), terms, types)
 
     def _answer(self, q: str, rw: Rewritten, qvec, k: int, embed_ms: float) -> Response:
         t1 = time.perf_counter()
         terms = self.retriever.lexical.terms(rw.lexical_text, not_names=rw.resolved_words)
         types = expected_types(q)
-        hits = self.retriever.search(qvec, terms, max(k, MIN_HITS), types)
+        found = self.retriever.evidence(self.retriever.search(qvec, terms, max(k, MIN_HITS), types), qvec)
         t2 = time.perf_counter()
-        resp = bounded(compose(q, hits, qvec, terms, self.retriever, self.settings, k, types, rw.note), self.settings)
+        resp = bounded(compose(q, found, terms, self.settings, k, types, rw.note), self.settings)
         t3 = time.perf_counter()
         resp.timings_ms.update(
             embed=round(embed_ms, 2),

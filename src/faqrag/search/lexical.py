@@ -16,7 +16,7 @@ holds only FAISS and JSON files; at our corpus sizes this takes milliseconds.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
@@ -48,6 +48,7 @@ class QueryTerms:
     names: frozenset[str] = frozenset()  # tokens of the names, codes and numbers it mentions
     ask: tuple[tuple[str, float], ...] = ()  # the other content terms (what is asked about them), with IDFs
     known_names: float = 1.0  # share of its names (words, not numbers) the corpus uses at all
+    idf_by_id: dict[int, float] = field(default_factory=dict)  # IDF of each of ``ids``
 
     @property
     def coverage(self) -> float:
@@ -83,7 +84,6 @@ class LexicalIndex:
         self._k1 = k1
         self._bm25 = BM25([[self.vocab[t] for t in toks] for toks in docs], len(self.vocab), k1=k1, b=b)
         self.idf = dict(zip(self.vocab, self._bm25.idf.tolist()))  # every vocabulary term is in a document
-        self.idf_by_id = {self.vocab[t]: v for t, v in self.idf.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
 
     def terms(self, question: str, not_names: frozenset[str] = frozenset()) -> QueryTerms:
@@ -104,7 +104,13 @@ class LexicalIndex:
         words = [t for t in names if not t.isdigit()]
         known_names = sum(t in self.idf for t in words) / len(words) if words else 1.0
         return QueryTerms(
-            np.array([self.vocab[t] for t in known], dtype=np.int64), weight, known_weight, names, ask, known_names
+            np.array([self.vocab[t] for t in known], dtype=np.int64),
+            weight,
+            known_weight,
+            names,
+            ask,
+            known_names,
+            {self.vocab[t]: self.idf[t] for t in known},
         )
 
     def scores(self, terms: QueryTerms) -> np.ndarray:

@@ -10,12 +10,13 @@ which rank-based fusion (RRF) throws away, and which confidence needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from faqrag.index.store import StoredIndex
-from faqrag.records import ALTERNATE, QUESTION
+from faqrag.records import ALTERNATE, QUESTION, Chunk, Document
 from faqrag.search.answer_type import numbers_in, value_kinds
 from faqrag.search.lexical import LexicalIndex, QueryTerms
 from faqrag.settings import Settings
@@ -30,6 +31,30 @@ class Hit:
     lexical: float  # normalised BM25, capped at 1
     role: int  # role of the best view
     question_sim: float  # cosine to the FAQ question view; 0 for other kinds
+    # Cosine to each part's view (role >= 0), as search computed it; None: not computed.
+    part_dense: Mapping[int, float] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A hit with everything answering reads of it, so the answer stage needs
+    neither the index nor the retriever: its chunk and document, the lexical
+    terms and kinds of value the chunk holds, and per part the question's
+    cosine and the part's own terms and kinds of value."""
+
+    hit: Hit
+    chunk: Chunk
+    doc: Document
+    terms: frozenset[str]  # the chunk's lexical terms (which names and asks it supports)
+    kinds: frozenset[str]  # kinds of value it holds (phone, url, ...)
+    part_dense: Mapping[int, float]  # cosine of the question to each part's view
+    part_facts: Sequence[tuple[frozenset[int], frozenset[str]]]  # per part: its term ids, its kinds of value
+    # A directory line whose number exactly one fuller entry (one with its block's
+    # shared lines) also quotes: that entry, which answers in its place.
+    fuller: Evidence | None = None
+
+    def rescored(self, score: float) -> Evidence:
+        return replace(self, hit=replace(self.hit, score=score))
 
 
 class Retriever:
@@ -103,9 +128,49 @@ class Retriever:
                     lexical=float(lexical[j]),
                     role=seg_roles[best],
                     question_sim=max(question) if question else 0.0,
+                    part_dense={r: x for x, r in zip(seg, seg_roles) if r >= 0},
                 )
             )
         return hits
+
+    def evidence(self, hits: list[Hit], qvec: np.ndarray) -> list[Evidence]:
+        """What answering needs of each hit (see ``Evidence``)."""
+        return [self._evidence(h, qvec, with_fuller=True) for h in hits]
+
+    def _evidence(self, h: Hit, qvec: np.ndarray, *, with_fuller: bool) -> Evidence:
+        c = self.stored.chunks[h.chunk]
+        fuller = None
+        if with_fuller:
+            unit = self.fuller_entry(h.chunk)
+            if unit != h.chunk:
+                # An entry is one part (its line), so its ranking needs no cosines.
+                fuller = self._evidence(replace(h, chunk=unit, part_dense={}), qvec, with_fuller=False)
+        return Evidence(
+            h,
+            c,
+            self.stored.documents[c.doc],
+            self.lexical.chunk_terms[h.chunk],
+            self.chunk_kinds[h.chunk],
+            self.part_scores(h.chunk, qvec) if h.part_dense is None else h.part_dense,
+            self.part_facts(h.chunk),
+            fuller,
+        )
+
+    def fuller_entry(self, chunk: int) -> int:
+        """A directory entry quoting the same number with its block's shared lines.
+
+        A guide may list a number twice: once in a bare list, once in a directory
+        block with its hours and languages. Whichever line matched, the answer is
+        the fuller entry, cited from its own place (never lines of two places under
+        one source).
+        """
+        c = self.stored.chunks[chunk]
+        if c.kind != "entry" or c.context:
+            return chunk
+        # Only when exactly one entry quotes the number: a number shared by several
+        # regions' entries says nothing about which region's hours apply.
+        others = {i for n in numbers_in(c.part_text(0)) for i in self.entries_by_number.get(n, ()) if i != chunk}
+        return others.pop() if len(others) == 1 else chunk
 
     def part_facts(self, chunk: int) -> list[tuple[frozenset[int], frozenset[str]]]:
         """Per part of a chunk: its lexical token ids and the kinds of value it

@@ -9,7 +9,7 @@ import json
 import urllib.error
 import urllib.request
 
-from faqrag.answer.compose import Answer, FaqMatch, Passage, Response
+from faqrag.answer.records import Response
 from faqrag.errors import FaqragError
 
 
@@ -39,23 +39,6 @@ def ask_server(url: str, question: str, *, k: int = 5, timeout: float = 30.0) ->
     except (ValueError, UnicodeDecodeError):
         raise FaqragError(f"the server at {url} did not answer with JSON; is it a faqrag server?") from None
     try:
-        return response_from_dict(data)
+        return Response.from_dict(data)
     except (KeyError, TypeError, ValueError):
         raise FaqragError(f"the server at {url} answered with an unexpected shape; is it the same faqrag?") from None
-
-
-def response_from_dict(d: dict) -> Response:
-    """The inverse of ``Response.to_dict``."""
-    a = d["answer"]
-    return Response(
-        question=d["question"],
-        abstained=bool(d["abstained"]),
-        confidence=float(d["confidence"]),
-        answer=Answer(**{**a, "span": tuple(a["span"])}) if a else None,
-        passages=[Passage(**{**p, "span": tuple(p["span"])}) for p in d["passages"]],
-        faq=[FaqMatch(**f) for f in d["faq"]],
-        suggestions=list(d["suggestions"]),
-        notice=d.get("notice"),
-        read_as=d.get("read_as"),
-        timings_ms=dict(d.get("timings_ms") or {}),
-    )
