@@ -4,7 +4,7 @@ The recipe: split each guide into 1,000-character chunks with 200 overlap by
 recursive character splitting (separators "\\n\\n", "\\n", " ", ""; the algorithm
 of LangChain's RecursiveCharacterTextSplitter with its defaults, written out
 here), embed them with the same model, FAISS IndexFlatIP, top 5. Its "answer"
-is the first chunk. faqrag is measured through faqrag.evaluation.evaluate on a fresh index.
+is the first chunk. faqrag is measured through faqrag.evaluation on a fresh index.
 
     .venv/bin/python bench/recipe.py
 """
@@ -62,7 +62,8 @@ def main() -> None:
     import faiss
 
     from faqrag.engine import Engine
-    from faqrag.evaluation.evaluate import judge, load_questions, summarize
+    from faqrag.evaluation.metrics import judge, summarize
+    from faqrag.evaluation.questions import load_questions
     from faqrag.models.embedding import SentenceTransformerEmbedder
     from faqrag.text import contains
 
@@ -91,10 +92,10 @@ def main() -> None:
     )
     print(f"{'':36}{'recipe':>10}{'faqrag':>10}")
     rows = [
-        ("gold in the answer (covered)", f"{first:.1%}", f"{s['answer_accuracy']:.1%}"),
+        ("gold in the answer (covered)", f"{first:.1%}", f"{s['answer_right']:.1%}"),
         ("gold in the top 5 (covered)", f"{top5:.1%}", f"{s['hit@5']:.1%}"),
-        ("declines uncovered questions", "0.0%", f"{s['abstention']:.1%}"),
-        ("declines covered questions", "0.0%", f"{s['false_abstention']:.1%}"),
+        ("declines uncovered questions", "0.0%", f"{s['uncovered_declined']:.1%}"),
+        ("declines covered questions", "0.0%", f"{s['covered_declined']:.1%}"),
         ("median answer length, chars", f"{first_len:.0f}", f"{s['median_answer_chars']:.0f}"),
     ]
     for name, a, b in rows:

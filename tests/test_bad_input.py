@@ -75,12 +75,12 @@ def test_eval_input_that_is_a_folder_empty_or_too_big(tmp_path, no_model, capsys
     one_line_error(capsys, ["eval", str(tmp_path)], "is a folder; pass a .jsonl or .csv file")
     (tmp_path / "empty.jsonl").write_text("\n\n")
     one_line_error(capsys, ["eval", str(tmp_path / "empty.jsonl")], "no questions found")
-    import faqrag.evaluation.evaluate
+    import faqrag.evaluation.questions
 
-    monkeypatch.setattr(faqrag.evaluation.evaluate, "MAX_QUESTIONS", 3)
+    monkeypatch.setattr(faqrag.evaluation.questions, "MAX_QUESTIONS", 3)
     (tmp_path / "many.csv").write_text("question\n" + "Why?\n" * 4)
     one_line_error(capsys, ["eval", str(tmp_path / "many.csv")], "4 questions, over the limit of 3; split the file")
-    monkeypatch.setattr(faqrag.evaluation.evaluate, "MAX_QUESTION_FILE_BYTES", 10)
+    monkeypatch.setattr(faqrag.evaluation.questions, "MAX_QUESTION_FILE_BYTES", 10)
     (tmp_path / "big.jsonl").write_text('{"question": "Q?"}\n' * 10)
     one_line_error(capsys, ["eval", str(tmp_path / "big.jsonl")], "over the 0 MiB limit; split it")
 

@@ -74,7 +74,7 @@ def test_tune_writes_a_calibration_the_index_uses_and_keeps_across_rebuilds(
 
 def test_too_few_reviewed_questions_is_one_line(tmp_path, built_index, fake_embedder):
     engine = Engine.open(built_index, embedder=fake_embedder)
-    from faqrag.evaluation.evaluate import EvalQuestion
+    from faqrag.evaluation.questions import EvalQuestion
 
     with pytest.raises(FaqragError, match="review more questions first"):
         calibrate.fit(engine, [EvalQuestion("a", "t", "How do I reset my widget?", ("Hold",))])
@@ -88,7 +88,7 @@ def test_a_corrupt_calibration_is_one_line(built_index, fake_embedder, content):
 
 
 def test_a_reviewed_question_linked_as_an_alternate_is_scored_without_it(tmp_path, guide_corpus, fake_embedder):
-    from faqrag.evaluation.evaluate import EvalQuestion
+    from faqrag.evaluation.questions import EvalQuestion
     from faqrag.index.store import load_index
     from faqrag.ingest import alternates
 

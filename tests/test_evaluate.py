@@ -13,15 +13,9 @@ import pytest
 
 from faqrag.cli import main
 from faqrag.errors import FaqragError
-from faqrag.evaluation.evaluate import (
-    EvalQuestion,
-    compare,
-    judge,
-    load_questions,
-    outcome,
-    summarize,
-    write_atomically,
-)
+from faqrag.evaluation.metrics import compare, judge, outcome, summarize
+from faqrag.evaluation.questions import EvalQuestion, load_questions
+from faqrag.files import write_atomically
 
 
 def response(answer: str | None = None, passages: tuple[str, ...] = (), abstained: bool = False, ms: float = 5.0):
@@ -55,7 +49,7 @@ def test_rank_two_gives_mrr_half_and_ndcg_one_over_log2_3():
     assert s["mrr@10"] == 0.5
     assert s["ndcg@10"] == round(1 / math.log2(3), 4)
     assert (s["hit@1"], s["hit@3"], s["hit@5"]) == (0.0, 1.0, 1.0)
-    assert s["answer_accuracy"] == 0.0
+    assert s["answer_right"] == 0.0
 
 
 def test_ranked_metrics_average_over_questions_and_stop_at_rank_10():
@@ -71,7 +65,7 @@ def test_ranked_metrics_average_over_questions_and_stop_at_rank_10():
     assert s["mrr@10"] == round((1 + 1 / 3) / 4, 4)
     assert s["ndcg@10"] == round((1 + 1 / math.log2(4)) / 4, 4)
     assert (s["hit@1"], s["hit@3"], s["hit@5"]) == (0.25, 0.5, 0.5)
-    assert s["answer_accuracy"] == 0.25 and s["false_abstention"] == 0.25
+    assert s["answer_right"] == 0.25 and s["covered_declined"] == 0.25
     assert s["questions_per_second"] == 2.0
 
 
@@ -106,9 +100,9 @@ def test_abstention_rates_by_type_latency_and_answer_length():
     ]
     s = summarize(rows, 1.0)
     assert (s["covered"], s["uncovered"]) == (2, 2)
-    assert s["false_abstention"] == 0.5 and s["abstention"] == 0.5
-    assert s["by_type"]["faq"] == {"n": 2, "answer_accuracy": 0.5, "hit@5": 1.0, "abstention": None}
-    assert s["by_type"]["oos"] == {"n": 2, "answer_accuracy": None, "hit@5": None, "abstention": 0.5}
+    assert s["covered_declined"] == 0.5 and s["uncovered_declined"] == 0.5
+    assert s["by_type"]["faq"] == {"n": 2, "answer_right": 0.5, "hit@5": 1.0, "uncovered_declined": None}
+    assert s["by_type"]["oos"] == {"n": 2, "answer_right": None, "hit@5": None, "uncovered_declined": 0.5}
     assert (s["latency_ms_p50"], s["latency_ms_p95"]) == (20, 40)
     assert s["median_answer_chars"] == (10 + 19) / 2
     assert [outcome(r) for r in rows] == [True, False, True, False]
@@ -272,7 +266,7 @@ def test_eval_end_to_end_writes_results_and_report(
         assert said in text, said
     if suffix == ".json":
         report = json.loads(text)
-        assert report["summary"]["questions"] == 3 and report["summary"]["answer_accuracy"] == 1.0
+        assert report["summary"]["questions"] == 3 and report["summary"]["answer_right"] == 1.0
         assert report["outcomes"] == {"reset": True, "bayview": True, "oos": True}
         run = report["run"]
         assert run["questions"] == str(questions_file) and run["model"] == "fake-hash-64"

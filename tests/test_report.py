@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from faqrag.errors import FaqragError
-from faqrag.evaluation.evaluate import compare, summarize
+from faqrag.evaluation.metrics import compare, summarize
 from faqrag.evaluation.report import bar_chart, missed, render
 
 NASTY = '<script>alert("x")</script> & co'
@@ -54,7 +54,7 @@ def test_missed_lists_each_kind_of_failure_with_what_came_back(results):
     assert set(got) == {"wrong", "shy", "chatty"}
     assert got["wrong"].why == "gold not in answer" and got["wrong"].returned == "Call 555-0101 | or not"
     assert got["wrong"].gold == ("555-0201", "555-0202")
-    assert got["shy"].why == "false abstention" and got["shy"].returned == "declined"
+    assert got["shy"].why == "covered declined" and got["shy"].returned == "declined"
     assert got["chatty"].why == "not declined" and got["chatty"].top_source == "Guide & <Co>"
 
 
@@ -79,8 +79,8 @@ def test_html_is_self_contained_and_escapes_data(report, results):
 
 def test_html_has_metrics_compare_and_missed_sections(report, results):
     page = render(".html", report, results)
-    assert "<th>answer accuracy (covered)</th><td>33.3%</td>" in page
-    assert "<th>abstention (uncovered)</th><td>50.0%</td>" in page
+    assert "<th>answer right (covered)</th><td>33.3%</td>" in page
+    assert "<th>uncovered declined</th><td>50.0%</td>" in page
     assert "Compared with the previous report: 1 better, 1 worse" in page
     assert "<td class=better>better</td><td>ok</td>" in page and "<td class=worse>worse</td><td>shy</td>" in page
     assert "Missed questions (3)" in page and "555-0201<br>555-0202" in page and "(should decline)" in page
@@ -97,23 +97,23 @@ def test_chart_is_valid_svg_with_one_bar_per_known_rate(report, results):
     ns = "{http://www.w3.org/2000/svg}"
     bars = [r for r in svg.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]
     titles = sorted(r.find(f"{ns}title").text for r in bars)
-    # directory: accuracy 0 and hit@5 0 (drawn as empty bars); faq: 100 and 100; oos: abstention 50.
+    # directory: accuracy 0 and hit@5 0 (drawn as empty bars); faq: 100 and 100; oos: uncovered declined 50.
     assert titles == [
-        "directory: answer accuracy 0.0%",
+        "directory: answer right 0.0%",
         "directory: hit@5 0.0%",
-        "faq: answer accuracy 100.0%",
+        "faq: answer right 100.0%",
         "faq: hit@5 100.0%",
-        "oos: abstention (uncovered) 50.0%",
+        "oos: uncovered declined 50.0%",
     ]
     heights = {r.find(f"{ns}title").text: float(r.get("height")) for r in bars}
-    assert heights["faq: hit@5 100.0%"] == 2 * heights["oos: abstention (uncovered) 50.0%"] > 0
+    assert heights["faq: hit@5 100.0%"] == 2 * heights["oos: uncovered declined 50.0%"] > 0
 
 
 def test_chart_escapes_type_names_and_shortens_long_ones():
     svg = bar_chart(
         {
-            "<b>&": {"n": 1, "answer_accuracy": 1.0, "hit@5": 1.0, "abstention": None},
-            "a-very-long-type-name": {"n": 2, "answer_accuracy": 0.5, "hit@5": None, "abstention": None},
+            "<b>&": {"n": 1, "answer_right": 1.0, "hit@5": 1.0, "uncovered_declined": None},
+            "a-very-long-type-name": {"n": 2, "answer_right": 0.5, "hit@5": None, "uncovered_declined": None},
         }
     )
     ET.fromstring(svg)  # well-formed

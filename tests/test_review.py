@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from faqrag.evaluation.evaluate import load_questions
+from faqrag.evaluation.questions import load_questions
 from faqrag.index.store import load_index
 from faqrag.ingest import alternates
 from faqrag.ingest.corpus import load_corpus

@@ -21,7 +21,7 @@ eval_all = _load(ROOT / "tools" / "eval_all.py")
 
 
 def test_every_set_and_its_corpus_ship_with_the_project():
-    from faqrag.evaluation.evaluate import load_questions
+    from faqrag.evaluation.questions import load_questions
 
     for name, questions, corpus, index in eval_all.SETS:
         assert load_questions(ROOT / questions), name
@@ -31,8 +31,8 @@ def test_every_set_and_its_corpus_ship_with_the_project():
 
 
 def test_summary_table_lines_up():
-    summary = {"questions": 42, "answer_accuracy": 0.9412, "hit@5": None, "false_abstention": 0.0}
-    summary |= {"abstention": 0.875, "median_answer_chars": 188.5, "latency_ms_p50": 12.6}
+    summary = {"questions": 42, "answer_right": 0.9412, "hit@5": None, "covered_declined": 0.0}
+    summary |= {"uncovered_declined": 0.875, "median_answer_chars": 188.5, "latency_ms_p50": 12.6}
     table = eval_all.summary_table([("dev", summary), ("a_longer_name", summary)]).splitlines()
     assert len({len(line) for line in table}) == 1  # every line as wide as the others
     assert table[2].split() == ["dev", "42", "94.1%", "-", "0.0%", "87.5%", "188", "12.6"]

@@ -36,10 +36,10 @@ SETS = _sets()
 REPORTS = "build/eval-report"
 COLUMNS = (  # summary key, heading
     ("questions", "questions"),
-    ("answer_accuracy", "answer acc."),
+    ("answer_right", "answer right"),
     ("hit@5", "hit@5"),
-    ("false_abstention", "covered declined"),
-    ("abstention", "uncovered declined"),
+    ("covered_declined", "covered declined"),
+    ("uncovered_declined", "uncovered declined"),
     ("median_answer_chars", "median chars"),
     ("latency_ms_p50", "p50 ms"),
 )
@@ -48,7 +48,7 @@ COLUMNS = (  # summary key, heading
 def cell(key: str, value) -> str:
     if value is None:
         return "-"
-    if key in ("answer_accuracy", "hit@5", "false_abstention", "abstention"):
+    if key in ("answer_right", "hit@5", "covered_declined", "uncovered_declined"):
         return f"{value * 100:.1f}%"
     if key == "median_answer_chars":
         return f"{value:.0f}"  # a median of an even count can be x.5
@@ -57,8 +57,8 @@ def cell(key: str, value) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from faqrag.cli import main as faqrag
-    from faqrag.evaluation.evaluate import write_atomically
     from faqrag.evaluation.report import render
+    from faqrag.files import write_atomically
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="+", metavar="NAME", help=f"sets to run (of {', '.join(s[0] for s in SETS)})")

@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from faqrag.engine import Engine  # noqa: E402
 from faqrag.errors import FaqragError  # noqa: E402
-from faqrag.evaluation.evaluate import judge, load_questions, outcome  # noqa: E402
+from faqrag.evaluation.metrics import judge, outcome  # noqa: E402
+from faqrag.evaluation.questions import load_questions  # noqa: E402
 from faqrag.index.store import build_index, load_index  # noqa: E402
 from faqrag.learn import calibrate, qlog, review  # noqa: E402
 from faqrag.models.embedding import SentenceTransformerEmbedder  # noqa: E402

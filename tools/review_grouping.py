@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from faqrag.evaluation.evaluate import load_questions  # noqa: E402
+from faqrag.evaluation.questions import load_questions  # noqa: E402
 from faqrag.index.store import build_index, load_index  # noqa: E402
 from faqrag.learn import qlog, review  # noqa: E402
 from faqrag.models.embedding import SentenceTransformerEmbedder  # noqa: E402

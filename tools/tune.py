@@ -46,7 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from faqrag.engine import Engine  # noqa: E402
-from faqrag.evaluation.evaluate import judge, load_questions  # noqa: E402
+from faqrag.evaluation.metrics import judge  # noqa: E402
+from faqrag.evaluation.questions import load_questions  # noqa: E402
 from faqrag.index.store import build_index, load_index  # noqa: E402
 from faqrag.models.embedding import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.records import QUESTION  # noqa: E402

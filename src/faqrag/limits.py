@@ -26,6 +26,7 @@ MAX_QUESTION_FILE_BYTES = 20 * 1024 * 1024  # an evaluation question file
 MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file: a few hundred bytes in practice
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024  # a manifest: a hash per corpus file
 MAX_QUESTIONS = 100_000  # questions in one evaluation run (about 10 minutes here)
+MAX_K = 50  # passages one answer may list (the CLI's --k, the API's k)
 # Above this many texts to embed, a build measures its speed, says how long it
 # will take, and goes ahead only under EMBED_SECONDS_LIMIT or when told to.
 EMBED_ESTIMATE_TEXTS = 20_000

@@ -12,16 +12,18 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from faqrag.errors import FaqragError
+from faqrag.limits import loads
 
 SUFFIXES = (".json", ".html", ".md")
 
 # The three per-type rates the chart draws, with their colours.
 SERIES = (
-    ("answer_accuracy", "answer accuracy", "#2b6cb0"),
+    ("answer_right", "answer right", "#2b6cb0"),
     ("hit@5", "hit@5", "#38a169"),
-    ("abstention", "abstention (uncovered)", "#dd6b20"),
+    ("uncovered_declined", "uncovered declined", "#dd6b20"),
 )
 
 
@@ -58,11 +60,11 @@ class Miss:
 
 
 def missed(results: list[dict]) -> list[Miss]:
-    """Covered questions without gold in the answer, uncovered ones not declined, false abstentions."""
+    """Covered questions without gold in the answer, uncovered ones not declined, covered ones declined."""
     out = []
     for r in results:
         if r["answers"] and r["abstained"]:
-            why = "false abstention"
+            why = "covered declined"
         elif r["answers"] and not r["hit_answer"]:
             why = "gold not in answer"
         elif not r["answers"] and not r["abstained"]:
@@ -102,11 +104,11 @@ def _num(x) -> str:
 def metric_rows(s: dict) -> list[tuple[str, str]]:
     return [
         ("questions", f"{s['questions']} ({s['covered']} covered, {s['uncovered']} uncovered)"),
-        ("answer accuracy (covered)", _pct(s["answer_accuracy"])),
+        ("answer right (covered)", _pct(s["answer_right"])),
         ("hit@1 / hit@3 / hit@5", f"{_pct(s['hit@1'])} / {_pct(s['hit@3'])} / {_pct(s['hit@5'])}"),
         ("MRR@10 / nDCG@10", f"{_num(s['mrr@10'])} / {_num(s['ndcg@10'])}"),
-        ("false abstention (covered)", _pct(s["false_abstention"])),
-        ("abstention (uncovered)", _pct(s["abstention"])),
+        ("covered declined", _pct(s["covered_declined"])),
+        ("uncovered declined", _pct(s["uncovered_declined"])),
         ("latency p50 / p95", f"{s['latency_ms_p50']} / {s['latency_ms_p95']} ms"),
         ("questions per second", _num(s["questions_per_second"])),
         ("median answer length", f"{s['median_answer_chars']} chars"),
@@ -152,10 +154,10 @@ def _html(report: dict, results: list[dict], misses: list[Miss]) -> str:
         "</table>",
         "<h2>By question type</h2>",
         bar_chart(s["by_type"]),
-        "<table><tr><th>type</th><th>n</th><th>answer accuracy</th><th>hit@5</th><th>abstention</th></tr>",
+        "<table><tr><th>type</th><th>n</th><th>answer right</th><th>hit@5</th><th>uncovered declined</th></tr>",
         *(
-            f"<tr><td>{e(t)}</td><td class=n>{m['n']}</td><td class=n>{_pct(m['answer_accuracy'])}</td>"
-            f"<td class=n>{_pct(m['hit@5'])}</td><td class=n>{_pct(m['abstention'])}</td></tr>"
+            f"<tr><td>{e(t)}</td><td class=n>{m['n']}</td><td class=n>{_pct(m['answer_right'])}</td>"
+            f"<td class=n>{_pct(m['hit@5'])}</td><td class=n>{_pct(m['uncovered_declined'])}</td></tr>"
             for t, m in s["by_type"].items()
         ),
         "</table>",
@@ -260,9 +262,9 @@ def _markdown(report: dict, results: list[dict], misses: list[Miss]) -> str:
     out += _table(["metric", "value"], [[k, v] for k, v in metric_rows(s)])
     out += ["## By question type", ""]
     out += _table(
-        ["type", "n", "answer accuracy", "hit@5", "abstention"],
+        ["type", "n", "answer right", "hit@5", "uncovered declined"],
         [
-            [t, str(m["n"]), _pct(m["answer_accuracy"]), _pct(m["hit@5"]), _pct(m["abstention"])]
+            [t, str(m["n"]), _pct(m["answer_right"]), _pct(m["hit@5"]), _pct(m["uncovered_declined"])]
             for t, m in s["by_type"].items()
         ],
     )
@@ -287,3 +289,16 @@ def _markdown(report: dict, results: list[dict], misses: list[Miss]) -> str:
     else:
         out += ["None: every question was answered or declined as expected.", ""]
     return "\n".join(out)
+
+
+def read_report(path: Path) -> dict:
+    """A report.json written by ``faqrag eval --report``, for ``--compare``."""
+    try:
+        previous = loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise FaqragError(f"{path}: cannot read the previous report ({err}); pass a report.json") from None
+    if not isinstance(previous, dict) or not isinstance(previous.get("outcomes"), dict):
+        raise FaqragError(
+            f"{path}: not a faqrag report.json (no 'outcomes'); pass one written by 'faqrag eval --report'"
+        )
+    return previous

@@ -25,6 +25,7 @@ import numpy as np
 
 from faqrag import __version__
 from faqrag.errors import FaqragError, IndexStateError
+from faqrag.files import atomic_path
 from faqrag.index.swap import recover, replace_folder
 from faqrag.limits import (
     CONTROL,
@@ -291,8 +292,8 @@ def _write_atomically(index_dir: Path, manifest: dict, documents, chunks, index)
         # The manifest goes last, and whole (renamed into place): a folder with
         # one is complete (swap.py relies on it). ASCII: the corpus path may
         # hold undecodable bytes, which JSON keeps as \udcXX escapes.
-        (tmp / ".manifest.part").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        os.replace(tmp / ".manifest.part", tmp / MANIFEST)
+        with atomic_path(tmp / MANIFEST) as part:
+            part.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
     try:
         replace_folder(index_dir, fill, marker=MANIFEST, check=_check_target)

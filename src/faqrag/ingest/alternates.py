@@ -14,12 +14,12 @@ left out with a warning, never an error: the guide moved on.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faqrag.errors import CorpusError
+from faqrag.files import append_lines
 from faqrag.ingest.tabular import jsonl_rows
 from faqrag.limits import MAX_FILE_BYTES, bad_character
 from faqrag.records import ALTERNATE, Chunk
@@ -132,10 +132,5 @@ def append(corpus_dir: Path, alternates: Iterable[Alternate]) -> int:
                 row["text"] = a.text
             lines.append(json.dumps(row, ensure_ascii=False) + "\n")
     if lines:
-        # One write of whole lines, appended: a crash leaves the old lines intact
-        # (a torn last line is the only risk, and read() names its line).
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write("".join(lines))
-            fh.flush()
-            os.fsync(fh.fileno())
+        append_lines(path, "".join(lines))
     return len(lines)

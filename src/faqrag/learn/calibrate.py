@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from faqrag.errors import FaqragError
+from faqrag.files import write_atomically
 from faqrag.records import ALTERNATE, QUESTION
 from faqrag.settings import Settings
 from faqrag.text import normalize
 
 if TYPE_CHECKING:  # evaluate (and statistics) only for fitting, not for every question's calibrated()
-    from faqrag.evaluation.evaluate import EvalQuestion
+    from faqrag.evaluation.questions import EvalQuestion
 
 FILE = "calibration.json"
 BUDGET = 0.05  # share of rightly answered covered questions a threshold may decline
@@ -84,7 +84,7 @@ def figures(rows: list[Scored], cuts: list[float]) -> dict:
 def score(engine, questions: list[EvalQuestion]) -> list[Scored]:
     """Each question's confidence and whether its answer is right, nothing declined,
     on the index as it was before these questions were linked to answers."""
-    from faqrag.evaluation.evaluate import judge
+    from faqrag.evaluation.metrics import judge
 
     engine = _undeclining(engine, _without_own_alternates(engine.stored, questions))
     resps = engine.ask_many([q.question for q in questions])
@@ -155,9 +155,7 @@ def fit(engine, questions: list[EvalQuestion], shipped: float | None = None) -> 
 
 def save(index_dir: Path, cal: Calibration) -> Path:
     path = index_dir / FILE
-    tmp = index_dir / f".{FILE}.part"
-    tmp.write_text(json.dumps(cal.to_dict(), indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(cal.to_dict(), indent=2))
     return path
 
 

@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from faqrag import env
 from faqrag.errors import FaqragError
 
 DB_NAME = "logs.db"
-ENV = "FAQRAG_LOG"  # a path, or "off"
+ENV = env.LOG  # a path, or "off"
 OFF = frozenset({"off", "0", "false", "no", "none"})
 CHANNELS = ("page", "cli", "api", "eval")
 LOW_CONFIDENCE = 0.65  # below this an answer is "Low" on the page, and worth a maintainer's look
@@ -151,10 +152,10 @@ def log_path(index_dir: Path, enabled: bool = True) -> Path | None:
     """Where questions are logged: $FAQRAG_LOG (a path, or "off"), else
     ``logs.db`` beside the index folder (not inside it: a rebuild replaces that
     folder whole); None when logging is off."""
-    env = os.environ.get(ENV, "").strip()
-    if env.lower() in OFF or not enabled:
+    given = env.log_setting()
+    if given.lower() in OFF or not enabled:
         return None
-    return Path(env) if env else Path(index_dir).absolute().parent / DB_NAME
+    return Path(given) if given else Path(index_dir).absolute().parent / DB_NAME
 
 
 # One connection per log file per process, kept open: closing the last one

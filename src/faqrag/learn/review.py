@@ -22,7 +22,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from faqrag.errors import FaqragError
+from faqrag.files import append_lines
 from faqrag.ingest import alternates
 from faqrag.learn import qlog
 from faqrag.records import Chunk
@@ -139,7 +139,7 @@ def new_entry(
     if not path.exists() or path.stat().st_size == 0:
         writer.writerow(["question", "answer"])
     writer.writerow([question, answer])
-    _append(path, buf.getvalue())
+    append_lines(path, buf.getvalue())
     texts = [q if isinstance(q, str) else q.question for q in questions]
     others = [t for t in texts if normalize(t) != normalize(question)]
     alternates.append(corpus_dir, [alternates.Alternate(" ".join(t.split()), REVIEWED_FAQ, question) for t in others])
@@ -175,18 +175,10 @@ def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[
         lines.append(json.dumps(row, ensure_ascii=False) + "\n")
     if lines:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _append(path, "".join(lines))
+        append_lines(path, "".join(lines))
 
 
 def _mark(db_path: Path | None, questions: Sequence[qlog.Logged | str], action: str) -> None:
     ids = [q.id for q in questions if not isinstance(q, str)]
     if db_path is not None and ids:
         qlog.record_review(db_path, ids, action)
-
-
-def _append(path: Path, text: str) -> None:
-    # Whole lines in one write, synced: a crash leaves earlier lines as they were.
-    with path.open("a", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
-from faqrag.evaluation.evaluate import EvalQuestion, judge, load_questions, outcome
+from faqrag.evaluation.metrics import figures, outcome
+from faqrag.evaluation.questions import load_questions
+from faqrag.evaluation.run import answer_all
 from faqrag.index.store import MANIFEST, BuildSummary, build_index, load_index
 from faqrag.index.swap import replace_folder
 from faqrag.models.embedding import Embedder
@@ -47,25 +49,6 @@ class Staged:
 def staging_folder(index_dir: Path) -> Path:
     index_dir = index_dir.absolute()
     return index_dir.parent / f".{index_dir.name}.staged"
-
-
-def figures(results: list[dict]) -> dict[str, float | None]:
-    """Answer right (over covered questions), uncovered declined, covered declined."""
-    covered = [r for r in results if r["answers"]]
-    uncovered = [r for r in results if not r["answers"]]
-
-    def share(rows, key):
-        return round(sum(1 for r in rows if key(r)) / len(rows), 4) if rows else None
-
-    return {
-        "answer_right": share(covered, lambda r: r["hit_answer"]),
-        "uncovered_declined": share(uncovered, lambda r: r["abstained"]),
-        "covered_declined": share(covered, lambda r: r["abstained"]),
-    }
-
-
-def answer_all(engine: Engine, questions: list[EvalQuestion]) -> list[dict]:
-    return [judge(q, r.to_dict()) for q, r in zip(questions, engine.ask_many([q.question for q in questions]))]
 
 
 def labelled_sets(corpus_dir: Path, sets_path: Path | None, reviewed_path: Path | None) -> list[tuple[str, Path]]:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from faqrag import env
 from faqrag.errors import FaqragError
 from faqrag.settings import DEFAULT_MODEL
 
@@ -139,7 +140,7 @@ def default_embedder(model: str | None = None, *, from_index: bool = False, thre
     ``onnx-int8`` or ``torch`` forces one. ``from_index`` as for
     ``SentenceTransformerEmbedder``: a manifest names only the bundled model.
     ``threads``: ONNX Runtime's threads (default: one per core)."""
-    backend = os.environ.get("FAQRAG_EMBEDDER", "auto").strip().lower()
+    backend = env.embedder_backend()
     if backend not in ("auto", "onnx", "onnx-int8", "torch"):
         raise FaqragError(f"FAQRAG_EMBEDDER is '{backend}'; set it to auto, onnx, onnx-int8 or torch")
     if from_index and model not in (None, *DEFAULT_NAMES):

@@ -14,15 +14,15 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from faqrag import env
 from faqrag.errors import FaqragError
+from faqrag.files import atomic_path
 from faqrag.models.embedding import resolve_model, weights_fingerprint
 
 MODEL_FILE = "model.onnx"
@@ -40,12 +40,7 @@ _SESSION_LOCK = threading.Lock()
 def cache_root() -> Path:
     """Where exported models live: ``FAQRAG_ONNX_CACHE``, else inside the venv (writable
     where faqrag was installed), else the user's cache folder."""
-    if os.environ.get("FAQRAG_ONNX_CACHE"):
-        return Path(os.environ["FAQRAG_ONNX_CACHE"]).expanduser()
-    venv = Path(sys.prefix) / "share" / "faqrag" / "onnx"
-    if os.access(sys.prefix, os.W_OK):
-        return venv
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "faqrag" / "onnx"
+    return env.onnx_cache()
 
 
 def unsupported_reason(folder: Path) -> str | None:
@@ -255,25 +250,18 @@ def export(folder: Path, target: Path) -> None:
 
     dummy = tuple(torch.ones((2, 8), dtype=torch.long) for _ in INPUTS)
     axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # tracer warnings about shapes that dynamic axes cover
-            torch.onnx.export(
-                Hidden(model),
-                dummy,
-                tmp,
-                input_names=list(INPUTS),
-                output_names=["last_hidden_state"],
-                dynamic_axes=axes,
-                opset_version=17,
-                dynamo=False,
-            )
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp, warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # tracer warnings about shapes that dynamic axes cover
+        torch.onnx.export(
+            Hidden(model),
+            dummy,
+            str(tmp),
+            input_names=list(INPUTS),
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
 
 
 def optimised_path(model: Path) -> Path:
@@ -291,34 +279,22 @@ def optimise(source: Path, target: Path) -> None:
     is the highest whose result does not depend on this machine's CPU."""
     import onnxruntime as ort
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
     try:
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-        opts.optimized_model_filepath = tmp
-        opts.log_severity_level = 3
-        ort.InferenceSession(str(source), opts, providers=["CPUExecutionProvider"])
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            opts = ort.SessionOptions()
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+            opts.optimized_model_filepath = str(tmp)
+            opts.log_severity_level = 3
+            ort.InferenceSession(str(source), opts, providers=["CPUExecutionProvider"])
     except Exception as err:  # onnxruntime raises its own kinds; all mean "this file is bad"
-        Path(tmp).unlink(missing_ok=True)
         raise FaqragError(
             f"cannot load the ONNX model at {source} ({type(err).__name__}); delete it to export it again"
         ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def quantise(source: Path, target: Path) -> None:
     """Dynamic int8 quantisation of an exported model, written atomically."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        quantize_dynamic(str(source), tmp, weight_type=QuantType.QInt8)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp:
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)

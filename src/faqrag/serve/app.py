@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from faqrag import __version__
+from faqrag import __version__, env
 from faqrag.engine import Engine, check_question
 from faqrag.errors import FaqragError, IndexStateError, QuestionError
 from faqrag.learn import qlog
@@ -39,8 +39,7 @@ from faqrag.serve.batching import MicroBatcher
 from faqrag.settings import Settings, read_json_object, refuse_unknown
 
 log = logging.getLogger("faqrag.serve")
-CONFIG_ENV = "FAQRAG_SERVE_CONFIG"  # how `faqrag serve` hands its options to uvicorn's worker processes
-TOKEN_ENV = "FAQRAG_API_TOKEN"
+TOKEN_ENV = env.API_TOKEN
 
 
 @dataclass(frozen=True)
@@ -315,7 +314,7 @@ def create_app(
     from faqrag.models.embedding import default_embedder
 
     serve = serve or ServeSettings()
-    token = api_token if api_token is not None else (os.environ.get(TOKEN_ENV) or None)
+    token = api_token if api_token is not None else env.api_token()
     state = ServerState(Path(index_dir), corpus_dir, settings or Settings(), serve, token)
     state.log_db = qlog.log_path(state.index_dir, state.settings.log_questions)
     state.embedder_factory = embedder_factory or (lambda model_id: default_embedder(model_id, from_index=True))
@@ -683,7 +682,7 @@ class BodyLimit:
 
 def app_from_env() -> FastAPI:
     """The app as ``faqrag serve`` configured it, for each uvicorn worker process."""
-    config = json.loads(os.environ[CONFIG_ENV])
+    config = json.loads(env.serve_config())
     _configure_logging()
     settings = Settings.from_file(Path(config["settings"])) if config.get("settings") else None
     model = config.get("model")

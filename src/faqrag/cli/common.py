@@ -1,0 +1,47 @@
+"""What every command shares: default folders, one-line messages, argument types."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from faqrag.limits import MAX_K
+
+DEFAULT_CORPUS = Path("corpus")
+DEFAULT_INDEX = Path("index")
+
+
+def err(msg: str) -> None:
+    print(f"faqrag: error: {msg}", file=sys.stderr)
+
+
+def warn(msg: str) -> None:
+    print(f"faqrag: warning: {msg}", file=sys.stderr)
+
+
+def passages(text: str) -> int:
+    """--k: how many passages, 1 to MAX_K."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= n <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_K}")
+    return n
+
+
+def port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1-65535)")
+    return int(text)
+
+
+def count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= n <= 100_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 100000")
+    return n

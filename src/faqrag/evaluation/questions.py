@@ -1,0 +1,74 @@
+"""Labelled question files: JSON lines or CSV with ``question`` and optionally
+``id``, ``type`` and ``answers`` (gold strings, any of which counts; in CSV
+separated by ``|``; an empty list means the right behaviour is to decline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from faqrag.errors import FaqragError
+from faqrag.ingest.tabular import csv_rows, jsonl_rows
+from faqrag.limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, mib
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    type: str
+    question: str
+    answers: tuple[str, ...]
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.answers)
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    try:
+        if path.is_dir():
+            raise FaqragError(f"{path} is a folder; pass a .jsonl or .csv file of questions")
+        size = path.stat().st_size
+        if size > MAX_QUESTION_FILE_BYTES:
+            raise FaqragError(f"{path}: {mib(size)} is over the {mib(MAX_QUESTION_FILE_BYTES)} limit; split it")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FaqragError(f"{path}: file not found; check the path") from None
+    except OSError as err:
+        raise FaqragError(f"{path}: cannot be read ({err.strerror}); check its permissions") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise FaqragError(f"{path}: not UTF-8 text (offset {err.start}); save it as UTF-8") from None
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = csv_rows(text, path, ("question",))
+    elif suffix in (".jsonl", ".json"):
+        rows = jsonl_rows(text, path)
+    else:
+        raise FaqragError(f"{path}: use a .jsonl or .csv file")
+    if len(rows) > MAX_QUESTIONS:
+        raise FaqragError(f"{path}: {len(rows):,} questions, over the limit of {MAX_QUESTIONS:,}; split the file")
+    out, seen = [], set()
+    for line, row in rows:
+        q = row.get("question")
+        if not isinstance(q, str) or not q.strip():
+            raise FaqragError(f"{path}, line {line}: 'question' is missing or empty")
+        answers = row.get("answers", [])
+        if isinstance(answers, str):
+            answers = [a.strip() for a in answers.split("|") if a.strip()]
+        if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+            raise FaqragError(f"{path}, line {line}: 'answers' must be a list of strings")
+        for key in ("id", "type"):
+            value = row.get(key)
+            if isinstance(value, bool) or not isinstance(value, (str, int, type(None))):
+                raise FaqragError(f"{path}, line {line}: '{key}' must be a string or a number")
+        qid = str(row.get("id") or f"q{line}")
+        if qid in seen:
+            raise FaqragError(f"{path}, line {line}: id '{qid}' is used twice; ids must be unique")
+        seen.add(qid)
+        out.append(EvalQuestion(qid, str(row.get("type") or "untyped"), q.strip(), tuple(answers)))
+    if not out:
+        raise FaqragError(f"{path}: no questions found")
+    return out
