@@ -2,42 +2,44 @@
 from, and the passages behind it.
 
 A thin shell over ``faqrag.engine.Engine``: the engine decides the answer, the
-page only shows it. Corpus text is never handed to Markdown or raw HTML as is:
-it goes through ``st.text``, through ``as_html`` (escaped, plus our own
-``<mark>``), or through ``md_escape`` where Streamlit only takes Markdown
-(button and expander labels, alerts).
+page only shows it. What both pages share (folders, the engine loaded once per
+process, the admin password, showing text and messages safely) is in
+``faqrag.page``.
 
 Run with ``make run``. FAQRAG_INDEX and FAQRAG_CORPUS override the index and
 corpus folders (default: ``index`` and ``corpus`` next to this file). When
 FAQRAG_ADMIN_PASSWORD is set, rebuilding the index from the page asks for it.
-Visitors never see a server path: messages show paths relative to the project,
-or only a file's name.
 """
 
 from __future__ import annotations
 
-import hmac
-import html
 import logging
-import os
-import re
-import sys
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
+from faqrag import env
 from faqrag.answer.records import Response
-from faqrag.engine import Engine
 from faqrag.errors import FaqragError
 from faqrag.learn import qlog
-from faqrag.records import Chunk
+from faqrag.page import (
+    Guide,
+    as_html,
+    excerpt,
+    index_problem,
+    load_guide,
+    locate,
+    md_escape,
+    open_guide,
+    password_ok,
+    public,
+    site,
+)
+from faqrag.search.answer_type import quotes_contact_details
 
 HERE = Path(__file__).resolve().parent
 BOX = "question_box"  # session-state key of the question input
 ASKED = "asked"  # session-state key of the question to answer on this run
-ADMIN_ENV = "FAQRAG_ADMIN_PASSWORD"
 log = logging.getLogger("faqrag.app")
 
 CSS = """<style>
@@ -48,11 +50,6 @@ CSS = """<style>
 @media (prefers-color-scheme: dark) { .fq-text mark { background: #7a6200; } }
 </style>"""
 
-# An answer quoting any of these gets a "confirm before you share" line.
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-WEB = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b(?:[A-Za-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?\b")
-PHONE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
-YEARS = re.compile(r"(?:1[89]|20)\d\d\s*-\s*(?:1[89]|20)\d\d")  # "2021-2024" is no phone number
 CONTACT_LINE = (
     "Contact details in this answer are quoted from the guide. Confirm them on the official site "
     "before sharing personal or payment details."
@@ -61,48 +58,9 @@ CONTACT_LINE = (
 CONTACT_SHORT = "Contact details in this answer are quoted from the guide; check them before use."
 # Label thresholds, as the README states them ("High from 0.85, Medium from 0.65, Low below").
 CONFIDENCE_LABELS = ((0.85, "High"), (0.65, "Medium"), (0.0, "Low"))
-# An absolute path not inside a URL or a word: "/srv/app/corpus/guide.txt".
-ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/[^\s/:;,'\"()\[\]]+)+/?")
 
 
 # ------------------------------------------------------------- pure helpers
-
-
-def md_escape(text: str) -> str:
-    """Text that Streamlit's Markdown shows literally.
-
-    Backslash-escaping ASCII punctuation stops emphasis, links, lists, HTML and
-    LaTeX; Streamlit's ``:icon:`` and ``:color[...]`` shortcuts ignore a
-    backslash before ':', so a zero-width space after each ':' breaks them.
-    """
-    escaped = re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$&^=\"'])", r"\\\1", text)
-    return escaped.replace(":", ":\u200b")
-
-
-def as_html(text: str, mark: tuple[int, int] | None = None, cls: str = "") -> str:
-    """``text`` escaped into a div, with ``text[mark[0]:mark[1]]`` in a <mark>."""
-    if mark and 0 <= mark[0] < mark[1] <= len(text):
-        s, e = mark
-        body = f"{html.escape(text[:s])}<mark>{html.escape(text[s:e])}</mark>{html.escape(text[e:])}"
-    else:
-        body = html.escape(text)
-    return f'<div class="fq-text {cls}">{body}</div>'
-
-
-def locate(text: str, needle: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
-    """Where ``needle`` first occurs in ``text[start:end]``, as a span of ``text``."""
-    i = text.find(needle, start, len(text) if end is None else end) if needle else -1
-    return (i, i + len(needle)) if i >= 0 else None
-
-
-def excerpt(text: str, span: tuple[int, int], width: int = 300) -> tuple[str, tuple[int, int]]:
-    """Whole lines of ``text`` around ``span`` (with "…" where cut), and the span's place in them."""
-    s, e = span
-    a = text.rfind("\n", 0, s - width) + 1 if s > width else 0
-    b = text.find("\n", min(e + width, len(text)))
-    b = len(text) if b < 0 else b
-    before, after = ("…" if a > 0 else ""), ("…" if b < len(text) else "")
-    return before + text[a:b] + after, (s - a + len(before), e - a + len(before))
 
 
 def confidence_label(confidence: float) -> str:
@@ -111,134 +69,6 @@ def confidence_label(confidence: float) -> str:
         if confidence >= floor:
             return label
     return CONFIDENCE_LABELS[-1][1]
-
-
-def public(message: str, *folders: Path) -> str:
-    """``message`` with no absolute server path in it, for visitors.
-
-    Paths inside the project become relative to it; ``folders`` outside it
-    (an index in /tmp) and any other absolute path shrink to their last part.
-    """
-    known = {f"{HERE}/": ""}  # "<project>/corpus/x.txt" reads "corpus/x.txt"
-    for folder in (*folders, HERE):
-        for form in {str(folder), str(folder.resolve())}:
-            if os.path.isabs(form):
-                known[form] = shown_path(Path(form))
-    for form in sorted(known, key=len, reverse=True):  # longest first: a folder inside the project
-        message = message.replace(form, known[form])
-    return ABS_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1] or "/", message)
-
-
-def shown_path(path: Path) -> str:
-    """A path as visitors see it: relative to the project, else only its name."""
-    try:
-        rel = path.resolve().relative_to(HERE)
-    except ValueError:
-        return path.name or "/"
-    return str(rel) if rel.parts else "."
-
-
-def rebuild_allowed(given: str | None) -> bool:
-    """Whether a rebuild may run: always when no admin password is set, else only with it."""
-    expected = os.environ.get(ADMIN_ENV, "")
-    if not expected:
-        return True
-    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def quotes_contact_details(text: str) -> bool:
-    phones = [m.group() for m in PHONE.finditer(text) if not YEARS.fullmatch(m.group())]
-    return bool(EMAIL.search(text) or WEB.search(text) or any(sum(ch.isdigit() for ch in p) >= 7 for p in phones))
-
-
-def section_spans(chunks: list[Chunk]) -> dict[str, tuple[int, int]]:
-    """Chunk id -> the span, in its document, of every chunk under the same heading."""
-    extent: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
-    for c in chunks:
-        key = (c.doc, c.trail)
-        s, e = extent.get(key, c.span)
-        extent[key] = (min(s, c.span[0]), max(e, c.span[1]))
-    return {c.id: extent[(c.doc, c.trail)] for c in chunks}
-
-
-def example_questions(chunks: list[Chunk], n: int = 4) -> list[str]:
-    """Questions the guide can answer: its FAQ questions, else its section headings."""
-    out: list[str] = []
-    for q in [c.question for c in chunks if c.kind == "faq"] + [c.trail[-1] for c in chunks if c.trail]:
-        if q and q not in out:
-            out.append(q)
-    return out[:n]
-
-
-# ------------------------------------------------------- loaded once per process
-
-
-@dataclass(frozen=True)
-class Guide:
-    """An opened engine plus what the page derives from its index once."""
-
-    engine: Engine
-    sections: dict[str, tuple[int, int]]
-    examples: list[str]
-
-
-# Keyed on the manifest's mtime too, so an index rebuilt outside the page (faqrag build)
-# is picked up on the next run; two entries at most, the old one only until sessions drop it.
-@st.cache_resource(show_spinner="Loading the index and the model…", max_entries=2)
-def load_guide(index_dir: str, built_stamp: int) -> Guide:
-    engine = Engine.open(Path(index_dir))
-    engine.warm_up()  # so the first question is as fast as the rest
-    one_torch_thread()
-    chunks = engine.stored.chunks
-    return Guide(engine, section_spans(chunks), example_questions(chunks))
-
-
-def one_torch_thread() -> None:
-    """Run the model's maths on one thread in this server process.
-
-    A short question gains nothing from intra-op threads, and when another
-    process wants a CPU they wait on each other: on a busy 2-CPU machine one
-    question took ~480 ms with torch's default 2 threads and ~14 ms with 1.
-    Sessions already run in threads of their own. Only if the model brought
-    torch in; a test's fake model does not.
-    """
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(1)
-
-
-@st.cache_resource
-def rebuild_lock() -> threading.Lock:
-    # One rebuild at a time per process; two would race to swap the folder in.
-    return threading.Lock()
-
-
-@st.cache_data(ttl=10, show_spinner=False)
-def index_problem(index_dir: str, corpus_dir: str) -> str | None:
-    """Why the index needs a (re)build, or None. Cached: it hashes the corpus files."""
-    from faqrag.index.store import needs_build
-
-    return needs_build(Path(index_dir), Path(corpus_dir), None)
-
-
-def folders() -> tuple[Path, Path]:
-    index = os.environ.get("FAQRAG_INDEX")
-    corpus = os.environ.get("FAQRAG_CORPUS")
-    return (Path(index) if index else HERE / "index"), (Path(corpus) if corpus else HERE / "corpus")
-
-
-def open_guide(index: Path) -> tuple[Guide | None, str | None]:
-    try:
-        stamp = (index / "manifest.json").stat().st_mtime_ns
-    except OSError:
-        stamp = 0  # no manifest: load_guide raises the engine's own message
-    try:
-        return load_guide(str(index.resolve()), stamp), None
-    except FaqragError as err:
-        return None, public(str(err), index)
-    except Exception as err:  # anything else is our bug: log it, show one line
-        log.exception("cannot open the index at %s", index)
-        return None, f"the index at {shown_path(index)} could not be opened ({type(err).__name__}); see the server log"
 
 
 # ------------------------------------------------------------------ sidebar
@@ -261,7 +91,7 @@ def render_sidebar(guide: Guide | None, index: Path, corpus: Path) -> tuple[int,
         problem = index_problem(str(index.resolve()), str(corpus.resolve()))
     except FaqragError as err:
         problem = str(err)
-    protected = bool(os.environ.get(ADMIN_ENV))
+    protected = bool(env.admin_password())
     if problem:
         bar.warning(md_escape(public(f"The index needs a rebuild: {problem}.", index, corpus)))
     elif guide is not None:
@@ -277,13 +107,13 @@ def render_sidebar(guide: Guide | None, index: Path, corpus: Path) -> tuple[int,
             help="Build the index again from the corpus; unchanged texts keep their vectors.",
         )
     if clicked:
-        if rebuild_allowed(given):
+        if password_ok(given):
             rebuild(index, corpus, model_id)
         else:
             bar.error("Rebuilding needs the admin password: type it in the box above, then press the button again.")
     if not protected:
         bar.caption(
-            f"Anyone who opens this page can rebuild the index; set {ADMIN_ENV} on the server to require a password."
+            f"Anyone who opens this page can rebuild the index; set {env.ADMIN_PASSWORD} on the server to require a password."
         )
     if msg := st.session_state.pop("rebuilt", None):
         bar.success(md_escape(msg))
@@ -302,38 +132,36 @@ def rebuild(index: Path, corpus: Path, model_id: str | None) -> None:
     Sessions answering right now keep the engine object they hold; clearing the
     cache makes each session's next run open the new index.
     """
-    from faqrag.index.store import build_index
-    from faqrag.models.embedding import SentenceTransformerEmbedder
+    from faqrag.index.build import BuildBusy, build_index
+    from faqrag.models.torch_embedder import SentenceTransformerEmbedder
 
-    lock = rebuild_lock()
-    if not lock.acquire(blocking=False):
-        st.sidebar.info("Another rebuild is running; try again in a moment.")
-        return
-    try:
-        warnings: list[str] = []  # shown after the rerun, which clears the status box
-        with st.sidebar.status("Rebuilding the index…", expanded=True) as status:
-            try:
-                summary = build_index(
-                    corpus,
-                    index,
-                    SentenceTransformerEmbedder(model_id),
-                    log=lambda msg: status.text(public(msg, index, corpus)),
-                    warn=warnings.append,
-                )
-            except FaqragError as err:
-                status.update(label="Rebuild failed", state="error")
-                st.sidebar.error(md_escape(public(str(err), index, corpus)))
-                for warning in warnings:  # they may say why (which rows were left out)
-                    st.sidebar.warning(md_escape(public(warning, index, corpus)))
-                return
-            except Exception as err:
-                log.exception("rebuild of %s failed", index)
-                status.update(label="Rebuild failed", state="error")
-                st.sidebar.error(md_escape(f"the rebuild failed ({type(err).__name__}); see the server log"))
-                return
-            status.update(label="Index rebuilt", state="complete")
-    finally:
-        lock.release()
+    warnings: list[str] = []  # shown after the rerun, which clears the status box
+    with st.sidebar.status("Rebuilding the index…", expanded=True) as status:
+        try:  # one build of the index at a time, whoever starts it
+            summary = build_index(
+                corpus,
+                index,
+                SentenceTransformerEmbedder(model_id),
+                log=lambda msg: status.text(public(msg, index, corpus)),
+                warn=warnings.append,
+                wait=False,
+            )
+        except BuildBusy:
+            status.update(label="Another rebuild is running", state="error")
+            st.sidebar.info("Another rebuild is running; try again in a moment.")
+            return
+        except FaqragError as err:
+            status.update(label="Rebuild failed", state="error")
+            st.sidebar.error(md_escape(public(str(err), index, corpus)))
+            for warning in warnings:  # they may say why (which rows were left out)
+                st.sidebar.warning(md_escape(public(warning, index, corpus)))
+            return
+        except Exception as err:
+            log.exception("rebuild of %s failed", index)
+            status.update(label="Rebuild failed", state="error")
+            st.sidebar.error(md_escape(f"the rebuild failed ({type(err).__name__}); see the server log"))
+            return
+        status.update(label="Index rebuilt", state="complete")
     load_guide.clear()
     index_problem.clear()
     st.session_state["rebuilt"] = public(summary.line(), index, corpus)
@@ -485,7 +313,7 @@ def render_feedback(guide: Guide, question: str, resp: Response) -> None:
     """Log the question once (a rerun re-answers it, it is not asked again) and
     ask whether the answer, or the decline, helped; stored against its log row."""
     settings = guide.engine.settings
-    db = qlog.log_path(folders()[0], settings.log_questions)
+    db = qlog.log_path(site().index, settings.log_questions)
     if db is None:
         return
     logged = st.session_state.get("logged")
@@ -515,7 +343,8 @@ def render_feedback(guide: Guide, question: str, resp: Response) -> None:
 def main() -> None:
     st.set_page_config(page_title="Ask the guide", page_icon="💬")
     st.html(CSS)
-    index, corpus = folders()
+    s = site()
+    index, corpus = s.index, s.corpus
     guide, problem = open_guide(index)
     k, show_scores = render_sidebar(guide, index, corpus)
     st.title("Ask the guide")

@@ -28,8 +28,8 @@ def dev_questions() -> list[dict]:
 
 def fresh_index(corpus: Path = CORPUS, embedder=None):
     """Build the corpus into a temporary folder (so no stale ./index is measured); returns (path, summary)."""
-    from faqrag.index.store import build_index
-    from faqrag.models.embedding import SentenceTransformerEmbedder
+    from faqrag.index.build import build_index
+    from faqrag.models.torch_embedder import SentenceTransformerEmbedder
 
     index = scratch() / "index"
     return index, build_index(corpus, index, embedder or SentenceTransformerEmbedder())
@@ -44,7 +44,7 @@ def scratch() -> Path:
 
 def bare_model():
     """The SentenceTransformer the engine uses (one per process, shared)."""
-    from faqrag.models.embedding import SentenceTransformerEmbedder
+    from faqrag.models.torch_embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()._model()  # the same cached instance the engine encodes with
 

@@ -16,7 +16,7 @@ import time
 
 from common import dev_questions, load
 
-from faqrag.models.embedding import default_embedder
+from faqrag.models.choose import default_embedder
 
 
 def main() -> None:

@@ -24,8 +24,8 @@ ROUNDS = 3
 def main() -> None:
     print(f"start: {load()}")
     from faqrag.index.store import load_index
-    from faqrag.models.embedding import SentenceTransformerEmbedder
     from faqrag.models.onnx_embedder import OnnxEmbedder
+    from faqrag.models.torch_embedder import SentenceTransformerEmbedder
 
     questions = [q["question"] for q in dev_questions()]
     rows = []

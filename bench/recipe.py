@@ -64,7 +64,7 @@ def main() -> None:
     from faqrag.engine import Engine
     from faqrag.evaluation.metrics import judge, summarize
     from faqrag.evaluation.questions import load_questions
-    from faqrag.models.embedding import SentenceTransformerEmbedder
+    from faqrag.models.torch_embedder import SentenceTransformerEmbedder
     from faqrag.text import contains
 
     questions = load_questions(DEV)

@@ -65,7 +65,7 @@ def clock(fn) -> float:
 
 def main() -> None:
     from faqrag.engine import Engine
-    from faqrag.models.embedding import SentenceTransformerEmbedder
+    from faqrag.models.torch_embedder import SentenceTransformerEmbedder
 
     print(f"start: {load()}")
     embedder, model = SentenceTransformerEmbedder(), bare_model()
@@ -130,7 +130,7 @@ def main() -> None:
     text = guide.read_text(encoding="utf-8")
     para = next(line for line in text.splitlines() if len(line) > 300)  # the first long paragraph
     guide.write_text(text.replace(para, para + " This sentence was added.", 1), encoding="utf-8")
-    from faqrag.index.store import build_index
+    from faqrag.index.build import build_index
 
     again = build_index(corpus, ix, embedder)
     print("4. incremental rebuild after editing one paragraph of the guide")

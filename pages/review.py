@@ -11,60 +11,39 @@ index is swapped in (default eval/sets.json).
 
 from __future__ import annotations
 
-import hmac
 import logging
-import os
-import re
 from pathlib import Path
 
 import streamlit as st
 
+from faqrag import env
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
 from faqrag.learn import qlog, review, staging
+from faqrag.page import load_guide, md_escape, password_ok, site
 from faqrag.text import truncate
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV_PASSWORD = "FAQRAG_ADMIN_PASSWORD"
 SHOWN_GROUPS = 20
 SHOWN_MEMBERS = 10  # a page of decisions; the rest come up as these are done
 log = logging.getLogger("faqrag.review_page")
 
 
 def paths() -> dict[str, Path]:
-    env = os.environ.get
-    index = Path(env("FAQRAG_INDEX") or ROOT / "index")
-    return {
-        "index": index,
-        "corpus": Path(env("FAQRAG_CORPUS") or ROOT / "corpus"),
-        "reviewed": Path(env("FAQRAG_REVIEWED") or ROOT / "eval" / "reviewed.jsonl"),
-        "sets": Path(env("FAQRAG_SETS") or ROOT / "eval" / "sets.json"),
-        "log": qlog.log_path(index),
-    }
-
-
-def md_escape(text: str) -> str:
-    # As app.md_escape: logged questions and corpus text shown literally where Streamlit takes Markdown.
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$&^=\"'])", r"\\\1", text).replace(":", ":\u200b")
-
-
-@st.cache_resource(show_spinner="Loading the index and the model…", max_entries=2)
-def load_engine(index_dir: str, built_stamp: int) -> Engine:
-    return Engine.open(Path(index_dir))
+    s = site()
+    return {"index": s.index, "corpus": s.corpus, "reviewed": s.reviewed, "sets": s.sets, "log": qlog.log_path(s.index)}
 
 
 def signed_in() -> bool:
-    password = os.environ.get(ENV_PASSWORD, "")
-    if not password:
+    if not env.admin_password():
         st.info(
-            f"The review page is off. To turn it on, set {ENV_PASSWORD} in the environment of the server "
+            f"The review page is off. To turn it on, set {env.ADMIN_PASSWORD} in the environment of the server "
             "(for example `FAQRAG_ADMIN_PASSWORD=... make run`) and reload this page."
         )
         return False
     if st.session_state.get("admin_ok"):
         return True
     typed = st.text_input("Maintainer password", type="password", key="admin_password")
-    if typed and hmac.compare_digest(typed.encode(), password.encode()):
+    if typed and password_ok(typed):
         st.session_state["admin_ok"] = True
         st.rerun()  # drawn again without the password box
     if typed:
@@ -166,7 +145,7 @@ def main() -> None:
     except OSError:
         stamp = 0
     try:
-        engine = load_engine(str(p["index"].resolve()), stamp)
+        engine = load_guide(str(p["index"].resolve()), stamp).engine  # the same engine the main page uses
         items = review.queue(p["log"]) if p["log"].exists() else []
     except FaqragError as err:
         st.error(md_escape(str(err)))
@@ -232,7 +211,7 @@ def render_apply(engine: Engine, p: dict[str, Path]) -> None:
     if swap.button("Swap in the new index", key="swap", type="primary"):
         staging.swap_in(staged.folder, p["index"])
         del st.session_state["staged"]
-        load_engine.clear()
+        load_guide.clear()
         done("The new index is live.")
         st.rerun()
     if drop.button("Discard it", key="discard"):

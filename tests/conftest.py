@@ -106,14 +106,15 @@ def guide_corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def use_fake_model(monkeypatch, fake_embedder):
     """Make every place that would load the real model get the fake one."""
-    import faqrag.models.embedding
+    import faqrag.models.choose
+    import faqrag.models.torch_embedder
 
     def factory(model=None, **_kw):
         # Any other name stands for another model, so mismatches can be tested.
         return fake_embedder if model in (None, fake_embedder.model_id) else FakeEmbedder(model_id=model)
 
-    monkeypatch.setattr(faqrag.models.embedding, "SentenceTransformerEmbedder", factory)
-    monkeypatch.setattr(faqrag.models.embedding, "default_embedder", factory)
+    monkeypatch.setattr(faqrag.models.torch_embedder, "SentenceTransformerEmbedder", factory)
+    monkeypatch.setattr(faqrag.models.choose, "default_embedder", factory)
     return fake_embedder
 
 
@@ -124,8 +125,8 @@ REPO = Path(__file__).resolve().parent.parent
 def real_index(tmp_path_factory) -> Path:
     """The repo's guide indexed with the real model, once per session, for the
     integration, page and browser tests."""
-    from faqrag.index.store import build_index
-    from faqrag.models.embedding import SentenceTransformerEmbedder
+    from faqrag.index.build import build_index
+    from faqrag.models.torch_embedder import SentenceTransformerEmbedder
 
     index = tmp_path_factory.getbasetemp() / "real-guide-index"
     if not (index / "manifest.json").exists():
@@ -136,7 +137,7 @@ def real_index(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def built_index(tmp_path: Path, guide_corpus: Path, fake_embedder) -> Path:
-    from faqrag.index.store import build_index
+    from faqrag.index.build import build_index
 
     index = tmp_path / "index"
     build_index(guide_corpus, index, fake_embedder)

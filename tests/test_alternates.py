@@ -8,7 +8,8 @@ import pytest
 
 from faqrag.engine import Engine
 from faqrag.errors import CorpusError
-from faqrag.index.store import build_index, load_index, stale_files
+from faqrag.index.build import build_index, stale_files
+from faqrag.index.store import load_index
 from faqrag.ingest import alternates
 from faqrag.records import ALTERNATE, QUESTION
 

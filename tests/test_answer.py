@@ -5,7 +5,8 @@ from dataclasses import replace
 import pytest
 
 from faqrag.engine import Engine
-from faqrag.index.store import build_index, load_index
+from faqrag.index.build import build_index
+from faqrag.index.store import load_index
 from faqrag.search.answer_type import expected_types, value_kinds
 from faqrag.settings import CONFIDENCE_FEATURES, Settings
 

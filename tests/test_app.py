@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from faqrag import env, page
+from faqrag.engine import Engine
+from faqrag.search.answer_type import quotes_contact_details
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 CORPUS = ROOT / "corpus"
@@ -76,14 +80,14 @@ def torch_threads_restored():
 
 
 def test_md_escape_leaves_nothing_for_markdown_to_interpret():
-    out = app.md_escape("**b** _i_ [l](http://x) <b>h</b> $x$ :red[x] :smile: 1. item")
+    out = page.md_escape("**b** _i_ [l](http://x) <b>h</b> $x$ :red[x] :smile: 1. item")
     for raw in ("**", "_i_", "](", "<b>", "$x$", ":red", ":smile:"):
         assert raw not in out
     assert out.replace("\\", "").replace("\u200b", "") == "**b** _i_ [l](http://x) <b>h</b> $x$ :red[x] :smile: 1. item"
 
 
 def test_as_html_escapes_everything_but_our_mark():
-    out = app.as_html("<script>alert(1)</script> & more", mark=(0, 8))
+    out = page.as_html("<script>alert(1)</script> & more", mark=(0, 8))
     assert "<script>" not in out
     assert out.count("<mark>") == 1 and "<mark>&lt;script&gt;</mark>" in out
     assert "&amp; more" in out
@@ -92,10 +96,10 @@ def test_as_html_escapes_everything_but_our_mark():
 def test_excerpt_marks_the_span_in_whole_lines():
     text = "first line\n" + "x" * 1000 + "\nthe answer here\n" + "y" * 1000 + "\nlast"
     s = text.index("the answer")
-    snippet, (ms, me) = app.excerpt(text, (s, s + 10), width=20)
+    snippet, (ms, me) = page.excerpt(text, (s, s + 10), width=20)
     assert snippet[ms:me] == "the answer"
     assert snippet.startswith("…") and snippet.endswith("…")
-    whole, span = app.excerpt("short text", (6, 10))
+    whole, span = page.excerpt("short text", (6, 10))
     assert whole == "short text" and whole[span[0] : span[1]] == "text"
 
 
@@ -112,7 +116,7 @@ def test_excerpt_marks_the_span_in_whole_lines():
     ],
 )
 def test_contact_details_are_detected(text, expected):
-    assert app.quotes_contact_details(text) is expected
+    assert quotes_contact_details(text) is expected
 
 
 def test_confidence_labels():
@@ -150,19 +154,19 @@ def test_confidence_labels_are_the_ones_the_readme_states():
 )
 def test_messages_never_show_a_server_path(message, shown):
     known = Path("/srv/other place")
-    assert app.public(message.format(root=app.HERE), known) == shown
+    assert page.public(message.format(root=page.ROOT), known) == shown
 
 
 def test_rebuild_needs_the_admin_password_only_when_one_is_set(monkeypatch):
-    monkeypatch.delenv(app.ADMIN_ENV, raising=False)
-    assert app.rebuild_allowed(None) and app.rebuild_allowed("anything")
-    monkeypatch.setenv(app.ADMIN_ENV, "s3cret")
-    assert not app.rebuild_allowed(None) and not app.rebuild_allowed("") and not app.rebuild_allowed("S3CRET")
-    assert app.rebuild_allowed("s3cret")
+    monkeypatch.delenv(env.ADMIN_PASSWORD, raising=False)
+    assert page.password_ok(None) and page.password_ok("anything")
+    monkeypatch.setenv(env.ADMIN_PASSWORD, "s3cret")
+    assert not page.password_ok(None) and not page.password_ok("") and not page.password_ok("S3CRET")
+    assert page.password_ok("s3cret")
 
 
 def test_lists_under_the_answer_leave_out_what_the_card_shows(built_index, use_fake_model):
-    resp = app.Engine.open(built_index).ask("How do I reset my widget?", k=6)
+    resp = Engine.open(built_index).ask("How do I reset my widget?", k=6)
     assert not resp.abstained
     listed = {p.chunk_id for p in resp.passages} | {f.chunk_id for f in resp.faq}
     assert resp.answer.chunk_id in listed  # else this test tests nothing
@@ -176,9 +180,9 @@ def test_examples_and_sections_come_from_any_index(built_index):
     from faqrag.index.store import load_index
 
     chunks = load_index(built_index).chunks
-    examples = app.example_questions(chunks)
+    examples = page.example_questions(chunks)
     assert examples[:2] == ["How do I reset my widget?", "Can I return a widget after 30 days?"]
-    sections = app.section_spans(chunks)
+    sections = page.section_spans(chunks)
     entries = [c for c in chunks if c.trail and c.trail[-1] == "Northern Region"]
     assert len(entries) > 1 and {sections[c.id] for c in entries} == {sections[entries[0].id]}
 
@@ -187,7 +191,7 @@ def test_examples_and_sections_come_from_any_index(built_index):
 
 
 def test_page_answers_from_a_small_guide_and_escapes_it(monkeypatch, tmp_path, use_fake_model, fake_embedder):
-    from faqrag.index.store import build_index
+    from faqrag.index.build import build_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -237,7 +241,7 @@ def test_uncovered_question_abstains_and_offers_topics(monkeypatch, real_index):
 @pytest.mark.integration
 def test_a_declined_question_shows_its_nearest_faq_only_when_asked(monkeypatch, real_index):
     question = "What is the email address of Netflix support?"
-    resp = app.Engine.open(real_index).ask(question)
+    resp = Engine.open(real_index).ask(question)
     assert resp.abstained and resp.faq  # a near FAQ exists: the page must not present it as a match
     at = ask(start(monkeypatch, real_index), question)
     faq_answer = resp.faq[0].answer[:40]  # its question may also be an example button
@@ -302,10 +306,10 @@ def test_no_server_path_reaches_the_page(monkeypatch, tmp_path, guide_corpus, us
 
 
 def test_a_set_password_guards_both_rebuild_buttons(monkeypatch, tmp_path, guide_corpus, use_fake_model):
-    monkeypatch.setenv(app.ADMIN_ENV, "s3cret")
+    monkeypatch.setenv(env.ADMIN_PASSWORD, "s3cret")
     index = tmp_path / "index"
     at = start(monkeypatch, index, guide_corpus)
-    assert not any(app.ADMIN_ENV in c.value for c in at.sidebar.caption)  # no "anyone can rebuild" line
+    assert not any(env.ADMIN_PASSWORD in c.value for c in at.sidebar.caption)  # no "anyone can rebuild" line
     at.sidebar.button(key="rebuild").click().run(timeout=60)
     assert not (index / "manifest.json").exists()
     assert any("needs the admin password" in e.value for e in at.sidebar.error)
@@ -326,9 +330,9 @@ def test_a_set_password_guards_both_rebuild_buttons(monkeypatch, tmp_path, guide
 
 
 def test_without_a_password_the_sidebar_says_how_to_set_one(monkeypatch, built_index, guide_corpus, use_fake_model):
-    monkeypatch.delenv(app.ADMIN_ENV, raising=False)
+    monkeypatch.delenv(env.ADMIN_PASSWORD, raising=False)
     at = start(monkeypatch, built_index, guide_corpus)
-    assert any(app.ADMIN_ENV in c.value for c in at.sidebar.caption)
+    assert any(env.ADMIN_PASSWORD in c.value for c in at.sidebar.caption)
     assert at.sidebar.button(key="rebuild_anyway").label == "Rebuild anyway"
     assert not at.sidebar.text_input
 

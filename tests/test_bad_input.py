@@ -10,8 +10,8 @@ import time
 import pytest
 
 from faqrag.cli import main
-from faqrag.models.embedding import SentenceTransformerEmbedder as RealEmbedder
-from faqrag.models.embedding import default_embedder as real_default_embedder
+from faqrag.models.choose import default_embedder as real_default_embedder
+from faqrag.models.torch_embedder import SentenceTransformerEmbedder as RealEmbedder
 
 
 def one_line_error(capsys, argv, *expected) -> str:
@@ -29,13 +29,14 @@ def one_line_error(capsys, argv, *expected) -> str:
 @pytest.fixture
 def no_model(monkeypatch):
     """Fails the test if anything tries to load an embedding model."""
-    import faqrag.models.embedding
+    import faqrag.models.choose
+    import faqrag.models.torch_embedder
 
     def refuse(*_a, **_kw):
         raise AssertionError("the model was loaded before the input was checked")
 
-    monkeypatch.setattr(faqrag.models.embedding, "SentenceTransformerEmbedder", refuse)
-    monkeypatch.setattr(faqrag.models.embedding, "default_embedder", refuse)
+    monkeypatch.setattr(faqrag.models.torch_embedder, "SentenceTransformerEmbedder", refuse)
+    monkeypatch.setattr(faqrag.models.choose, "default_embedder", refuse)
 
 
 # ---------------------------------------------------------------- questions
@@ -126,11 +127,12 @@ def edit_manifest(index, change):
     ],
 )
 def test_a_manifest_cannot_choose_which_model_is_loaded(built_index, no_model, capsys, model, message, monkeypatch):
-    import faqrag.models.embedding
+    import faqrag.models.choose
+    import faqrag.models.torch_embedder
 
     # The real classes, which refuse before loading anything.
-    monkeypatch.setattr(faqrag.models.embedding, "SentenceTransformerEmbedder", RealEmbedder)
-    monkeypatch.setattr(faqrag.models.embedding, "default_embedder", real_default_embedder)
+    monkeypatch.setattr(faqrag.models.torch_embedder, "SentenceTransformerEmbedder", RealEmbedder)
+    monkeypatch.setattr(faqrag.models.choose, "default_embedder", real_default_embedder)
     edit_manifest(built_index, lambda m: m["model"].update(id=model))
     one_line_error(capsys, ["ask", "--index", str(built_index), "hello"], message)
 
@@ -287,10 +289,10 @@ def test_invisible_questions_are_empty(tmp_path, no_model, capsys, question):
 
 
 def test_a_file_system_refusal_no_check_foresaw_is_one_line(built_index, capsys, monkeypatch):
-    import faqrag.index.store
+    import faqrag.index.manifest
 
     def refuse(*_a, **_kw):
         raise PermissionError(13, "Permission denied", str(built_index / "manifest.json"))
 
-    monkeypatch.setattr(faqrag.index.store, "read_manifest", refuse)
+    monkeypatch.setattr(faqrag.index.manifest, "read_manifest", refuse)
     one_line_error(capsys, ["info", "--index", str(built_index)], "Permission denied", "manifest.json", "permissions")

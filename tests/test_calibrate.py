@@ -9,7 +9,7 @@ import pytest
 from faqrag.cli import main
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
-from faqrag.index.store import build_index
+from faqrag.index.build import build_index
 from faqrag.learn import calibrate
 from faqrag.learn.calibrate import Scored, threshold
 from faqrag.settings import Settings

@@ -396,7 +396,8 @@ def test_bad_docx_files_are_one_line_errors(tmp_path, monkeypatch, name, message
 
 
 def test_build_logs_block_counts_and_a_bad_file_keeps_the_old_index(tmp_path, fake_embedder):
-    from faqrag.index.store import build_index, load_index
+    from faqrag.index.build import build_index
+    from faqrag.index.store import load_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -445,7 +446,7 @@ def test_details_without_a_question_is_a_heading(tmp_path):
 
 
 def test_editing_a_page_re_embeds_only_what_changed(tmp_path, fake_embedder):
-    from faqrag.index.store import build_index
+    from faqrag.index.build import build_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

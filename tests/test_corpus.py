@@ -142,6 +142,7 @@ def test_links_leading_outside_the_corpus_are_left_out(tmp_path):
 
 def test_corpus_caps_are_checked_before_reading(tmp_path, monkeypatch):
     import faqrag.ingest.corpus
+    import faqrag.ingest.reading
 
     for i in range(5):
         write(tmp_path / f"g{i}.txt", f"Guide {i}\n\nSome text.\n")
@@ -153,10 +154,10 @@ def test_corpus_caps_are_checked_before_reading(tmp_path, monkeypatch):
     with pytest.raises(CorpusError, match=r"holds 0 MiB of files, over the limit of 0 MiB; split it"):
         corpus_files(tmp_path)
     monkeypatch.setattr(faqrag.ingest.corpus, "MAX_CORPUS_BYTES", 10**9)
-    monkeypatch.setattr(faqrag.ingest.corpus, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(faqrag.ingest.reading, "MAX_FILE_BYTES", 10)
     with pytest.raises(CorpusError, match=r"g0.txt: 0 MiB is over the 0 MiB limit for one file; split it"):
         load_corpus(tmp_path)
-    monkeypatch.setattr(faqrag.ingest.corpus, "MAX_FILE_BYTES", 10**9)
+    monkeypatch.setattr(faqrag.ingest.reading, "MAX_FILE_BYTES", 10**9)
     monkeypatch.setattr(faqrag.ingest.corpus, "MAX_LISTED_ENTRIES", 10)
     for i in range(10):
         (tmp_path / f"other{i}.bin").write_bytes(b"x")

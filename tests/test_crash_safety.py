@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import GUIDE, FakeEmbedder
 
-from faqrag.index.store import build_index, load_index, needs_build
+from faqrag.index.build import build_index, needs_build
+from faqrag.index.store import load_index
 
 CHILD = r"""
 import os, shutil, sys, tempfile
@@ -27,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from conftest import FakeEmbedder
 import faiss
-from faqrag.index import store
+from faqrag.index import build
 
 kill_at, count = int(os.environ["KILL_AT"]), 0
 
@@ -71,7 +72,7 @@ faiss.serialize_index = step(faiss.serialize_index)
 Path.write_bytes = step(Path.write_bytes)
 Path.write_text = step(half_write)
 Path.open = open_for_writing
-store.build_index(Path(sys.argv[1]), Path(sys.argv[2]), FakeEmbedder())
+build.build_index(Path(sys.argv[1]), Path(sys.argv[2]), FakeEmbedder())
 print("finished", count)
 """
 
@@ -167,7 +168,7 @@ def test_a_live_build_keeps_its_folder_while_another_build_waits(tmp_path, guide
                 sys.executable,
                 "-c",
                 "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]);"
-                "from conftest import FakeEmbedder; from faqrag.index.store import build_index;"
+                "from conftest import FakeEmbedder; from faqrag.index.build import build_index;"
                 "build_index(Path(sys.argv[1]), Path(sys.argv[2]), FakeEmbedder())",
                 str(guide_corpus),
                 str(index),

@@ -22,7 +22,7 @@ def test_torch_is_the_cpu_build():
 
 
 def test_default_model_loads_offline_from_the_package():
-    from faqrag.models.embedding import resolve_model
+    from faqrag.models.embedder import resolve_model
 
     model_id, location = resolve_model(None)
     assert model_id == "all-MiniLM-L6-v2" and (Path(location) / "model.safetensors").exists()
@@ -73,8 +73,9 @@ def test_batch_and_single_answers_agree(real_engine):
 def test_an_faq_file_is_answered_from_its_rows_and_declines_the_rest(tmp_path):
     """Generality: another corpus, an FAQ file, with settings tuned on all sets."""
     from faqrag.engine import Engine
-    from faqrag.index.store import build_index, load_index
-    from faqrag.models.embedding import SentenceTransformerEmbedder
+    from faqrag.index.build import build_index
+    from faqrag.index.store import load_index
+    from faqrag.models.torch_embedder import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
     build_index(ROOT / "eval" / "faq_demo", tmp_path / "ix", embedder)

@@ -14,8 +14,10 @@ import pytest
 from conftest import REPO
 
 from faqrag.errors import FaqragError
-from faqrag.models.embedding import SentenceTransformerEmbedder, default_embedder, resolve_model
+from faqrag.models.choose import default_embedder
+from faqrag.models.embedder import resolve_model
 from faqrag.models.onnx_embedder import MODEL_FILE, OnnxEmbedder, optimised_path, unsupported_reason
+from faqrag.models.torch_embedder import SentenceTransformerEmbedder
 
 
 def st_folder(root: Path, *, pooling: dict | None = None, modules: list | None = None, tokenizer: bool = True) -> Path:

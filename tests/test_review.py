@@ -199,7 +199,7 @@ def test_apply_reviews_shows_the_change_and_swaps_on_confirm(
 
 @pytest.mark.integration
 def test_real_model_groups_phrasings_of_one_need(tmp_path):
-    from faqrag.models.embedding import SentenceTransformerEmbedder
+    from faqrag.models.torch_embedder import SentenceTransformerEmbedder
 
     db = tmp_path / "logs.db"
     _log(

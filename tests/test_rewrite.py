@@ -76,7 +76,8 @@ def test_words_that_are_part_of_a_longer_name_or_capitalised_by_position_are_not
 
 def test_the_engine_reads_the_question_as_the_corpus_words_it(tmp_path, fake_embedder):
     from faqrag.engine import Engine
-    from faqrag.index.store import build_index, load_index
+    from faqrag.index.build import build_index
+    from faqrag.index.store import load_index
     from faqrag.settings import Settings
 
     corpus = tmp_path / "c"

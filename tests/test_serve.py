@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from faqrag.answer.records import Response
 from faqrag.engine import Engine, check_question
 from faqrag.errors import FaqragError, QuestionError
-from faqrag.index.store import build_index, load_index
+from faqrag.index.build import build_index
+from faqrag.index.store import load_index
 from faqrag.serve.app import AskResponse, ServeSettings, create_app
 from faqrag.serve.batching import MicroBatcher
 from faqrag.settings import Settings

@@ -18,7 +18,7 @@ import pytest
 from conftest import GUIDE, REPO, FakeEmbedder
 
 from faqrag.cli import main
-from faqrag.index.store import build_index
+from faqrag.index.build import build_index
 
 HERE = Path(__file__).resolve().parent
 QUESTIONS = ["How do I reset my widget?", "Riverton phone number", "hours in the Southern Region", "register"]

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from faqrag.errors import FaqragError, IndexStateError
-from faqrag.index.store import FORMAT_VERSION, build_index, check_model, load_index, stale_files
+from faqrag.index.build import build_index, stale_files
+from faqrag.index.manifest import FORMAT_VERSION
+from faqrag.index.store import check_model, load_index
 
 
 def test_build_writes_faiss_json_and_a_complete_manifest(built_index, guide_corpus):
@@ -16,7 +18,7 @@ def test_build_writes_faiss_json_and_a_complete_manifest(built_index, guide_corp
     assert m["format_version"] == FORMAT_VERSION
     assert m["model"] == {"id": "fake-hash-64", "fingerprint": "fake-hash-64-v1", "dimension": 64}
     assert list(m["corpus"]["files"]) == ["acme-help.txt"]
-    assert m["chunking"] == {"max_chars": 700}
+    assert m["chunking"] == {"max_chars": 700, "section_max_chars": 1200}
     assert m["counts"]["chunks"] == len((built_index / "chunks.jsonl").read_text().splitlines())
     assert m["built_at"].endswith("Z") and m["package_version"]
 
@@ -128,7 +130,7 @@ def test_corrupt_chunks_or_documents_are_clear_errors(built_index, name, content
 
 
 def test_manifest_missing_what_info_reads_is_corrupt(built_index):
-    from faqrag.index.store import read_manifest
+    from faqrag.index.manifest import read_manifest
 
     manifest = built_index / "manifest.json"
     data = json.loads(manifest.read_text())
@@ -154,7 +156,7 @@ def test_manifest_missing_what_info_reads_is_corrupt(built_index):
     ],
 )
 def test_every_manifest_field_read_is_type_checked(built_index, change, message):
-    from faqrag.index.store import read_manifest
+    from faqrag.index.manifest import read_manifest
 
     manifest = built_index / "manifest.json"
     data = json.loads(manifest.read_text())
@@ -167,7 +169,7 @@ def test_every_manifest_field_read_is_type_checked(built_index, change, message)
 
 @pytest.mark.parametrize("content", ["[" * 100_000, '{"format_version": NaN}', "[]", "\udcff"])
 def test_hostile_manifest_is_corrupt_not_a_crash(built_index, content):
-    from faqrag.index.store import read_manifest
+    from faqrag.index.manifest import read_manifest
 
     (built_index / "manifest.json").write_bytes(content.encode("utf-8", "surrogateescape"))
     with pytest.raises(IndexStateError, match="is corrupt"):
@@ -186,7 +188,7 @@ def test_hostile_manifest_is_corrupt_not_a_crash(built_index, content):
     ],
 )
 def test_missing_or_truncated_index_files_are_corrupt_everywhere(built_index, guide_corpus, damage, message):
-    from faqrag.index.store import needs_build
+    from faqrag.index.build import needs_build
 
     damage(built_index)
     with pytest.raises(IndexStateError, match=message):
@@ -254,10 +256,10 @@ class Slow:
 
 
 def test_a_long_embedding_is_estimated_and_refused_before_it_starts(monkeypatch, tmp_path, guide_corpus, fake_embedder):
-    import faqrag.index.store
+    import faqrag.index.build
 
-    monkeypatch.setattr(faqrag.index.store, "EMBED_ESTIMATE_TEXTS", 10)
-    monkeypatch.setattr(faqrag.index.store, "EMBED_SAMPLE_TEXTS", 5)
+    monkeypatch.setattr(faqrag.index.build, "EMBED_ESTIMATE_TEXTS", 10)
+    monkeypatch.setattr(faqrag.index.build, "EMBED_SAMPLE_TEXTS", 5)
     slow = Slow(fake_embedder, per_text=0.01)
     said = []
     with pytest.raises(FaqragError, match=r"would take about \d+ s, over the \d+ s .*'faqrag build --yes'"):
@@ -274,8 +276,21 @@ def test_a_long_embedding_is_estimated_and_refused_before_it_starts(monkeypatch,
 
 
 def test_a_huge_manifest_is_not_read_whole(built_index, monkeypatch):
-    import faqrag.index.store
+    import faqrag.index.manifest
 
-    monkeypatch.setattr(faqrag.index.store, "MAX_MANIFEST_BYTES", 100)
+    monkeypatch.setattr(faqrag.index.manifest, "MAX_MANIFEST_BYTES", 100)
     with pytest.raises(IndexStateError, match="manifest.json is unreadable: it is over 0 MiB"):
         load_index(built_index)
+
+
+def test_the_section_size_is_a_chunk_setting_so_changing_it_means_a_rebuild(tmp_path, guide_corpus, fake_embedder):
+    from faqrag.index.build import needs_build
+    from faqrag.settings import ChunkSettings
+
+    build_index(guide_corpus, tmp_path / "ix", fake_embedder, chunk_settings=ChunkSettings(section_max_chars=1))
+    kinds = {c.kind for c in load_index(tmp_path / "ix").chunks}
+    assert "section" not in kinds  # no heading's body is that short: none is one unit
+    assert needs_build(tmp_path / "ix", guide_corpus, None) == "chunk settings changed"
+    build_index(guide_corpus, tmp_path / "ix", fake_embedder)
+    assert "section" in {c.kind for c in load_index(tmp_path / "ix").chunks}
+    assert needs_build(tmp_path / "ix", guide_corpus, None) is None

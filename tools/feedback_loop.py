@@ -42,9 +42,10 @@ from faqrag.engine import Engine  # noqa: E402
 from faqrag.errors import FaqragError  # noqa: E402
 from faqrag.evaluation.metrics import judge, outcome  # noqa: E402
 from faqrag.evaluation.questions import load_questions  # noqa: E402
-from faqrag.index.store import build_index, load_index  # noqa: E402
+from faqrag.index.build import build_index  # noqa: E402
+from faqrag.index.store import load_index  # noqa: E402
 from faqrag.learn import calibrate, qlog, review  # noqa: E402
-from faqrag.models.embedding import SentenceTransformerEmbedder  # noqa: E402
+from faqrag.models.torch_embedder import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.settings import Settings  # noqa: E402
 from faqrag.text import contains  # noqa: E402
 

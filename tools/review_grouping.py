@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from faqrag.evaluation.questions import load_questions  # noqa: E402
-from faqrag.index.store import build_index, load_index  # noqa: E402
+from faqrag.index.build import build_index  # noqa: E402
+from faqrag.index.store import load_index  # noqa: E402
 from faqrag.learn import qlog, review  # noqa: E402
-from faqrag.models.embedding import SentenceTransformerEmbedder  # noqa: E402
+from faqrag.models.torch_embedder import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.text import contains  # noqa: E402
 
 SETS = (

@@ -48,8 +48,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from faqrag.engine import Engine  # noqa: E402
 from faqrag.evaluation.metrics import judge  # noqa: E402
 from faqrag.evaluation.questions import load_questions  # noqa: E402
-from faqrag.index.store import build_index, load_index  # noqa: E402
-from faqrag.models.embedding import SentenceTransformerEmbedder  # noqa: E402
+from faqrag.index.build import build_index  # noqa: E402
+from faqrag.index.store import load_index  # noqa: E402
+from faqrag.models.torch_embedder import SentenceTransformerEmbedder  # noqa: E402
 from faqrag.records import QUESTION  # noqa: E402
 from faqrag.settings import CONFIDENCE_FEATURES, Settings  # noqa: E402
 from faqrag.text import contains  # noqa: E402

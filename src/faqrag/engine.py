@@ -11,9 +11,11 @@ from faqrag.answer.arrange import arrange
 from faqrag.answer.compose import compose
 from faqrag.answer.confidence import GAP_HITS, confidence_features
 from faqrag.answer.records import Response
-from faqrag.index.store import StoredIndex, check_model, load_index, stale_files
+from faqrag.index.build import stale_files
+from faqrag.index.model import for_index
+from faqrag.index.store import StoredIndex, check_model, load_index
 from faqrag.limits import check_question
-from faqrag.models.embedding import Embedder, for_index
+from faqrag.models.embedder import Embedder
 from faqrag.search.answer_type import expected_types
 from faqrag.search.retrieve import Retriever
 from faqrag.search.rewrite import Rewriter, Rewritten
@@ -42,7 +44,7 @@ class Engine:
         embedder: Embedder | None = None,
     ) -> Engine:
         """Load an index and the model it was built with (or ``model``, which must match)."""
-        from faqrag.learn.calibrate import calibrated  # the corpus's own threshold, if it was tuned
+        from faqrag.index.calibration import calibrated  # the corpus's own threshold, if it was tuned
 
         settings = calibrated(index_dir, settings or Settings())
         # Only a model the user names is loaded from anywhere but the bundled default;

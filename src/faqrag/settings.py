@@ -35,6 +35,7 @@ class ChunkSettings:
     """What shapes the chunks; part of the index manifest, so a change means a rebuild."""
 
     max_chars: int = 700  # longer passages are split at sentence boundaries
+    section_max_chars: int = 1200  # a heading whose body is at most this long is one answer unit
 
     def to_dict(self) -> dict:
         return asdict(self)

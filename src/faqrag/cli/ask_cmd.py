@@ -40,7 +40,7 @@ def _ask(args) -> int:
         return 0
     # The model starts loading now, in a thread, while the engine's modules import
     # and the index loads: a one-question process waits for the slower of the two.
-    from faqrag.models.embedding import for_index
+    from faqrag.index.model import for_index
 
     embedder = for_index(args.index, args.model)
     from faqrag.engine import Engine

@@ -10,9 +10,9 @@ from faqrag.limits import dumps
 
 
 def cmd_build(args) -> int:
-    from faqrag.index.store import build_index, needs_build
+    from faqrag.index.build import build_index, needs_build
     from faqrag.limits import EMBED_SECONDS_LIMIT
-    from faqrag.models.embedding import SentenceTransformerEmbedder
+    from faqrag.models.torch_embedder import SentenceTransformerEmbedder
 
     if args.if_stale:
         reason = needs_build(args.index, args.corpus, args.model)
@@ -35,7 +35,9 @@ def cmd_build(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from faqrag.index.store import load_index, read_manifest, stale_files
+    from faqrag.index.build import stale_files
+    from faqrag.index.manifest import read_manifest
+    from faqrag.index.store import load_index
 
     manifest = read_manifest(args.index)
     try:

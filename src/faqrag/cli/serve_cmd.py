@@ -10,7 +10,7 @@ from faqrag.limits import dumps
 
 def cmd_serve(args) -> int:
     from faqrag import env
-    from faqrag.index.store import read_manifest
+    from faqrag.index.manifest import read_manifest
     from faqrag.serve.app import serve_config
 
     manifest = read_manifest(args.index)  # a missing or other-format index is an error now, not a server never ready
@@ -31,7 +31,7 @@ def cmd_serve(args) -> int:
         raise FaqragError(
             f"cannot listen on {args.host}:{args.port} ({reason}); pass another --port or --host"
         ) from None
-    from faqrag.models.embedding import default_embedder
+    from faqrag.models.choose import default_embedder
 
     export = getattr(
         default_embedder(args.model or manifest["model"]["id"], from_index=not args.model), "ensure_exported", None

@@ -51,15 +51,18 @@ def link_to(question: str, chunk: Chunk, chunks: Iterable[Chunk], doc_title: str
     return Alternate(" ".join(question.split()), chunk.doc, head, chunk.text[:TEXT_PREFIX] if shared else "")
 
 
-def read(corpus_dir: Path) -> list[Alternate]:
-    """The corpus folder's alternates (none without the file); a malformed line is a CorpusError."""
+def read(corpus_dir: Path, *, read: Callable[[Path], bytes] | None = None) -> list[Alternate]:
+    """The corpus folder's alternates (none without the file); a malformed line is a CorpusError.
+    ``read``: how to read the file's bytes (a build's reader, which hashes what it reads)."""
     path = corpus_dir / FILE
     if not path.is_file():
         return []
     if path.stat().st_size > MAX_FILE_BYTES:
         raise CorpusError(f"{path}: over the {MAX_FILE_BYTES // 2**20} MiB limit for one file; prune it")
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read(path) if read else path.read_bytes()
+        # Universal newlines, as reading it as text did: a file saved with CRLF reads the same.
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError:
         raise CorpusError(f"{path}: not UTF-8 text; save it as UTF-8") from None
     out, seen = [], set()

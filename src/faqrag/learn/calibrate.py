@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from faqrag.errors import FaqragError
 from faqrag.files import write_atomically
+from faqrag.index.manifest import CALIBRATION
 from faqrag.records import ALTERNATE, QUESTION
 from faqrag.settings import Settings
 from faqrag.text import normalize
@@ -29,7 +30,7 @@ from faqrag.text import normalize
 if TYPE_CHECKING:  # evaluate (and statistics) only for fitting, not for every question's calibrated()
     from faqrag.evaluation.questions import EvalQuestion
 
-FILE = "calibration.json"
+FILE = CALIBRATION  # in the index folder, read by index/calibration.py
 BUDGET = 0.05  # share of rightly answered covered questions a threshold may decline
 MIN_COVERED, MIN_UNCOVERED = 5, 3
 FOLDS = 5
@@ -157,18 +158,3 @@ def save(index_dir: Path, cal: Calibration) -> Path:
     path = index_dir / FILE
     write_atomically(path, json.dumps(cal.to_dict(), indent=2))
     return path
-
-
-def calibrated(index_dir: Path, settings: Settings) -> Settings:
-    """``settings`` with the index's calibrated threshold, unless the settings
-    already chose one of their own (a threshold other than the shipped one)."""
-    path = Path(index_dir) / FILE
-    if not path.is_file() or settings.abstain_below != Settings().abstain_below:
-        return settings
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))["abstain_below"]
-        return replace(settings, abstain_below=value)
-    except (OSError, ValueError, KeyError, TypeError, FaqragError):
-        raise FaqragError(
-            f"{path} is corrupt; run 'faqrag tune' again or delete it to use the shipped settings"
-        ) from None

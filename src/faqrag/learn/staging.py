@@ -21,9 +21,11 @@ from faqrag.errors import FaqragError
 from faqrag.evaluation.metrics import figures, outcome
 from faqrag.evaluation.questions import load_questions
 from faqrag.evaluation.run import answer_all
-from faqrag.index.store import MANIFEST, BuildSummary, build_index, load_index
+from faqrag.index.build import BuildSummary, build_index, build_lock
+from faqrag.index.manifest import MANIFEST
+from faqrag.index.store import load_index
 from faqrag.index.swap import replace_folder
-from faqrag.models.embedding import Embedder
+from faqrag.models.embedder import Embedder
 from faqrag.settings import Settings
 
 
@@ -80,10 +82,12 @@ def stage(
     log: Callable[[str], None] = lambda _m: None,
 ) -> Staged:
     folder = staging_folder(index_dir)
-    shutil.rmtree(folder, ignore_errors=True)  # a staged build nobody confirmed
-    if (index_dir / MANIFEST).exists():
-        shutil.copytree(index_dir, folder)  # so the rebuild reuses every vector it can
-    summary = build_index(corpus_dir, folder, embedder, log=log)
+    # The live index's build lock: a review apply and a rebuild of the same index never overlap.
+    with build_lock(index_dir, wait=False):
+        shutil.rmtree(folder, ignore_errors=True)  # a staged build nobody confirmed
+        if (index_dir / MANIFEST).exists():
+            shutil.copytree(index_dir, folder)  # so the rebuild reuses every vector it can
+        summary = build_index(corpus_dir, folder, embedder, log=log)
     live = Engine(load_index(index_dir), embedder, settings) if (index_dir / MANIFEST).exists() else None
     staged = Engine(load_index(folder), embedder, settings)
     trials = []

@@ -23,7 +23,7 @@ import numpy as np
 from faqrag import env
 from faqrag.errors import FaqragError
 from faqrag.files import atomic_path
-from faqrag.models.embedding import resolve_model, weights_fingerprint
+from faqrag.models.embedder import resolve_model, weights_fingerprint
 
 MODEL_FILE = "model.onnx"
 QUANTISED_FILE = "model.int8.onnx"

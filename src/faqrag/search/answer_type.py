@@ -61,3 +61,16 @@ def value_kinds(text: str) -> frozenset[str]:
 def numbers_in(text: str) -> set[str]:
     """Phone-like numbers of a text as digit strings, so formats compare equal."""
     return {d for d in (re.sub(r"\D", "", m.group(0)) for m in _VALUES["phone"].finditer(text)) if len(d) >= 7}
+
+
+_YEARS = re.compile(r"(?:1[89]|20)\d\d\s*-\s*(?:1[89]|20)\d\d")  # "2021-2024" is no phone number
+
+
+def quotes_contact_details(text: str) -> bool:
+    """Whether a text quotes what a person might copy and use: an e-mail or web
+    address, or a phone number (seven digits or more, not a span of years). The
+    page asks to confirm such details before sharing anything."""
+    if _VALUES["email"].search(text) or _VALUES["url"].search(text):
+        return True
+    phones = (m.group() for m in _VALUES["phone"].finditer(text) if not _YEARS.fullmatch(m.group()))
+    return any(sum(ch.isdigit() for ch in p) >= 7 for p in phones)

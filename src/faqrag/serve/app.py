@@ -167,7 +167,6 @@ class ServerState:
     log_writer: qlog.BackgroundWriter | None = None  # writes it from a thread of its own
     stop: threading.Event = field(default_factory=threading.Event)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
-    rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def manifest_signature(self) -> tuple | None:
         try:
@@ -311,7 +310,7 @@ def create_app(
     ``api_token`` (default: ``$FAQRAG_API_TOKEN``) enables the write endpoints."""
     from contextlib import asynccontextmanager
 
-    from faqrag.models.embedding import default_embedder
+    from faqrag.models.choose import default_embedder
 
     serve = serve or ServeSettings()
     token = api_token if api_token is not None else env.api_token()
@@ -450,7 +449,7 @@ def create_app(
     @app.get("/v1/info", summary="The index manifest and whether the corpus changed since the build")
     async def info() -> dict:
         engine = engine_or_503()
-        from faqrag.index.store import stale_files
+        from faqrag.index.build import stale_files
 
         manifest = engine.stored.manifest
         corpus = state.corpus_dir
@@ -470,12 +469,7 @@ def create_app(
         """Rebuild the index from the corpus and swap it in (needs the bearer token)."""
         _authorise(request, state.token)
         engine = engine_or_503()
-        if not state.rebuild_lock.acquire(blocking=False):
-            raise HTTPException(409, "a rebuild is already running; wait for it to finish")
-        try:
-            return await run_in_threadpool(_rebuild, state, engine)
-        finally:
-            state.rebuild_lock.release()
+        return await run_in_threadpool(_rebuild, state, engine)
 
     return app
 
@@ -493,19 +487,14 @@ def _authorise(request: Request, token: str | None) -> None:
 
 def _rebuild(state: ServerState, engine: Engine) -> dict:
     """Build beside the index, swap it in, and load it (other workers' watchers follow)."""
-    import fcntl
-
-    from faqrag.index.store import build_index
+    from faqrag.index.build import BuildBusy, build_index
 
     corpus = state.corpus_dir or Path(engine.stored.manifest["corpus"]["dir"])
-    lock_path = state.index_dir.resolve().parent / f".{state.index_dir.resolve().name}.rebuild.lock"
     warnings: list[str] = []
-    with open(lock_path, "w") as lock:
-        try:  # one rebuild across all worker processes
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise HTTPException(409, "a rebuild is already running; wait for it to finish") from None
-        summary = build_index(corpus, state.index_dir, engine.embedder, warn=warnings.append)
+    try:  # one build of the index at a time, across workers, the page and the CLI
+        summary = build_index(corpus, state.index_dir, engine.embedder, warn=warnings.append, wait=False)
+    except BuildBusy:
+        raise HTTPException(409, "a rebuild is already running; wait for it to finish") from None
     swapped = state.reload_if_changed()
     if not swapped and state.last_refusal:
         raise IndexStateError(f"the new index was built but not loaded: {state.last_refusal}")
@@ -690,7 +679,7 @@ def app_from_env() -> FastAPI:
     threads = serve.model_threads
 
     def embedder(model_id: str):
-        from faqrag.models.embedding import default_embedder
+        from faqrag.models.choose import default_embedder
 
         return default_embedder(model or model_id, from_index=not model, threads=threads)
 

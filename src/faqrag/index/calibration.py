@@ -1,0 +1,31 @@
+"""The corpus's own decline threshold, kept in its index folder (``calibration.json``).
+
+``faqrag tune`` (learn/calibrate.py) fits it on the corpus's reviewed questions
+and writes it; every opening of the index reads it here. Without the file the
+shipped settings apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from faqrag.errors import FaqragError
+from faqrag.index.manifest import CALIBRATION
+from faqrag.limits import loads
+from faqrag.settings import Settings
+
+
+def calibrated(index_dir: Path, settings: Settings) -> Settings:
+    """``settings`` with the index's calibrated threshold, unless the settings
+    already chose one of their own (a threshold other than the shipped one)."""
+    path = Path(index_dir) / CALIBRATION
+    if not path.is_file() or settings.abstain_below != Settings().abstain_below:
+        return settings
+    try:
+        value = loads(path.read_text(encoding="utf-8"))["abstain_below"]
+        return replace(settings, abstain_below=value)
+    except (OSError, ValueError, KeyError, TypeError, FaqragError):
+        raise FaqragError(
+            f"{path} is corrupt; run 'faqrag tune' again or delete it to use the shipped settings"
+        ) from None

@@ -1,0 +1,202 @@
+"""Walking a page's main content once, writing its blocks (the body of convert_html.py).
+
+Headings give the heading trail; paragraphs, lists with their lead-in, tables
+with each cell's column header, ``<dl>`` terms, ``<details>``/``<summary>`` and
+question headings become the structured text that the guide parser reads.
+"""
+
+from __future__ import annotations
+
+import re
+
+from faqrag.ingest.structured import Writer, clean
+
+MAX_DEPTH = 200  # deeper than any real page; past it a subtree is read as plain text
+_BLOCK = frozenset(
+    "address article blockquote body center dd details dialog div dl dt fieldset figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hgroup hr li main ol p pre section summary table tbody td tfoot th "
+    "thead tr ul caption".split()
+)
+_HEADING = {f"h{i}": i for i in range(1, 7)}
+_SOURCE_BREAK = re.compile(r"[\r\n]+")
+
+
+class Walker:
+    """Walks the content tree once, writing blocks; inline text collects until a block ends it."""
+
+    def __init__(self) -> None:
+        self.out = Writer()
+        self.buf: list[str] = []
+        self.h1: str | None = None
+        self.top_level = 1
+        self.seen: list[str] = []
+        self._levels: list[int] = []
+
+    def flush(self) -> None:
+        text = "".join(self.buf)
+        self.buf = []
+        if text.strip():
+            self.out.paragraph(text)
+            self.seen.append(text)
+
+    def walk(self, node, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            self.buf.append(" " + (node.text(separator=" ") or "") + " ")
+            return
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                # Line ends in HTML source are spaces; only <br> breaks a line.
+                self.buf.append(_SOURCE_BREAK.sub(" ", child.text_content or ""))
+            elif tag == "br":
+                self.buf.append("\n")
+            elif tag in ("-comment", "-doctype"):
+                continue
+            elif tag in _BLOCK:
+                self.flush()
+                self.block(child, depth + 1)
+            else:
+                self.walk(child, depth + 1)  # inline: its text joins the paragraph
+
+    def block(self, node, depth: int) -> None:
+        tag = node.tag
+        if tag in _HEADING:
+            text = clean(text_of(node))
+            if text:
+                level = _HEADING[tag]
+                if tag == "h1" and self.h1 is None:
+                    self.h1 = text
+                self.out.heading(level, text)
+                self.seen.append(text)
+                self._levels.append(level)
+                self.top_level = min(self._levels)
+            return
+        if tag in ("ul", "ol"):
+            items: list[tuple[int, str, bool]] = []
+            self._list(node, 0, items, depth)
+            self.out.items(items)
+            self.seen.extend(t for _, t, _ in items)
+            return
+        if tag == "table":
+            self._table(node, depth)
+            return
+        if tag == "dl":
+            self._dl(node, depth)
+            return
+        if tag == "details":
+            self._details(node, depth)
+            return
+        if tag == "pre":
+            self.out.code(node.text(deep=True) or "")
+            return
+        if tag == "hr":
+            return
+        self.walk(node, depth)
+        self.flush()
+
+    def _list(self, node, level: int, items, depth: int) -> None:
+        ordered = node.tag == "ol"
+        for li in node.iter():
+            if li.tag != "li":
+                if li.tag in ("ul", "ol"):  # a list nested without its <li>
+                    self._list(li, level + 1, items, depth + 1)
+                continue
+            nested = [c for c in li.iter() if c.tag in ("ul", "ol")]  # direct children only
+            items.append((level, text_of(li, skip=("ul", "ol")), ordered))
+            if depth < MAX_DEPTH:
+                for sub in nested:
+                    self._list(sub, level + 1, items, depth + 1)
+
+    def _table(self, node, depth: int) -> None:
+        rows = [tr for tr in node.css("tr") if _nearest(tr, "table") == node]
+        if any(n != node for n in node.css("table, ul, ol, h1, h2, h3, h4, h5, h6, p + p")):
+            # A layout table (cells holding structure): read its cells as blocks.
+            for tr in rows:
+                for cell in tr.iter():
+                    if cell.tag in ("td", "th"):
+                        self.walk(cell, depth + 1)
+                        self.flush()
+            return
+        grid = [[clean(text_of(c)) for c in tr.iter() if c.tag in ("td", "th")] for tr in rows]
+        grid = [r for r in grid if any(r)]
+        if not grid:
+            return
+        caption = node.css_first("caption")
+        if caption is not None and clean(caption.text()):
+            self.out.paragraph(clean(caption.text()) + ":")
+        first = [c for c in rows[0].iter() if c.tag in ("td", "th")] if rows else []
+        has_header = node.css_first("thead") is not None or (first and all(c.tag == "th" for c in first))
+        header = grid[0] if has_header and len(grid) > 1 else None
+        body = grid[1:] if header else grid
+        self.out.table(body, header)
+        self.seen.extend(" ".join(r) for r in grid)
+
+    def _dl(self, node, depth: int) -> None:
+        term, defs = None, []
+
+        def emit():
+            if term is None and not defs:
+                return
+            answer = " ".join(defs)
+            if term and term.endswith("?"):
+                self.out.paragraph(term)
+                self.out.paragraph(answer)
+            elif term and answer:
+                self.out.paragraph(f"{term.rstrip(':')}: {answer}")
+            else:
+                self.out.paragraph(term or answer)
+            self.seen.append(f"{term or ''} {answer}")
+
+        for child in node.css("dt, dd"):
+            if _nearest(child, "dl") != node:
+                continue
+            text = clean(text_of(child))
+            if child.tag == "dt":
+                if defs or term is not None:
+                    emit()
+                term, defs = text, []
+            elif text:
+                defs.append(text)
+        emit()
+
+    def _details(self, node, depth: int) -> None:
+        summary = node.css_first("summary")
+        question = clean(text_of(summary)) if summary is not None else ""
+        if summary is not None:
+            summary.decompose()
+        if question:
+            if question.endswith("?"):
+                self.out.paragraph(question)
+            else:
+                level = min((self._levels[-1] if self._levels else 1) + 1, 6)
+                self.out.heading(level, question)
+            self.seen.append(question)
+        self.walk(node, depth)
+        self.flush()
+
+
+def text_of(node, depth: int = 0, skip: tuple[str, ...] = ()) -> str:
+    """A subtree's text with spaces where blocks and line breaks part it, not inside words."""
+    parts = []
+    for c in node.iter(include_text=True):
+        tag = c.tag
+        if tag == "-text":
+            parts.append(c.text_content or "")
+        elif tag == "br":
+            parts.append(" ")
+        elif tag.startswith("-") or tag in skip:
+            continue
+        elif depth > MAX_DEPTH:
+            parts.append(" " + (c.text(separator=" ") or "") + " ")
+        elif tag in _BLOCK:
+            parts.append(" " + text_of(c, depth + 1) + " ")
+        else:
+            parts.append(text_of(c, depth + 1))
+    return "".join(parts)
+
+
+def _nearest(node, tag: str):
+    p = node.parent
+    while p is not None and p.tag != tag:
+        p = p.parent
+    return p

@@ -1,0 +1,78 @@
+"""A document's title, URL, notice and date: from a sidecar ``<file>.meta.json`` or
+from front matter at the top of a guide (``---`` / ``title: ...`` / ``---``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from faqrag.errors import CorpusError
+from faqrag.ingest.reading import inside, read_bytes
+from faqrag.limits import bad_character, loads
+
+META_SUFFIX = ".meta.json"
+META_KEYS = frozenset({"title", "url", "notice", "date"})
+
+
+def sidecar_path(path: Path, root: Path) -> Path | None:
+    """A file's metadata sidecar, if there is one inside the corpus folder."""
+    side = path.with_name(path.name + META_SUFFIX)
+    return side if side.is_file() and inside(side, root) else None
+
+
+def read_sidecar(
+    path: Path, root: Path, warn: Callable[[str], None], read: Callable[[Path], bytes] = read_bytes
+) -> dict[str, str]:
+    side = sidecar_path(path, root)
+    if side is None:
+        outside = path.with_name(path.name + META_SUFFIX)
+        if outside.is_symlink():
+            warn(f"{outside}: left out, it links outside the corpus folder; copy the file in to use it")
+        return {}
+    try:
+        data = loads(read(side).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CorpusError(f"{side}: not valid UTF-8 JSON ({err}); fix the metadata file") from None
+    return _check_meta(data, side)
+
+
+def _check_meta(data: object, where: Path) -> dict[str, str]:
+    if not isinstance(data, dict):
+        raise CorpusError(f"{where}: metadata must be an object with title, url and notice")
+    unknown = set(data) - META_KEYS
+    if unknown:
+        raise CorpusError(
+            f"{where}: unknown metadata key(s) {', '.join(sorted(unknown))}; use only {', '.join(sorted(META_KEYS))}"
+        )
+    out = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise CorpusError(f"{where}: metadata '{key}' must be a string")
+        bad = bad_character(value)
+        if bad:
+            raise CorpusError(f"{where}: metadata '{key}' holds {bad}; remove it")
+        if value.strip():
+            out[key] = value.strip()
+    return out
+
+
+def front_matter(text: str, path: Path) -> tuple[dict[str, str], str]:
+    """Front matter is blanked out (not cut) so character spans stay true to the file."""
+    m = re.match(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", text, re.S)
+    if not m:
+        return {}, text
+    data = {}
+    for line in m.group(1).splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            raise CorpusError(f"{path}: front matter line '{line.strip()}' is not 'key: value'")
+        data[key.strip().lower()] = value.strip().strip("'\"")
+    meta = _check_meta(data, path)
+    blank = re.sub(r"[^\n]", " ", text[: m.end()])
+    return meta, blank + text[m.end() :]

@@ -1,0 +1,42 @@
+"""Reading a corpus file: bounded in size, and only from inside the corpus folder."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from faqrag.errors import CorpusError
+from faqrag.limits import MAX_FILE_BYTES, mib
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(f"{path}: {mib(size)} is over the {mib(MAX_FILE_BYTES)} limit for one file; split it")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError(f"{path}: file not found; check the corpus folder") from None
+    except OSError as err:
+        raise CorpusError(f"{path}: cannot be read ({err.strerror}); check its permissions") from None
+
+
+def inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+class Reader:
+    """Reads corpus files through ``read_bytes`` and keeps each one's sha256, so a
+    build hashes exactly what it parsed and reads every file once."""
+
+    def __init__(self, corpus_dir: Path):
+        self.corpus_dir = corpus_dir
+        self.hashes: dict[str, str] = {}  # by path relative to the corpus folder
+
+    def __call__(self, path: Path) -> bytes:
+        raw = read_bytes(path)
+        self.hashes[path.relative_to(self.corpus_dir).as_posix()] = hashlib.sha256(raw).hexdigest()
+        return raw

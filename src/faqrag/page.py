@@ -1,0 +1,203 @@
+"""What both Streamlit pages share: where the folders are, the engine loaded once per
+server process, the admin password, and showing corpus text and messages safely.
+
+Corpus text is never handed to Markdown or raw HTML as is: it goes through
+``st.text``, through ``as_html`` (escaped, plus our own ``<mark>``), or through
+``md_escape`` where Streamlit only takes Markdown (button and expander labels,
+alerts). Visitors never see a server path: ``public`` shows paths relative to
+the project, or only a file's name.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import logging
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from faqrag import env
+from faqrag.engine import Engine
+from faqrag.errors import FaqragError
+from faqrag.records import Chunk
+
+ROOT = Path(__file__).resolve().parents[2]  # the project: app.py, corpus/, index/, eval/
+log = logging.getLogger("faqrag.page")
+# An absolute path not inside a URL or a word: "/srv/app/corpus/guide.txt".
+ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/[^\s/:;,'\"()\[\]]+)+/?")
+
+
+@dataclass(frozen=True)
+class Site:
+    """The folders and files the pages work on (``FAQRAG_*`` variables, else the project's own)."""
+
+    index: Path
+    corpus: Path
+    reviewed: Path  # the labelled set reviews are written to
+    sets: Path  # the labelled sets checked before a reviewed index goes live
+
+
+def site() -> Site:
+    return Site(
+        index=env.folder(env.INDEX, ROOT / "index"),
+        corpus=env.folder(env.CORPUS, ROOT / "corpus"),
+        reviewed=env.folder(env.REVIEWED, ROOT / "eval" / "reviewed.jsonl"),
+        sets=env.folder(env.SETS, ROOT / "eval" / "sets.json"),
+    )
+
+
+def password_ok(given: str | None) -> bool:
+    """Whether ``given`` is the admin password (compared in constant time); always
+    True when none is set."""
+    expected = env.admin_password()
+    if not expected:
+        return True
+    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+# ------------------------------------------------------------- showing text
+
+
+def md_escape(text: str) -> str:
+    """Text that Streamlit's Markdown shows literally.
+
+    Backslash-escaping ASCII punctuation stops emphasis, links, lists, HTML and
+    LaTeX; Streamlit's ``:icon:`` and ``:color[...]`` shortcuts ignore a
+    backslash before ':', so a zero-width space after each ':' breaks them.
+    """
+    escaped = re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$&^=\"'])", r"\\\1", text)
+    return escaped.replace(":", ":\u200b")
+
+
+def as_html(text: str, mark: tuple[int, int] | None = None, cls: str = "") -> str:
+    """``text`` escaped into a div, with ``text[mark[0]:mark[1]]`` in a <mark>."""
+    if mark and 0 <= mark[0] < mark[1] <= len(text):
+        s, e = mark
+        body = f"{html.escape(text[:s])}<mark>{html.escape(text[s:e])}</mark>{html.escape(text[e:])}"
+    else:
+        body = html.escape(text)
+    return f'<div class="fq-text {cls}">{body}</div>'
+
+
+def locate(text: str, needle: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """Where ``needle`` first occurs in ``text[start:end]``, as a span of ``text``."""
+    i = text.find(needle, start, len(text) if end is None else end) if needle else -1
+    return (i, i + len(needle)) if i >= 0 else None
+
+
+def excerpt(text: str, span: tuple[int, int], width: int = 300) -> tuple[str, tuple[int, int]]:
+    """Whole lines of ``text`` around ``span`` (with "…" where cut), and the span's place in them."""
+    s, e = span
+    a = text.rfind("\n", 0, s - width) + 1 if s > width else 0
+    b = text.find("\n", min(e + width, len(text)))
+    b = len(text) if b < 0 else b
+    before, after = ("…" if a > 0 else ""), ("…" if b < len(text) else "")
+    return before + text[a:b] + after, (s - a + len(before), e - a + len(before))
+
+
+def public(message: str, *folders: Path) -> str:
+    """``message`` with no absolute server path in it, for visitors.
+
+    Paths inside the project become relative to it; ``folders`` outside it
+    (an index in /tmp) and any other absolute path shrink to their last part.
+    """
+    known = {f"{ROOT}/": ""}  # "<project>/corpus/x.txt" reads "corpus/x.txt"
+    for folder in (*folders, ROOT):
+        for form in {str(folder), str(folder.resolve())}:
+            if os.path.isabs(form):
+                known[form] = shown_path(Path(form))
+    for form in sorted(known, key=len, reverse=True):  # longest first: a folder inside the project
+        message = message.replace(form, known[form])
+    return ABS_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1] or "/", message)
+
+
+def shown_path(path: Path) -> str:
+    """A path as visitors see it: relative to the project, else only its name."""
+    try:
+        rel = path.resolve().relative_to(ROOT)
+    except ValueError:
+        return path.name or "/"
+    return str(rel) if rel.parts else "."
+
+
+# ------------------------------------------------------- loaded once per process
+
+
+def section_spans(chunks: list[Chunk]) -> dict[str, tuple[int, int]]:
+    """Chunk id -> the span, in its document, of every chunk under the same heading."""
+    extent: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
+    for c in chunks:
+        key = (c.doc, c.trail)
+        s, e = extent.get(key, c.span)
+        extent[key] = (min(s, c.span[0]), max(e, c.span[1]))
+    return {c.id: extent[(c.doc, c.trail)] for c in chunks}
+
+
+def example_questions(chunks: list[Chunk], n: int = 4) -> list[str]:
+    """Questions the guide can answer: its FAQ questions, else its section headings."""
+    out: list[str] = []
+    for q in [c.question for c in chunks if c.kind == "faq"] + [c.trail[-1] for c in chunks if c.trail]:
+        if q and q not in out:
+            out.append(q)
+    return out[:n]
+
+
+@dataclass(frozen=True)
+class Guide:
+    """An opened engine plus what the page derives from its index once."""
+
+    engine: Engine
+    sections: dict[str, tuple[int, int]]
+    examples: list[str]
+
+
+# Keyed on the manifest's mtime too, so an index rebuilt outside the page (faqrag build)
+# is picked up on the next run; two entries at most, the old one only until sessions drop it.
+@st.cache_resource(show_spinner="Loading the index and the model…", max_entries=2)
+def load_guide(index_dir: str, built_stamp: int) -> Guide:
+    engine = Engine.open(Path(index_dir))
+    engine.warm_up()  # so the first question is as fast as the rest
+    one_torch_thread()
+    chunks = engine.stored.chunks
+    return Guide(engine, section_spans(chunks), example_questions(chunks))
+
+
+def one_torch_thread() -> None:
+    """Run the model's maths on one thread in this server process.
+
+    A short question gains nothing from intra-op threads, and when another
+    process wants a CPU they wait on each other: on a busy 2-CPU machine one
+    question took ~480 ms with torch's default 2 threads and ~14 ms with 1.
+    Sessions already run in threads of their own. Only if the model brought
+    torch in; a test's fake model does not.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def index_problem(index_dir: str, corpus_dir: str) -> str | None:
+    """Why the index needs a (re)build, or None. Cached: it hashes the corpus files."""
+    from faqrag.index.build import needs_build
+
+    return needs_build(Path(index_dir), Path(corpus_dir), None)
+
+
+def open_guide(index: Path) -> tuple[Guide | None, str | None]:
+    try:
+        stamp = (index / "manifest.json").stat().st_mtime_ns
+    except OSError:
+        stamp = 0  # no manifest: load_guide raises the engine's own message
+    try:
+        return load_guide(str(index.resolve()), stamp), None
+    except FaqragError as err:
+        return None, public(str(err), index)
+    except Exception as err:  # anything else is our bug: log it, show one line
+        log.exception("cannot open the index at %s", index)
+        return None, f"the index at {shown_path(index)} could not be opened ({type(err).__name__}); see the server log"
