@@ -7,12 +7,12 @@ unknown key is an error rather than silently ignored.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from faqrag.errors import FaqragError
-from faqrag.limits import MAX_SETTINGS_BYTES, loads, read_capped, shown
+from faqrag.limits import MAX_SETTINGS_BYTES, loads, read_capped
+from faqrag.validate import bounded, check_fields
 
 # What confidence is a logistic function of; see answer.confidence_features.
 CONFIDENCE_FEATURES = (
@@ -34,75 +34,60 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped in gt-all-min
 class ChunkSettings:
     """What shapes the chunks; part of the index manifest, so a change means a rebuild."""
 
-    max_chars: int = 700  # longer passages are split at sentence boundaries
-    section_max_chars: int = 1200  # a heading whose body is at most this long is one answer unit
+    max_chars: int = bounded(700, 50, MAX_INT)  # longer passages are split at sentence boundaries
+    section_max_chars: int = bounded(1200, 1, MAX_INT)  # a heading whose body is at most this long is one unit
+
+    def __post_init__(self) -> None:
+        check_fields(self, "chunk setting")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
+def _count(default: int) -> int:
+    return bounded(default, 1, MAX_INT)
+
+
+def _share(default: float) -> float:
+    return bounded(default, 0, 1)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Retrieval and answering knobs (they do not change the index)."""
+    """Retrieval and answering knobs (they do not change the index). Each field's
+    range is checked at start (validate.py); README, "Settings", lists them."""
 
-    max_question_chars: int = 2000
-    max_answer_chars: int = 500
-    max_text_chars: int = 2000  # passages, FAQ entries, notices and sources in an answer are cut to this
-    candidates: int = 40  # views taken from each retriever before fusion
-    dense_weight: float = 0.6
-    lexical_weight: float = 0.4
-    faq_question_threshold: float = 0.72  # cosine of question to FAQ question that counts as a match
-    alternate_threshold: float = 0.9  # ...and to a linked alternate phrasing (records.ALTERNATE)
-    faq_lexical_margin: float = 1.0  # ...unless the FAQ misses question terms the top hit has
-    name_bonus: float = 0.0  # times the share of the question's names a chunk mentions
-    type_bonus: float = 0.0  # for holding the kind of value asked for (a number, a URL, ...)
-    faq_list_within: float = 0.1  # FAQ entries listed when their score is this close to the top hit's
-    value_margin: float = 0.1  # a hit holding the asked-for kind of value answers if this close to the top
-    whole_section_chars: int = 500  # a section this short is answered whole
+    max_question_chars: int = _count(2000)
+    max_answer_chars: int = _count(500)
+    max_text_chars: int = _count(2000)  # passages, FAQ entries, notices and sources in an answer are cut to this
+    candidates: int = _count(40)  # views taken from each retriever before fusion
+    dense_weight: float = _share(0.6)
+    lexical_weight: float = _share(0.4)
+    faq_question_threshold: float = _share(0.72)  # cosine of question to FAQ question that counts as a match
+    alternate_threshold: float = _share(0.9)  # ...and to a linked alternate phrasing (records.ALTERNATE)
+    faq_lexical_margin: float = bounded(1.0, 0, 100)  # ...unless the FAQ misses question terms the top hit has
+    name_bonus: float = bounded(0.0, -10, 10)  # times the share of the question's names a chunk mentions
+    type_bonus: float = bounded(0.0, -10, 10)  # for holding the kind of value asked for (a number, a URL, ...)
+    faq_list_within: float = _share(0.1)  # FAQ entries listed when their score is this close to the top hit's
+    value_margin: float = _share(0.1)  # a hit holding the asked-for kind of value answers if this close to the top
+    whole_section_chars: int = _count(500)  # a section this short is answered whole
     # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
-    # for how these and the threshold were chosen.
-    conf_weights: tuple[float, ...] = (3.354, 2.262, 1.27, 0.119, 9.326, 0.664, -0.727, 1.142, 1.577)
-    conf_bias: float = -6.803
-    abstain_below: float = 0.279
-    suggestions: int = 3
+    # for how these and the threshold were chosen. The bounds keep the sum finite.
+    conf_weights: tuple[float, ...] = bounded(
+        (3.354, 2.262, 1.27, 0.119, 9.326, 0.664, -0.727, 1.142, 1.577), -100, 100, length=len(CONFIDENCE_FEATURES)
+    )
+    conf_bias: float = bounded(-6.803, -100, 100)
+    abstain_below: float = _share(0.279)
+    suggestions: int = _count(3)
     # The question log (qlog.py): on or off, and how much it keeps.
     log_questions: bool = True
-    log_keep_days: int = 180
-    log_keep_rows: int = 100_000
+    log_keep_days: int = _count(180)
+    log_keep_rows: int = _count(100_000)
 
     def __post_init__(self) -> None:
-        # Values come from users' JSON files: check them here, once, so a typo
+        # Values come from users' JSON files: checked here, once, so a typo
         # is a message and not a TypeError deep inside a search.
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "conf_weights":
-                n = len(CONFIDENCE_FEATURES)
-                ok = isinstance(value, tuple) and len(value) == n and all(_is_number(v) for v in value)
-                if not ok:
-                    raise FaqragError(
-                        f"setting conf_weights must be a list of {n} numbers, one per feature: "
-                        + ", ".join(CONFIDENCE_FEATURES)
-                    )
-                continue
-            if f.type == "int" and not (
-                isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT
-            ):
-                raise FaqragError(f"setting {f.name} must be a whole number from 1 to {MAX_INT:,}, not {shown(value)}")
-            if f.type == "bool" and not isinstance(value, bool):
-                raise FaqragError(f"setting {f.name} must be true or false, not {shown(value)}")
-            if f.type == "float" and not _is_number(value):
-                raise FaqragError(f"setting {f.name} must be a number, not {shown(value)}")
-        for name in (
-            "dense_weight",
-            "lexical_weight",
-            "abstain_below",
-            "faq_question_threshold",
-            "alternate_threshold",
-            "faq_list_within",
-            "value_margin",
-        ):
-            if not 0 <= getattr(self, name) <= 1:
-                raise FaqragError(f"setting {name} must be between 0 and 1")
+        check_fields(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
@@ -139,10 +124,3 @@ def read_json_object(path: Path, what: str = "settings file", flag: str = "--set
     if not isinstance(data, dict):
         raise FaqragError(f"{what} {path} must hold a JSON object")
     return data
-
-
-def _is_number(value: object) -> bool:
-    # NaN and infinities pass every comparison check wrongly and print as invalid JSON.
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    return isinstance(value, int) or math.isfinite(value)

@@ -54,4 +54,4 @@ def confidence_features(
 
 def confidence(features: tuple[float, ...], settings: Settings) -> float:
     z = settings.conf_bias + sum(w * x for w, x in zip(settings.conf_weights, features, strict=True))
-    return 1.0 / (1.0 + math.exp(-z))
+    return 1.0 / (1.0 + math.exp(-max(-500.0, min(500.0, z))))  # no OverflowError, whatever the weights
