@@ -11,12 +11,14 @@ from pathlib import Path
 import uvicorn
 from conftest import FakeEmbedder
 
-from faqrag.serve.app import ServeSettings, create_app
+from faqrag.serve.app import create_app
+from faqrag.serve.launch import uvicorn_options
+from faqrag.serve.settings import ServeSettings
 
 if __name__ == "__main__":
     index, port = Path(sys.argv[1]), int(sys.argv[2])
     embedder = FakeEmbedder()
-    app = create_app(
-        index, embedder_factory=lambda _m: embedder, serve=ServeSettings(watch_interval_s=0.1), api_token="t0ken"
-    )
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    # Short connection bounds, so the tests of slow and idle clients run in seconds.
+    serve = ServeSettings(watch_interval_s=0.1, body_timeout_s=1.0, keep_alive_s=1.0)
+    app = create_app(index, embedder_factory=lambda _m: embedder, serve=serve, api_token="t0ken")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_options(serve))

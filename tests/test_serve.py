@@ -12,14 +12,17 @@ from pathlib import Path
 import pytest
 from conftest import FakeEmbedder
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 
 from faqrag.answer.records import Response
 from faqrag.engine import Engine, check_question
 from faqrag.errors import FaqragError, QuestionError
 from faqrag.index.build import build_index
 from faqrag.index.store import load_index
-from faqrag.serve.app import AskResponse, ServeSettings, create_app
+from faqrag.serve.app import create_app
 from faqrag.serve.batching import MicroBatcher
+from faqrag.serve.schema import AskResponse
+from faqrag.serve.settings import ServeSettings
 from faqrag.settings import Settings
 
 FAST = ServeSettings(watch_interval_s=0.05)
@@ -70,11 +73,30 @@ def test_ask_returns_exactly_the_cli_answer_json(client, built_index, fake_embed
     assert got == want
     assert set(got_t) == {"embed", "search", "compose", "total"} == set(want_t)
     assert len(got["passages"]) == 3 and got["answer"]["text"].startswith("Hold the power button")
-    assert set(AskResponse.model_fields) == set(want) | {"timings_ms"}  # the documented schema is the answer JSON
+    documented = client.get("/openapi.json").json()["components"]["schemas"]["Response"]["properties"]
+    assert set(documented) == set(want) | {"timings_ms"}  # the schema at /docs is the answer JSON
     assert Response.from_dict(r.json()).to_dict() == r.json()  # and ask --server reads all of it back
-    AskResponse.model_validate(r.json())
+    schema = TypeAdapter(AskResponse)
+    schema.validate_python(r.json())
     for each in client.post("/v1/ask/batch", json={"questions": ["zebra quantum", "reset widget"]}).json()["answers"]:
-        AskResponse.model_validate(each)
+        schema.validate_python(each)
+
+
+def test_ask_json_the_api_and_the_client_carry_one_schema(client, built_index, use_fake_model, capsys):
+    """One record, three shells: `faqrag ask --json`, POST /v1/ask and the HTTP client's
+    round trip give the same fields and values (timings aside)."""
+    import json
+
+    from faqrag.cli import main
+
+    question = "How do I reset my widget?"
+    assert main(["ask", "--index", str(built_index), "--json", "--k", "3", question]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    api = client.post("/v1/ask", json={"question": question, "k": 3}).json()
+    back = Response.from_dict(api).to_dict()
+    for d in (cli, api, back):
+        d.pop("timings_ms")
+    assert cli == api == back
 
 
 def test_the_fast_path_and_the_long_way_give_the_same_answer(client, built_index, fake_embedder):
@@ -525,7 +547,7 @@ def test_micro_batcher_encodes_questions_of_unlike_length_apart_and_gives_each_i
 
 
 def test_each_worker_gets_its_share_of_the_cores_for_the_model(monkeypatch):
-    from faqrag.serve import app as serve
+    from faqrag.serve import launch as serve
 
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
 

@@ -195,7 +195,9 @@ def test_a_corrupt_new_index_is_refused_while_serving(server, tmp_path):
         while httpx.get(url + "/v1/info").json()["last_refusal"] is None:
             assert time.monotonic() < deadline, "the corrupt index was not noticed"
             time.sleep(0.05)
-        time.sleep(0.2)
+        seen = sum(counts)
+        while sum(counts) < seen + 4 and time.monotonic() < deadline + 10:  # answers after the refusal too
+            time.sleep(0.05)
     finally:
         stop_at.set()
         for t in threads:
@@ -229,3 +231,51 @@ def test_faqrag_serve_with_the_real_model(real_index, tmp_path):
     finally:
         log = stop(proc)
     assert "Traceback" not in log
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> bytes | None:
+    """What the server sent before closing ``sock``, or None if it is still open after ``seconds``."""
+    sock.settimeout(seconds)
+    got = b""
+    try:
+        while chunk := sock.recv(4096):
+            got += chunk
+    except TimeoutError:
+        return None
+    except ConnectionResetError:
+        pass
+    return got
+
+
+def test_slow_and_idle_clients_are_shed_while_others_are_answered(server):
+    """The test server's bounds are 1 s for a request head, a body and keep-alive (fake_server.py)."""
+    url = server[0]
+    port = int(url.rsplit(":", 1)[1])
+    addr = ("127.0.0.1", port)
+    idle = [socket.create_connection(addr) for _ in range(40)]  # open, send nothing
+    heads = []
+    for line in (b"POST /v1/ask HTTP/1.1\r\n", b"GET /v1/health HTTP/1.1\r\nHost: x\r\n", b"G"):
+        s = socket.create_connection(addr)
+        s.sendall(line)  # a request head that never ends
+        heads.append(s)
+    bodies = []
+    for sent in (b"", b"{", b'{"question": "res'):
+        s = socket.create_connection(addr)
+        head = b"POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        s.sendall(head + sent)  # a body that never arrives whole
+        bodies.append(s)
+    try:
+        with httpx.Client(base_url=url, timeout=10) as c:
+            for q in QUESTIONS * 3:  # meanwhile, others are answered as usual
+                t0 = time.monotonic()
+                r = c.post("/v1/ask", json={"question": q})
+                assert r.status_code == 200 and time.monotonic() - t0 < 2
+        for s in bodies:
+            reply = _closed_within(s, 5)
+            assert reply is not None and reply.startswith(b"HTTP/1.1 408"), reply
+            assert b"did not arrive within 1 s" in reply
+        for s in idle + heads:
+            assert _closed_within(s, 5) is not None  # closed by the server, not left open
+    finally:
+        for s in idle + heads + bodies:
+            s.close()

@@ -20,6 +20,7 @@ from faqrag.errors import FaqragError
 
 
 def parser() -> argparse.ArgumentParser:
+    # One long declaration on purpose: every command's options in one place read as --help reads.
     p = argparse.ArgumentParser(prog="faqrag", description="Answer questions from a help guide, with sources.")
     p.add_argument("--version", action="version", version=f"faqrag {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -84,7 +85,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--model", help="model to embed questions with, if not the bundled one; must match the index")
     s.add_argument("--workers", type=int, default=1, help="worker processes, each with its own copy of the index")
     s.add_argument("--settings", type=Path, help="JSON file overriding answering settings")
-    s.add_argument("--serve-settings", type=Path, help="JSON file overriding server limits (see faqrag.serve.app)")
+    s.add_argument("--serve-settings", type=Path, help="JSON file overriding server limits (see faqrag.serve.settings)")
     s.add_argument(
         "--cors-origin", action="append", help="an origin browsers may call from (repeatable; none by default)"
     )

@@ -11,7 +11,8 @@ from faqrag.limits import dumps
 def cmd_serve(args) -> int:
     from faqrag import env
     from faqrag.index.manifest import read_manifest
-    from faqrag.serve.app import serve_config
+    from faqrag.serve.launch import serve_config, uvicorn_options
+    from faqrag.serve.settings import ServeSettings
 
     manifest = read_manifest(args.index)  # a missing or other-format index is an error now, not a server never ready
     if not 1 <= args.workers <= 64:
@@ -20,7 +21,8 @@ def cmd_serve(args) -> int:
         import uvicorn
     except ImportError:
         raise FaqragError("uvicorn is not installed; run 'pip install uvicorn fastapi'") from None
-    config = dumps(serve_config(args))  # settings files are checked before anything starts
+    plan = serve_config(args)  # settings files are checked before anything starts
+    config = dumps(plan)
     import socket
 
     try:  # say so in one line now, rather than after the index and model have loaded
@@ -40,11 +42,14 @@ def cmd_serve(args) -> int:
         export()
     env.set_serve_config(config)
     uvicorn.run(
-        "faqrag.serve.app:app_from_env",
+        "faqrag.serve.launch:app_from_env",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
         log_level="info",
+        # Idle and trickling connections are closed; past max_connections new requests get
+        # 503: a client holding thousands of idle sockets cannot starve the others.
+        **uvicorn_options(ServeSettings.from_dict(plan["serve"])),
     )
     return 0
