@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from faqrag.learn import qlog
+from faqrag.learn import migrations, qlog
 
 ANSWERED = {
     "question": "How do I reset it?",
@@ -83,17 +83,17 @@ def test_migrations_apply_once_each_and_an_old_log_opens(tmp_path):
     db = tmp_path / "logs.db"
     # A log as the first version left it: only the first migration, one row.
     con = sqlite3.connect(db, isolation_level=None)
-    con.execute(f"CREATE TABLE {qlog.MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    qlog.m001_questions(con)
-    con.execute(f"INSERT INTO {qlog.MIGRATIONS_TABLE} VALUES ('m001_questions', 'then')")
+    con.execute(f"CREATE TABLE {migrations.MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    migrations.m001_questions(con)
+    con.execute(f"INSERT INTO {migrations.MIGRATIONS_TABLE} VALUES ('m001_questions', 'then')")
     con.execute(
         "INSERT INTO questions (asked_at, channel, question, abstained, confidence) VALUES ('2999-01-01T00:00:00Z', 'page', 'old one', 1, 0.1)"
     )
     con.close()
     with qlog.connect(db) as c:
-        names = [r[0] for r in c.execute(f"SELECT name FROM {qlog.MIGRATIONS_TABLE} ORDER BY name")]
-        assert qlog.migrate(c) == []  # nothing left to apply
-    assert names == [m.__name__ for m in qlog.MIGRATIONS]
+        names = [r[0] for r in c.execute(f"SELECT name FROM {migrations.MIGRATIONS_TABLE} ORDER BY name")]
+        assert migrations.migrate(c) == []  # nothing left to apply
+    assert names == [m.__name__ for m in migrations.MIGRATIONS]
     [old] = qlog.recent(db)
     assert old.question == "old one" and old.helpful is None
     assert qlog.record_feedback(db, old.id, False)  # the new table works on the old row
@@ -239,3 +239,19 @@ def test_a_failed_transaction_leaves_the_connection_usable(tmp_path):
             raise RuntimeError("a bug half-way")
     assert [r.question for r in qlog.recent(db)] == ["one"]
     assert qlog.log_answer(db, "two", ANSWERED, "page") is not None
+
+
+def test_a_log_this_process_cannot_write_is_read_as_it_stands(tmp_path, monkeypatch):
+    """Root ignores file modes, so "cannot write" is what os.access says."""
+    from faqrag.answer.records import Response
+
+    db = tmp_path / "logs.db"
+    resp = Response("q?", True, 0.1, None, [], [], [], None)
+    for q in ("first?", "second?"):
+        qlog.log_answer(db, q, resp, "cli")
+    qlog.forget(db)
+    real = os.access
+    monkeypatch.setattr(qlog.os, "access", lambda p, mode: False if mode == os.W_OK else real(p, mode))
+    rows = qlog.recent(db, 10)
+    assert [r.question for r in rows] == ["second?", "first?"]
+    assert db.stat().st_size > 0 and [r.question for r in qlog.recent(db, 1)] == ["second?"]

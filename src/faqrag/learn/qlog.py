@@ -20,7 +20,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Any
 
 from faqrag import env
 from faqrag.errors import FaqragError
+from faqrag.learn.migrations import migrate, now_utc
 
 DB_NAME = "logs.db"
 ENV = env.LOG  # a path, or "off"
@@ -35,7 +36,6 @@ OFF = frozenset({"off", "0", "false", "no", "none"})
 CHANNELS = ("page", "cli", "api", "eval")
 LOW_CONFIDENCE = 0.65  # below this an answer is "Low" on the page, and worth a maintainer's look
 BUSY_MS = 10_000  # how long a writer waits for another's lock before giving up
-MIGRATIONS_TABLE = "_faqrag_migrations"
 
 log = logging.getLogger("faqrag.qlog")
 
@@ -62,87 +62,6 @@ class Logged:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-# --------------------------------------------------------------- migrations
-
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
-
-
-def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
-    MIGRATIONS.append(fn)
-    return fn
-
-
-@migration
-def m001_questions(db: sqlite3.Connection) -> None:
-    db.execute(
-        """CREATE TABLE questions (
-            id INTEGER PRIMARY KEY,
-            asked_at TEXT NOT NULL,
-            channel TEXT NOT NULL,
-            question TEXT NOT NULL,
-            abstained INTEGER NOT NULL,
-            confidence REAL NOT NULL,
-            source TEXT,
-            doc TEXT,
-            chunk_id TEXT,
-            answer TEXT
-        )"""
-    )
-    db.execute("CREATE INDEX questions_asked_at ON questions(asked_at)")
-
-
-@migration
-def m002_feedback(db: sqlite3.Connection) -> None:
-    db.execute(
-        """CREATE TABLE feedback (
-            question_id INTEGER PRIMARY KEY REFERENCES questions(id) ON DELETE CASCADE,
-            helpful INTEGER NOT NULL,
-            given_at TEXT NOT NULL
-        )"""
-    )
-
-
-@migration
-def m003_reviews(db: sqlite3.Connection) -> None:
-    # What a maintainer did with a question on the review page (linked, new, not covered).
-    db.execute(
-        """CREATE TABLE reviews (
-            question_id INTEGER PRIMARY KEY REFERENCES questions(id) ON DELETE CASCADE,
-            action TEXT NOT NULL,
-            reviewed_at TEXT NOT NULL
-        )"""
-    )
-
-
-def migrate(db: sqlite3.Connection) -> list[str]:
-    """Apply the migrations this log has not had, in order; the names applied."""
-    have = _applied(db)
-    if have >= {m.__name__ for m in MIGRATIONS}:
-        return []  # the usual case, without taking the write lock
-    done = []
-    db.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then find it done
-    try:
-        db.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        have = _applied(db)
-        for m in MIGRATIONS:
-            if m.__name__ not in have:
-                m(db)
-                db.execute(f"INSERT INTO {MIGRATIONS_TABLE} VALUES (?, ?)", (m.__name__, _now()))
-                done.append(m.__name__)
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    return done
-
-
-def _applied(db: sqlite3.Connection) -> set[str]:
-    try:
-        return {r[0] for r in db.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
-    except sqlite3.OperationalError:  # no table yet: a new log
-        return set()
 
 
 # ----------------------------------------------------------------- where
@@ -275,7 +194,7 @@ def log_answers(
     it more than answering); their ids, or None as for ``log_answer``."""
     if db_path is None or not answered:
         return None
-    now = _now()
+    now = now_utc()
     rows = [(now, channel, question, *_facts(response)) for question, response in answered]
     try:
         with connect(Path(db_path)) as db:
@@ -379,7 +298,7 @@ def record_feedback(db_path: Path, question_id: int, helpful: bool) -> bool:
         db.execute(
             "INSERT INTO feedback VALUES (?, ?, ?) ON CONFLICT(question_id) DO UPDATE "
             "SET helpful = excluded.helpful, given_at = excluded.given_at",
-            (question_id, int(bool(helpful)), _now()),
+            (question_id, int(bool(helpful)), now_utc()),
         )
         return True
 
@@ -389,7 +308,7 @@ def record_review(db_path: Path, question_ids: list[int], action: str) -> None:
     with connect(Path(db_path)) as db:
         db.execute("BEGIN IMMEDIATE")
         db.executemany(
-            "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?)", [(int(q), action, _now()) for q in question_ids]
+            "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?)", [(int(q), action, now_utc()) for q in question_ids]
         )
         db.execute("COMMIT")
 
@@ -428,13 +347,30 @@ def recent(
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY q.id DESC LIMIT ?"
     )
-    with connect(Path(db_path)) as db:
-        rows = db.execute(sql, (limit,)).fetchall()
+    rows = _read(Path(db_path), sql, (limit,))
     return [
         Logged(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], None if r[10] is None else bool(r[10]))
         for r in rows
     ]
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def _read(path: Path, sql: str, params: tuple) -> list[tuple]:
+    """Rows of a query; a log this process cannot write (a read-only file or folder,
+    a copy kept for audit) is read as it stands rather than refused."""
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        with connect(path) as db:
+            return db.execute(sql, params).fetchall()
+    from urllib.parse import quote
+
+    for mode in ("mode=ro", "immutable=1"):  # WAL needs its -shm file to read; immutable does not
+        try:
+            db = sqlite3.connect(f"file:{quote(str(path.absolute()))}?{mode}", uri=True)
+        except sqlite3.Error:
+            continue
+        try:
+            return db.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as err:
+            last = err
+        finally:
+            db.close()
+    raise LogError(f"question log {path} is read-only and cannot be read ({last}); copy it somewhere writable")
