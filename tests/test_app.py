@@ -134,9 +134,9 @@ def test_confidence_labels():
 def test_confidence_labels_are_the_ones_the_readme_states():
     import re
 
-    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    readme = " ".join((ROOT / "docs" / "page.md").read_text(encoding="utf-8").split())
     stated = re.search(r"High from ([\d.]+), Medium from ([\d.]+), Low below", readme)
-    assert stated, "the README no longer states the confidence labels"
+    assert stated, "docs/page.md no longer states the confidence labels"
     assert (float(stated[1]), float(stated[2])) == tuple(floor for floor, _ in app.CONFIDENCE_LABELS[:2])
 
 
