@@ -71,7 +71,56 @@ def machine_cpu() -> float:
     return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def run_load(port: int, questions: list[str], rebuild_at: float | None, server_pid: int) -> dict:
+IDLE = 500  # sockets opened and left silent during the hostile run (bounded: localhost only)
+TRICKLE = 20  # clients sending a request body one byte every 2 s
+
+
+async def hostile(port: int, end: float, shed: dict) -> None:
+    """IDLE silent connections and TRICKLE slow bodies, held until ``end``; ``shed``
+    counts those the server closed (or answered 408) before then."""
+
+    async def idle() -> None:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            shed["refused"] = shed.get("refused", 0) + 1
+            return
+        try:
+            await asyncio.wait_for(reader.read(), max(0.1, end - time.perf_counter()))
+            shed["idle closed"] = shed.get("idle closed", 0) + 1
+        except (asyncio.TimeoutError, OSError):
+            pass
+        writer.close()
+
+    async def trickle() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        body = json.dumps({"question": "How do I contact support?"}).encode()
+        writer.write(
+            f"POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        try:
+            for byte in body:
+                if time.perf_counter() > end:
+                    break
+                writer.write(bytes([byte]))
+                await writer.drain()
+                got = await asyncio.wait_for(reader.read(12), 2.0) if not reader.at_eof() else b""
+                if got:
+                    shed["slow answered " + got[9:12].decode()] = shed.get("slow answered " + got[9:12].decode(), 0) + 1
+                    break
+        except asyncio.TimeoutError:
+            pass
+        except OSError:
+            shed["slow closed"] = shed.get("slow closed", 0) + 1
+        writer.close()
+
+    await asyncio.gather(*(idle() for _ in range(IDLE)), *(trickle() for _ in range(TRICKLE)))
+
+
+def run_load(
+    port: int, questions: list[str], rebuild_at: float | None, server_pid: int, with_hostile: bool = False
+) -> dict:
     """CLIENTS keep-alive connections on one asyncio loop (uvloop when installed), each
     writing a prepared request and reading the answer with no HTTP library: http.client
     threads cost ~0.2 ms of CPU per question on these two cores, a tenth of the
@@ -112,9 +161,12 @@ def run_load(port: int, questions: list[str], rebuild_at: float | None, server_p
                 answers.setdefault(q, body)
         writer.close()
 
+    shed: dict = {}
+
     async def all_clients() -> None:
         end = time.perf_counter() + DURATION
-        await asyncio.wait_for(asyncio.gather(*(one_client(n, end) for n in range(CLIENTS))), DURATION + 60)
+        extra = [hostile(port, end, shed)] if with_hostile else []
+        await asyncio.wait_for(asyncio.gather(*(one_client(n, end) for n in range(CLIENTS)), *extra), DURATION + 60)
 
     def rebuilder() -> None:
         time.sleep(rebuild_at)
@@ -146,6 +198,7 @@ def run_load(port: int, questions: list[str], rebuild_at: float | None, server_p
         "qps": len(latencies) / elapsed,
         "rebuild": rebuild,
         "answers": answers,
+        "shed": shed,
         "cpu_ms": (1000 * server / n, 1000 * client / n, 1000 * (machine - server - client) / n),
     }
 
@@ -230,6 +283,7 @@ def main() -> None:
             fh.write("\n\nBench Notes\n\nThis paragraph was added by the load benchmark to force a rebuild.\n")
         swapped = run_load(port, questions, DURATION / 2, server.pid)
         info = httpx.get(url + "/v1/info", timeout=30).json()
+        rough = run_load(port, questions, None, server.pid, with_hostile=True)
     finally:
         server.terminate()
         server.wait(10)
@@ -258,6 +312,8 @@ def main() -> None:
         f"rebuild: HTTP {rb.get('status')} in {rb.get('seconds', 0):.1f} s, "
         f"{rb.get('body', {}).get('embedded')} views embedded; swaps seen by the server: {info['swaps']}"
     )
+    report(f"load + {IDLE} idle, {TRICKLE} slow", rough, floor)
+    print(f"idle and slow clients, what the server did with them: {rough['shed']}")
     print(f"end: {load()}")
 
 
