@@ -65,9 +65,16 @@ def write_atomically(path: Path, text: str) -> None:
 
 def append_lines(path: Path, text: str) -> None:
     """Append whole lines in one write, synced: a crash leaves the earlier lines as
-    they were (a torn last line is the only risk, and every reader names its line)."""
-    with path.open("a", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+    they were (a torn last line is the only risk, and every reader names its line).
+    A file whose last line has no newline (edited by hand) gets one first, so two
+    rows are never merged into one."""
+    with path.open("a+b") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell():
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) not in (b"\n", b"\r"):
+                text = "\n" + text
+        fh.write(text.encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
 

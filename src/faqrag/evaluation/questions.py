@@ -5,6 +5,7 @@ separated by ``|``; an empty list means the right behaviour is to decline).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,10 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     if suffix == ".csv":
         rows = csv_rows(text, path, ("question",))
     elif suffix in (".jsonl", ".json"):
+        if text.lstrip().startswith("["):  # one JSON array, a common first try
+            raise FaqragError(
+                f"{path}: must be JSON lines (one object per line), not one JSON array; write a line per question"
+            )
         rows = jsonl_rows(text, path)
     else:
         raise FaqragError(f"{path}: use a .jsonl or .csv file")
@@ -53,7 +58,9 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     out, seen = [], set()
     for line, row in rows:
         q = row.get("question")
-        if not isinstance(q, str) or not q.strip():
+        if q is not None and not isinstance(q, str):
+            raise FaqragError(f"{path}, line {line}: 'question' must be a string, not {type(q).__name__}")
+        if q is None or not q.strip():
             raise FaqragError(f"{path}, line {line}: 'question' is missing or empty")
         answers = row.get("answers", [])
         if isinstance(answers, str):
@@ -62,9 +69,13 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             raise FaqragError(f"{path}, line {line}: 'answers' must be a list of strings")
         for key in ("id", "type"):
             value = row.get(key)
-            if isinstance(value, bool) or not isinstance(value, (str, int, type(None))):
-                raise FaqragError(f"{path}, line {line}: '{key}' must be a string or a number")
-        qid = str(row.get("id") or f"q{line}")
+            if isinstance(value, bool) or not isinstance(value, (str, int, float, type(None))):
+                kind = "true/false" if isinstance(value, bool) else type(value).__name__
+                raise FaqragError(f"{path}, line {line}: '{key}' must be a string or a number, not {kind}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise FaqragError(f"{path}, line {line}: '{key}' must be a finite number")
+        raw_id = row.get("id")
+        qid = f"{raw_id:g}" if isinstance(raw_id, float) else str(raw_id or f"q{line}")
         if qid in seen:
             raise FaqragError(f"{path}, line {line}: id '{qid}' is used twice; ids must be unique")
         seen.add(qid)

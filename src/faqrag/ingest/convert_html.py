@@ -26,7 +26,6 @@ explained:
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from faqrag.errors import CorpusError
 from faqrag.ingest.convert import Converted, Warn
 from faqrag.ingest.html_walk import Walker, text_of
 from faqrag.ingest.structured import clean
+from faqrag.limits import loads
 
 # The HTML5 parser slows down with the square of the nesting depth (20,000 deep
 # takes a second, 100,000 a minute): deeper than this is refused before parsing.
@@ -200,7 +200,7 @@ def _json_ld_faq(tree) -> list[tuple[str, str]]:
     pairs = []
     for node in tree.css('script[type="application/ld+json"]'):
         try:
-            data = json.loads(node.text() or "")
+            data = loads(node.text() or "")
         except (ValueError, RecursionError):
             continue  # broken JSON-LD is common and the visible text still stands
         stack = [data]

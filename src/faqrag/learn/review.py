@@ -32,6 +32,7 @@ from faqrag.errors import FaqragError
 from faqrag.files import append_lines
 from faqrag.ingest import alternates
 from faqrag.learn import qlog
+from faqrag.limits import loads
 from faqrag.records import Chunk
 from faqrag.text import normalize
 
@@ -159,7 +160,7 @@ def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             try:
-                have.add(normalize(json.loads(line)["question"]))
+                have.add(normalize(loads(line)["question"]))
             except (ValueError, KeyError, TypeError):
                 continue
     lines = []

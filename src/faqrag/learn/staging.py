@@ -10,7 +10,6 @@ itself; ``swap_in`` then replaces the live folder whole (swap.py), or
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from faqrag.index.build import BuildSummary, build_index, build_lock
 from faqrag.index.manifest import MANIFEST
 from faqrag.index.store import load_index
 from faqrag.index.swap import replace_folder
+from faqrag.limits import loads
 from faqrag.models.embedder import Embedder
 from faqrag.settings import Settings
 
@@ -61,7 +61,7 @@ def labelled_sets(corpus_dir: Path, sets_path: Path | None, reviewed_path: Path 
     if sets_path is not None and sets_path.is_file():
         root = sets_path.absolute().parent.parent
         try:
-            registry = json.loads(sets_path.read_text(encoding="utf-8"))
+            registry = loads(sets_path.read_text(encoding="utf-8"))
             entries = [(s["name"], root / s["corpus"], root / s["questions"]) for s in registry]
         except (ValueError, KeyError, TypeError) as err:
             raise FaqragError(f"{sets_path}: not a list of sets with name, corpus, questions ({err}); fix it") from None

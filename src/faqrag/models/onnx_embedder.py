@@ -11,7 +11,6 @@ The embedder reports the same ``model_id`` and ``fingerprint`` as
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -23,6 +22,7 @@ import numpy as np
 from faqrag import env
 from faqrag.errors import FaqragError
 from faqrag.files import atomic_path
+from faqrag.limits import loads
 from faqrag.models.embedder import resolve_model, weights_fingerprint
 
 MODEL_FILE = "model.onnx"
@@ -46,9 +46,9 @@ def cache_root() -> Path:
 def unsupported_reason(folder: Path) -> str | None:
     """Why this model folder cannot run here, or None when it can."""
     try:
-        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        modules = loads((folder / "modules.json").read_text(encoding="utf-8"))
         pooling = next(m for m in modules if m["type"].endswith(".Pooling"))
-        pool_cfg = json.loads((folder / pooling["path"] / "config.json").read_text(encoding="utf-8"))
+        pool_cfg = loads((folder / pooling["path"] / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError, StopIteration):
         return "it is not a local sentence-transformers folder with mean pooling"
     other = sorted({m.get("type", "?") for m in modules} - _SUPPORTED)
@@ -82,17 +82,17 @@ class OnnxEmbedder:
         self._tokenizer = None
         self._tokenizer_lock = threading.Lock()
         self._normalise = any(
-            m["type"].endswith(".Normalize") for m in json.loads((self._folder / "modules.json").read_text())
+            m["type"].endswith(".Normalize") for m in loads((self._folder / "modules.json").read_text())
         )
         st_cfg = self._folder / "sentence_bert_config.json"
-        self._max_len = int(json.loads(st_cfg.read_text()).get("max_seq_length", 256)) if st_cfg.exists() else 256
+        self._max_len = int(loads(st_cfg.read_text()).get("max_seq_length", 256)) if st_cfg.exists() else 256
 
     def fingerprint(self) -> str | None:
         return self._fingerprint
 
     def dimension(self) -> int:
         if self._dimension is None:  # read once: encode asks on every call
-            cfg = json.loads((self._folder / "config.json").read_text(encoding="utf-8"))
+            cfg = loads((self._folder / "config.json").read_text(encoding="utf-8"))
             self._dimension = int(cfg["hidden_size"])
         return self._dimension
 

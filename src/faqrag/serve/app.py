@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +28,7 @@ from faqrag import __version__, env
 from faqrag.engine import Engine, check_question
 from faqrag.errors import IndexStateError, QuestionError
 from faqrag.learn import qlog
+from faqrag.limits import loads
 from faqrag.serve.errors import add_error_handlers
 from faqrag.serve.middleware import BodyLimit, FastAsk
 from faqrag.serve.schema import AskRequest, AskResponse, BatchRequest, BatchResponse, ErrorOut, JSONBytes, answer_json
@@ -150,7 +150,7 @@ def _add_layers(app: FastAPI, state: ServerState, answer) -> None:
         """POST /v1/ask's answer for ``FastAsk``, or None to send the request the long way
         (whatever is not a valid question to a ready server: the long way says why)."""
         try:
-            req = AskRequest.model_validate(json.loads(body))
+            req = AskRequest.model_validate(loads(body.decode("utf-8")))
         except Exception:  # not JSON, too deep, not the shape: the long way's messages
             return None
         if state.engine is None:

@@ -11,6 +11,7 @@ import urllib.request
 
 from faqrag.answer.records import Response
 from faqrag.errors import FaqragError
+from faqrag.limits import loads
 
 
 def ask_server(url: str, question: str, *, k: int = 5, timeout: float = 30.0) -> Response:
@@ -22,10 +23,10 @@ def ask_server(url: str, question: str, *, k: int = 5, timeout: float = 30.0) ->
     req = urllib.request.Request(endpoint, data=body, headers={"Content-Type": "application/json"}, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=timeout) as res:
-            data = json.loads(res.read().decode("utf-8"))
+            data = loads(res.read().decode("utf-8"))
     except urllib.error.HTTPError as err:
         try:
-            message = json.loads(err.read().decode("utf-8"))["error"]
+            message = loads(err.read().decode("utf-8"))["error"]
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             message = f"the server at {url} answered HTTP {err.code}"
         if err.code == 404:  # the URL points past the server's root ("http://host:8000/v1")

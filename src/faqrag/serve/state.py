@@ -5,7 +5,7 @@ build, refusing (with a logged reason) one that does not load."""
 
 from __future__ import annotations
 
-import json
+import copy
 import logging
 import os
 import threading
@@ -141,7 +141,7 @@ class ServerState:
 
 def public_manifest(manifest: dict) -> dict:
     """The manifest without the server's absolute paths."""
-    out = json.loads(json.dumps(manifest))
+    out = copy.deepcopy(manifest)
     out["corpus"]["dir"] = Path(out["corpus"]["dir"]).name
     model = out.get("model", {})
     if isinstance(model.get("id"), str) and os.path.isabs(model["id"]):
