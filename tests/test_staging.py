@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import json
 
 import pytest
@@ -75,3 +76,16 @@ def test_a_bad_registry_is_one_line(tmp_path, guide_corpus):
     bad.write_text('[{"name": "x"}]')
     with pytest.raises(FaqragError, match="sets.json: not a list of sets"):
         staging.labelled_sets(guide_corpus, bad, None)
+
+
+def test_a_build_removes_a_staged_index_a_killed_apply_left(tmp_path, guide_corpus, fake_embedder):
+    from faqrag.index.build import build_index, staged_path
+
+    index = tmp_path / "index"
+    build_index(guide_corpus, index, fake_embedder)
+    left = staged_path(index)
+    shutil.copytree(index, left)  # as a review apply killed after staging leaves it
+    said = []
+    build_index(guide_corpus, index, fake_embedder, log=said.append)
+    assert not left.exists() and any(".index.staged" in s for s in said)
+    assert (index / "manifest.json").exists()

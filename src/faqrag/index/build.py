@@ -11,6 +11,7 @@ changed.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -48,6 +49,12 @@ class BuildSummary:
             f"built {self.index_dir}: {self.documents} document(s), {self.chunks} chunks, "
             f"{self.views} vectors ({self.embedded} embedded, {reused} reused) in {self.seconds:.1f} s"
         )
+
+
+def staged_path(index_dir: Path) -> Path:
+    """Where a review apply builds the next index before it is confirmed (learn/staging.py)."""
+    index_dir = Path(index_dir).absolute()
+    return index_dir.parent / f".{index_dir.name}.staged"
 
 
 def build_index(
@@ -94,6 +101,10 @@ def build_index(
             "package_version": __version__,
         }
         write_index(index_dir, manifest, documents, chunks, index)
+        staged = staged_path(index_dir)
+        if staged.exists():  # a review apply's staged copy, killed or never confirmed: stale now
+            shutil.rmtree(staged, ignore_errors=True)
+            log(f"removed {staged.name}, a staged index left by a review apply (apply the reviews again)")
     return BuildSummary(index_dir, len(documents), len(chunks), len(view_texts), len(missing), time.perf_counter() - t0)
 
 

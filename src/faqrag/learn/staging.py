@@ -20,7 +20,7 @@ from faqrag.errors import FaqragError
 from faqrag.evaluation.metrics import figures, outcome
 from faqrag.evaluation.questions import load_questions
 from faqrag.evaluation.run import answer_all
-from faqrag.index.build import BuildSummary, build_index, build_lock
+from faqrag.index.build import BuildSummary, build_index, build_lock, staged_path
 from faqrag.index.manifest import MANIFEST
 from faqrag.index.store import load_index
 from faqrag.index.swap import replace_folder
@@ -49,8 +49,7 @@ class Staged:
 
 
 def staging_folder(index_dir: Path) -> Path:
-    index_dir = index_dir.absolute()
-    return index_dir.parent / f".{index_dir.name}.staged"
+    return staged_path(index_dir)
 
 
 def labelled_sets(corpus_dir: Path, sets_path: Path | None, reviewed_path: Path | None) -> list[tuple[str, Path]]:
