@@ -293,7 +293,7 @@ def render_result(guide: Guide, k: int, show_scores: bool) -> None:
         st.caption(md_escape(f"Read as: {resp.read_as}"))
     if resp.abstained:
         render_abstention(resp)
-        render_feedback(guide, question, resp)
+        render_feedback(guide, question, resp, ask=False)  # logged; "did this answer?" under no answer reads oddly
         # Hidden unless asked for: weak matches next to "not covered" read like an answer.
         show = bool(resp.passages or resp.faq) and st.toggle("Show the closest matches anyway", key="show_closest")
     else:
@@ -309,9 +309,9 @@ def render_result(guide: Guide, k: int, show_scores: bool) -> None:
 # ----------------------------------------------------------------- feedback
 
 
-def render_feedback(guide: Guide, question: str, resp: Response) -> None:
-    """Log the question once (a rerun re-answers it, it is not asked again) and
-    ask whether the answer, or the decline, helped; stored against its log row."""
+def render_feedback(guide: Guide, question: str, resp: Response, ask: bool = True) -> None:
+    """Log the question once (a rerun re-answers it, it is not asked again) and,
+    when ``ask``, ask whether the answer helped; stored against its log row."""
     settings = guide.engine.settings
     db = qlog.log_path(site().index, settings.log_questions)
     if db is None:
@@ -321,7 +321,7 @@ def render_feedback(guide: Guide, question: str, resp: Response) -> None:
         logged = (question, qlog.log_answer(db, resp.question, resp, "page", qlog.retention(settings)))
         st.session_state["logged"] = logged
     qid = logged[1]
-    if qid is None:  # the log could not be written; the server log says why
+    if qid is None or not ask:  # None: the log could not be written; the server log says why
         return
     if f"feedback-{qid}" in st.session_state:
         st.caption("Thanks, your feedback was noted.")

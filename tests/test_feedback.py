@@ -84,19 +84,14 @@ def test_a_log_that_cannot_be_written_is_a_warning_not_a_failure(cli_index, tmp_
 # ------------------------------------------------------------------ the page
 
 
-@pytest.mark.parametrize(
-    ("question", "button", "helpful"),
-    [
-        ("How do I reset my widget?", "helpful-yes", True),
-        ("Who painted the Mona Lisa in Florence?", "helpful-no", False),
-    ],
-)
+@pytest.mark.parametrize(("button", "helpful"), [("helpful-yes", True), ("helpful-no", False)])
 def test_page_logs_the_question_and_stores_feedback(
-    monkeypatch, tmp_path, built_index, use_fake_model, question, button, helpful
+    monkeypatch, tmp_path, built_index, use_fake_model, button, helpful
 ):
     from test_app import ask, start
 
     monkeypatch.delenv(qlog.ENV, raising=False)
+    question = "How do I reset my widget?"
     at = ask(start(monkeypatch, built_index, tmp_path / "corpus"), question)
     assert any("Did this answer" in c.value for c in at.caption)
     at.button(key=button).click().run(timeout=60)
@@ -104,7 +99,21 @@ def test_page_logs_the_question_and_stores_feedback(
     assert any("Thanks" in c.value for c in at.caption) and not [b for b in at.button if b.key == button]
     [row] = qlog.recent(tmp_path / "logs.db")  # the rerun did not log it twice
     assert row.question == question and row.channel == "page" and row.helpful is helpful
-    assert row.abstained is (not helpful)
+    assert row.abstained is False
+
+
+@pytest.mark.parametrize("question", ["Who painted the Mona Lisa in Florence?"])
+def test_a_decline_is_logged_without_asking_if_it_answered(
+    monkeypatch, tmp_path, built_index, use_fake_model, question
+):
+    from test_app import ask, start
+
+    monkeypatch.delenv(qlog.ENV, raising=False)
+    at = ask(start(monkeypatch, built_index, tmp_path / "corpus"), question)
+    assert not any("Did this answer" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.key in ("helpful-yes", "helpful-no")]
+    [row] = qlog.recent(tmp_path / "logs.db")
+    assert row.question == question and row.abstained is True and row.helpful is None
 
 
 def test_page_without_logging_asks_no_feedback(monkeypatch, tmp_path, built_index, use_fake_model):

@@ -107,7 +107,7 @@ def test_the_bounded_loader_reads_good_json():
         ("a\n", "a\nb\n"),
         ("a\r\n", "a\r\nb\n"),
         ("\n", "\nb\n"),
-        ("a,\"q\"", "a,\"q\"\nb\n"),
+        ('a,"q"', 'a,"q"\nb\n'),
         ('{"x": 1}', '{"x": 1}\nb\n'),
     ],
 )

@@ -75,6 +75,8 @@ def test_new_entry_appends_a_faq_row_the_build_reads(tmp_path, guide_corpus):
     ]
     docs = {d.doc_id: blocks for d, blocks in load_corpus(guide_corpus)}
     assert [b.question for b in docs[review.REVIEWED_FAQ]] == [q, "How long does the battery last?"]
+    titles = {d.doc_id: d.title for d, _ in load_corpus(guide_corpus)}
+    assert titles[review.REVIEWED_FAQ] == review.REVIEWED_TITLE  # read as help content, not "Reviewed faq"
     assert [a.question for a in alternates.read(guide_corpus)] == ["can it get wet", "battery life"]
     lines = [json.loads(x) for x in reviewed.read_text().splitlines()]
     assert [x["answers"] for x in lines] == [["No, keep it dry, please."]] * 2 + [["A week."]]

@@ -82,7 +82,7 @@ def format_response(resp) -> str:
         lines += [resp.answer.text, "", f"Source: {resp.answer.source}  (confidence {resp.confidence:.2f})"]
         if resp.notice:
             lines.append(f"Note: {resp.notice}")
-    if resp.passages:
+    if resp.passages and not resp.abstained:  # under a decline, weak passages read like an answer
         lines += ["", "Passages:"]
         for n, p in enumerate(resp.passages, 1):
             snippet = " ".join(p.text.split())

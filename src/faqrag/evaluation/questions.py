@@ -11,7 +11,7 @@ from pathlib import Path
 
 from faqrag.errors import FaqragError
 from faqrag.ingest.tabular import csv_rows, jsonl_rows
-from faqrag.limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, mib
+from faqrag.limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, loads, mib
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     if suffix == ".csv":
         rows = csv_rows(text, path, ("question",))
     elif suffix in (".jsonl", ".json"):
-        if text.lstrip().startswith("["):  # one JSON array, a common first try
+        if text.lstrip().startswith("[") and isinstance(_whole(text), list):  # one JSON array, a common first try
             raise FaqragError(
                 f"{path}: must be JSON lines (one object per line), not one JSON array; write a line per question"
             )
@@ -83,3 +83,11 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     if not out:
         raise FaqragError(f"{path}: no questions found")
     return out
+
+
+def _whole(text: str) -> object:
+    """The file read as one JSON value, or None when it is not one."""
+    try:
+        return loads(text)
+    except ValueError:
+        return None

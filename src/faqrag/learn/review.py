@@ -29,14 +29,18 @@ from pathlib import Path
 import numpy as np
 
 from faqrag.errors import FaqragError
-from faqrag.files import append_lines
+from faqrag.files import append_lines, write_atomically
 from faqrag.ingest import alternates
+from faqrag.ingest.metadata import META_SUFFIX
 from faqrag.learn import qlog
-from faqrag.limits import loads
+from faqrag.limits import dumps, loads
 from faqrag.records import Chunk
 from faqrag.text import normalize
 
 REVIEWED_FAQ = "reviewed-faq.csv"
+# What reviewed entries are called where they are shown (their source line, the
+# page's header); the maintainer renames it in reviewed-faq.csv.meta.json.
+REVIEWED_TITLE = "Help team answers"
 # Cosine to a group's first question that joins the group. In groups of two or
 # more, the share of questions whose answer is the group's usual one is 80%
 # (COVID FAQ) and 71% (guide) at 0.8, 55% and 62% at 0.7 (tools/review_grouping.py,
@@ -139,6 +143,7 @@ def new_entry(
     writer = csv.writer(buf, lineterminator="\n")
     if not path.exists() or path.stat().st_size == 0:
         writer.writerow(["question", "answer"])
+        _name_the_collection(path)
     writer.writerow([question, answer])
     append_lines(path, buf.getvalue())
     texts = [q if isinstance(q, str) else q.question for q in questions]
@@ -183,3 +188,11 @@ def _mark(db_path: Path | None, questions: Sequence[qlog.Logged | str], action: 
     ids = [q.id for q in questions if not isinstance(q, str)]
     if db_path is not None and ids:
         qlog.record_review(db_path, ids, action)
+
+
+def _name_the_collection(path: Path) -> None:
+    """Give a new reviewed FAQ file a title, so its entries read as part of the help
+    content ("Help team answers") rather than as a file name ("Reviewed faq")."""
+    meta = path.with_name(path.name + META_SUFFIX)
+    if not meta.exists() and not meta.is_symlink():
+        write_atomically(meta, dumps({"title": REVIEWED_TITLE}) + "\n")
