@@ -10,6 +10,8 @@ it is handed (search/retrieve.py), never the index or the retriever.
 
 from __future__ import annotations
 
+import re
+
 from faqrag.answer.arrange import arrange
 from faqrag.answer.confidence import GAP_HITS, confidence, confidence_features
 from faqrag.answer.context import render, with_context
@@ -159,13 +161,46 @@ def _first_sentences(text: str, c: Chunk, limit: int) -> str:
 
 
 def _suggestions(found: list[Evidence], n: int) -> list[str]:
-    """Nearby topics a person can ask about instead: FAQ questions, or sections."""
+    """Nearby topics a person can ask about instead: FAQ questions, or sections,
+    named as a person would ask ("Travel & Hospitality", not "5. Travel &
+    Hospitality"; steps of a sequence, "Step 1", "Step 2", by the heading they
+    belong to)."""
+    trails = [ev.chunk.trail for ev in found if ev.chunk.kind != "faq"]
+    sequence = _sequence_labels([_unnumbered(t[-1]) for t in trails if t])
     out: list[str] = []
     for ev in found:
         c = ev.chunk
-        topic = c.question if c.kind == "faq" else (c.trail[-1] if c.trail else "")
-        if topic and topic not in out:
+        topic = c.question if c.kind == "faq" else _topic(c.trail, sequence)
+        if topic and topic.casefold() not in {o.casefold() for o in out}:
             out.append(topic)
         if len(out) >= n:
             break
     return out
+
+
+_NUMBERING = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}[.)]|[IVXivx]{1,5}[.)]|[A-Za-z][.)])\s+(?=\S)")
+_LABELLED = re.compile(r"^\s*([^\W\d_]{1,12})\s*(?:\d{1,3}|[IVX]{1,4})\s*[:.)]?\s*$")
+
+
+def _unnumbered(heading: str) -> str:
+    return _NUMBERING.sub("", heading).strip()
+
+
+def _sequence_labels(headings: list[str]) -> set[str]:
+    """Words used as "<word> <number>" by two or more different headings (Step 1,
+    Step 2): labels of a sequence, which say nothing on their own."""
+    seen: dict[str, set[str]] = {}
+    for h in headings:
+        m = _LABELLED.match(h)
+        if m:
+            seen.setdefault(m[1].casefold(), set()).add(h)
+    return {word for word, hs in seen.items() if len(hs) > 1}
+
+
+def _topic(trail: tuple[str, ...] | list[str], sequence: set[str]) -> str:
+    for heading in reversed(trail):
+        name = _unnumbered(heading)
+        m = _LABELLED.match(name)
+        if name and not (m and m[1].casefold() in sequence):
+            return name
+    return ""
