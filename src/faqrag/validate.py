@@ -30,7 +30,7 @@ def is_number(value: object) -> bool:
     return isinstance(value, int) or math.isfinite(value)
 
 
-def check_fields(record: Any, what: str = "setting") -> None:
+def check_fields(record: Any, what: str = "setting") -> None:  # noqa: C901  # one branch per field type, each with its own message
     """Raise a FaqragError for the first field of ``record`` of the wrong type or out of range."""
     for f in fields(record):
         value = getattr(record, f.name)

@@ -34,7 +34,7 @@ def needs(c: Chunk, i: int, depth: int = 0) -> set[int]:
     return out
 
 
-def with_context(c: Chunk, ranking: list[int], limit: int, grow: bool = False) -> list[int]:
+def with_context(c: Chunk, ranking: list[int], limit: int, grow: bool = False) -> list[int]:  # noqa: C901  # one decision per kind of part (item, step, code, line, sentence); split, the order of the checks would hide
     """The best part with the context it needs; a list whole when it fits (steps
     stay in order); a short answer with the part that follows it in its block.
     ``grow``: keep adding parts in ``ranking`` order while they fit (a unit's

@@ -26,7 +26,7 @@ class EvalQuestion:
         return bool(self.answers)
 
 
-def load_questions(path: Path) -> list[EvalQuestion]:
+def load_questions(path: Path) -> list[EvalQuestion]:  # noqa: C901  # one branch per way a labelled file can be wrong, each with its own one-line message
     try:
         if path.is_dir():
             raise FaqragError(f"{path} is a folder; pass a .jsonl or .csv file of questions")

@@ -47,7 +47,7 @@ MANIFEST_FIELDS = {
 }
 
 
-def read_manifest(index_dir: Path) -> dict:
+def read_manifest(index_dir: Path) -> dict:  # noqa: C901  # one check per way an index folder can be wrong, each with its own fix
     path = index_dir / MANIFEST
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexStateError(f"index path {index_dir} is a file, not an index folder; pass --index the index folder")

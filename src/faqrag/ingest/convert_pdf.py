@@ -242,7 +242,7 @@ def _shape(text: str) -> str:
 # ------------------------------------------------------------------- writing
 
 
-def _write(lines: list[_Line], w: Writer) -> None:
+def _write(lines: list[_Line], w: Writer) -> None:  # noqa: C901  # one pass over the page's lines deciding headings, paragraphs and list items together
     if not lines:
         return
     body = _body_size(lines)

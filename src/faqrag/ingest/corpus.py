@@ -53,7 +53,7 @@ def _ignore(_msg: str) -> None:
     pass
 
 
-def corpus_files(corpus_dir: Path, warn: Warn = _ignore) -> list[Path]:
+def corpus_files(corpus_dir: Path, warn: Warn = _ignore) -> list[Path]:  # noqa: C901  # one walk that applies every corpus cap and the inside-the-folder rule as it goes
     """The supported files of a corpus folder, in a stable order.
 
     Links are followed only while they stay inside the folder: a link to

@@ -169,7 +169,7 @@ def _opens_table(line: str, text: str, lines: list[tuple[int, int]], i: int) -> 
     return rule is not None and "|" in rule and len(_cells(rule)) == len(_cells(line))
 
 
-def read_units(text: str, *, markdown: bool) -> list[Unit]:
+def read_units(text: str, *, markdown: bool) -> list[Unit]:  # noqa: C901  # one linear pass over lines whose state (fence, table) decides what each line is
     raw: list[Unit | None] = []  # None marks a blank line
     lines = _lines(text)
     in_fence = False
@@ -253,7 +253,7 @@ def read_units(text: str, *, markdown: bool) -> list[Unit]:
     return units
 
 
-def _plain_headings(units: list[Unit]) -> None:
+def _plain_headings(units: list[Unit]) -> None:  # noqa: C901  # a heading is decided by its neighbours on both sides; one right-to-left pass
     """Decide which plain lines are headings, and at what level."""
     # Right to left, so "Step 3: Choose" followed by "Option A: Phone" sees
     # that its successor is a heading too.

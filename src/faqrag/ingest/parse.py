@@ -60,7 +60,7 @@ def parse_guide(
 # -------------------------------------------------------------------- blocks
 
 
-def _blocks(units: list[Unit], section_max: int) -> list[Block]:
+def _blocks(units: list[Unit], section_max: int) -> list[Block]:  # noqa: C901  # one pass from units to blocks, keeping the heading trail as it goes
     blocks: list[Block] = []
     trail: list[tuple[int, str]] = []
     group = -1
