@@ -27,6 +27,19 @@ MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file: a few hundred bytes in prac
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024  # a manifest: a hash per corpus file
 MAX_QUESTIONS = 100_000  # questions in one evaluation run (about 10 minutes here)
 MAX_K = 50  # passages one answer may list (the CLI's --k, the API's k)
+# What a build produces is bounded as well as what it reads. Compressed content
+# (PDF streams, the XML parts of a .docx) may expand to at most this much per
+# file before it is parsed; a converted file's text is bounded as a text file is
+# (MAX_FILE_BYTES, and all of them together MAX_CORPUS_BYTES).
+MAX_EXPANDED_BYTES = 3 * MAX_FILE_BYTES
+# A text repeated in many views or rows (a heading, a list's lead-in, a
+# directory block's shared lines, a table's column name) is repeated only up to
+# this long, so a long one costs its length once, not once per item. Real ones
+# are a line or two (at most 280 characters in every labelled corpus).
+MAX_SHARED_CHARS = 500
+# A heading line longer than this is read as prose: a heading is repeated with
+# everything under it, and no real heading is this long.
+MAX_HEADING_CHARS = MAX_SHARED_CHARS
 # Above this many texts to embed, a build measures its speed, says how long it
 # will take, and goes ahead only under EMBED_SECONDS_LIMIT or when told to.
 EMBED_ESTIMATE_TEXTS = 20_000

@@ -15,6 +15,7 @@ what is only left out is a warning.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
@@ -45,6 +46,7 @@ from faqrag.text import normalize, truncate
 GUIDE_SUFFIXES = {".txt": False, ".md": True, ".markdown": True}  # value: is Markdown
 FAQ_SUFFIXES = (".csv", ".jsonl")
 ALTERNATES = alternates.FILE  # links to answers, not a corpus document
+MAX_CONFLICTS_SHOWN = 20  # conflicting FAQ answers named one by one; more are counted
 
 Warn = Callable[[str], None]
 
@@ -162,7 +164,17 @@ def read_corpus(
     read = Reader(corpus_dir)
     root = corpus_dir.resolve()
     files = corpus_files(corpus_dir, warn)
-    loaded = [d for d in (load_file(p, corpus_dir, warn, read=read, section_max=section_max) for p in files) if d]
+    loaded, size = [], 0
+    for p in files:
+        doc = load_file(p, corpus_dir, warn, read=read, section_max=section_max)
+        if doc:
+            loaded.append(doc)
+            size += len(doc[0].text)  # converted files hold more text than their bytes
+            if size > MAX_CORPUS_BYTES:
+                raise CorpusError(
+                    f"corpus folder {corpus_dir} holds over {mib(MAX_CORPUS_BYTES)} of text (PDF and Word files "
+                    "expand); split it into smaller corpora"
+                )
     for p in files:  # a document with no text to index still has its sidecar hashed, as staleness sees it
         side = sidecar_path(p, root)
         if side and side.relative_to(corpus_dir).as_posix() not in read.hashes:
@@ -179,20 +191,32 @@ def load_corpus(corpus_dir: Path, warn: Warn = _ignore) -> list[tuple[Document, 
 def _warn_conflicting_faqs(loaded: list[tuple[Document, list[Block]]], corpus_dir: Path, warn: Warn) -> None:
     """The same FAQ question with two different answers: whichever ranks first
     would answer, so say where both are."""
-    first: dict[str, tuple[str, str]] = {}  # folded question -> (folded answer, where)
+    first: dict[str, tuple[str, Document, int]] = {}  # folded question -> (folded answer, where)
+    breaks: dict[str, list[int]] = {}  # each document's line breaks, found once it has a conflict
+
+    def where(doc: Document, offset: int) -> str:
+        # Counting the lines before every pair from the file's start was quadratic in its rows.
+        if doc.doc_id not in breaks:
+            breaks[doc.doc_id] = [m.start() for m in re.finditer("\n", doc.text)]
+        return f"{corpus_dir / doc.doc_id}, line {bisect.bisect_left(breaks[doc.doc_id], offset) + 1}"
+
+    conflicts = 0
     for doc, blocks in loaded:
         for b in blocks:
             if b.kind != "faq" or not b.question:
                 continue
             key, answer = normalize(b.question), normalize(b.text)
-            where = f"{corpus_dir / doc.doc_id}, line {doc.text.count(chr(10), 0, b.span[0]) + 1}"
             if key not in first:
-                first[key] = (answer, where)
+                first[key] = (answer, doc, b.span[0])
             elif first[key][0] != answer:
-                warn(
-                    f"FAQ question {truncate(b.question, 80)!r} has different answers at {first[key][1]} "
-                    f"and {where}; keep one"
-                )
+                conflicts += 1
+                if conflicts <= MAX_CONFLICTS_SHOWN:
+                    warn(
+                        f"FAQ question {truncate(b.question, 80)!r} has different answers at "
+                        f"{where(*first[key][1:])} and {where(doc, b.span[0])}; keep one"
+                    )
+    if conflicts > MAX_CONFLICTS_SHOWN:
+        warn(f"and {conflicts - MAX_CONFLICTS_SHOWN:,} more FAQ questions with two different answers; keep one of each")
 
 
 def load_file(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from faqrag.ingest.html_prune import same
 from faqrag.ingest.structured import Writer, clean
 
 MAX_DEPTH = 200  # deeper than any real page; past it a subtree is read as plain text
@@ -73,7 +74,7 @@ class Walker:
             return
         if tag in ("ul", "ol"):
             items: list[tuple[int, str, bool]] = []
-            self._list(node, 0, items, depth)
+            self._list(node, 0, items)
             self.out.items(items)
             self.seen.extend(t for _, t, _ in items)
             return
@@ -94,22 +95,26 @@ class Walker:
         self.walk(node, depth)
         self.flush()
 
-    def _list(self, node, level: int, items, depth: int) -> None:
-        ordered = node.tag == "ol"
-        for li in node.iter():
-            if li.tag != "li":
-                if li.tag in ("ul", "ol"):  # a list nested without its <li>
-                    self._list(li, level + 1, items, depth + 1)
-                continue
-            nested = [c for c in li.iter() if c.tag in ("ul", "ol")]  # direct children only
-            items.append((level, text_of(li, skip=("ul", "ol")), ordered))
-            if depth < MAX_DEPTH:
-                for sub in nested:
-                    self._list(sub, level + 1, items, depth + 1)
+    def _list(self, node, level: int, items) -> None:
+        """The items of a list and of the lists nested in it, depth first, by a loop:
+        lists nested a thousand deep (well within MAX_NESTING) overflowed the recursion."""
+        # Each frame: the children still to read, whether they are an <ol>'s, their level.
+        # A frame of nested lists (ordered None) holds the lists under one item.
+        todo = [(iter(node.iter()), node.tag == "ol", level)]
+        while todo:
+            children, ordered, lv = todo[-1]
+            child = next(children, None)
+            if child is None:
+                todo.pop()
+            elif child.tag in ("ul", "ol"):  # a list under an item, or nested without its <li>
+                todo.append((iter(child.iter()), child.tag == "ol", lv + 1))
+            elif child.tag == "li":
+                items.append((lv, text_of(child, skip=("ul", "ol")), ordered))
+                todo.append((iter([c for c in child.iter() if c.tag in ("ul", "ol")]), None, lv))
 
     def _table(self, node, depth: int) -> None:
-        rows = [tr for tr in node.css("tr") if _nearest(tr, "table") == node]
-        if any(n != node for n in node.css("table, ul, ol, h1, h2, h3, h4, h5, h6, p + p")):
+        rows = _rows(node)
+        if any(not same(n, node) for n in node.css("table, ul, ol, h1, h2, h3, h4, h5, h6, p + p")):
             # A layout table (cells holding structure): read its cells as blocks.
             for tr in rows:
                 for cell in tr.iter():
@@ -148,7 +153,7 @@ class Walker:
             self.seen.append(f"{term or ''} {answer}")
 
         for child in node.css("dt, dd"):
-            if _nearest(child, "dl") != node:
+            if not same(_nearest(child, "dl"), node):
                 continue
             text = clean(text_of(child))
             if child.tag == "dt":
@@ -176,23 +181,48 @@ class Walker:
 
 
 def text_of(node, depth: int = 0, skip: tuple[str, ...] = ()) -> str:
-    """A subtree's text with spaces where blocks and line breaks part it, not inside words."""
-    parts = []
-    for c in node.iter(include_text=True):
+    """A subtree's text with spaces where blocks and line breaks part it, not inside words.
+    (``skip``: tags of the node's own children to leave out.) A loop, not recursion:
+    each level joined its children's text again, so deep nesting copied it once a level."""
+    out: list[str] = []
+    # Each frame: the children still to read, their depth, and what closes the frame.
+    todo = [(node.iter(include_text=True), depth, "")]
+    while todo:
+        children, d, close = todo[-1]
+        c = next(children, None)
+        if c is None:
+            todo.pop()
+            out.append(close)
+            continue
         tag = c.tag
         if tag == "-text":
-            parts.append(c.text_content or "")
+            out.append(c.text_content or "")
         elif tag == "br":
-            parts.append(" ")
-        elif tag.startswith("-") or tag in skip:
+            out.append(" ")
+        elif tag.startswith("-") or (len(todo) == 1 and tag in skip):
             continue
-        elif depth > MAX_DEPTH:
-            parts.append(" " + (c.text(separator=" ") or "") + " ")
+        elif d > MAX_DEPTH:
+            out.append(" " + (c.text(separator=" ") or "") + " ")
         elif tag in _BLOCK:
-            parts.append(" " + text_of(c, depth + 1) + " ")
+            out.append(" ")
+            todo.append((c.iter(include_text=True), d + 1, " "))
         else:
-            parts.append(text_of(c, depth + 1))
-    return "".join(parts)
+            todo.append((c.iter(include_text=True), d + 1, ""))
+    return "".join(out)
+
+
+def _rows(table) -> list:
+    """A table's own rows (not those of a table inside it), in order: the parser puts
+    each under the table or one of its head, body or foot sections. (Selecting every
+    row below and keeping those whose nearest table is this one cost each level of
+    nested tables all the rows below it.)"""
+    rows = []
+    for child in table.iter():
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            rows.extend(tr for tr in child.iter() if tr.tag == "tr")
+    return rows
 
 
 def _nearest(node, tag: str):
