@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -58,15 +60,33 @@ def duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def read_capped(path: Path, limit: int) -> str:
-    """A small file's text, read no further than ``limit`` bytes: a settings
-    file or manifest pointed at something huge is an error, not a long read.
-    Raises ValueError (over the limit), UnicodeDecodeError or OSError."""
-    with path.open("rb") as fh:
+def read_bytes_capped(path: Path, limit: int, *, regular: bool = True) -> bytes:
+    """A file's bytes, read no further than ``limit``: a file pointed at something
+    huge, or at an endless device (/dev/zero), is an error, not a long read.
+    ``regular``: refuse anything but a plain file (a FIFO left where faqrag keeps
+    a file would block the reader for good); a path a person named may be a pipe.
+    Raises ValueError (over the limit, or not a file) or OSError."""
+    fd = os.open(path, os.O_RDONLY | (os.O_NONBLOCK if regular else 0))
+    with os.fdopen(fd, "rb") as fh:
+        if regular and not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("it is not a regular file")
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"it is over {mib(limit)}")
-    return data.decode("utf-8")
+    return data
+
+
+def read_capped(path: Path, limit: int, *, regular: bool = True) -> str:
+    """A small file's UTF-8 text, read as ``read_bytes_capped`` reads it.
+    Raises ValueError (over the limit, or not a file), UnicodeDecodeError or OSError."""
+    return read_bytes_capped(path, limit, regular=regular).decode("utf-8")
+
+
+def read_json(path: Path, limit: int = MAX_SETTINGS_BYTES) -> object:
+    """A JSON file faqrag keeps (a calibration, a registry of sets, a model's
+    configuration), read capped and through ``loads``. Raises ValueError
+    (JSONDecodeError, UnicodeDecodeError, over the limit) or OSError."""
+    return loads(read_capped(path, limit))
 
 
 def loads(text: str) -> object:

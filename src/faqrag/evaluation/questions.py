@@ -11,7 +11,7 @@ from pathlib import Path
 
 from faqrag.errors import FaqragError
 from faqrag.ingest.tabular import csv_rows, jsonl_rows
-from faqrag.limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, loads, mib
+from faqrag.limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, loads, mib, read_bytes_capped
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,9 @@ def load_questions(path: Path) -> list[EvalQuestion]:  # noqa: C901  # one branc
     try:
         if path.is_dir():
             raise FaqragError(f"{path} is a folder; pass a .jsonl or .csv file of questions")
-        size = path.stat().st_size
-        if size > MAX_QUESTION_FILE_BYTES:
-            raise FaqragError(f"{path}: {mib(size)} is over the {mib(MAX_QUESTION_FILE_BYTES)} limit; split it")
-        raw = path.read_bytes()
+        raw = read_bytes_capped(path, MAX_QUESTION_FILE_BYTES, regular=False)  # a device never ends
+    except ValueError:
+        raise FaqragError(f"{path}: over the {mib(MAX_QUESTION_FILE_BYTES)} limit; split it") from None
     except FileNotFoundError:
         raise FaqragError(f"{path}: file not found; check the path") from None
     except OSError as err:

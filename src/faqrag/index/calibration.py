@@ -12,7 +12,7 @@ from pathlib import Path
 
 from faqrag.errors import FaqragError
 from faqrag.index.manifest import CALIBRATION
-from faqrag.limits import loads
+from faqrag.limits import read_json
 from faqrag.settings import Settings
 
 
@@ -23,7 +23,7 @@ def calibrated(index_dir: Path, settings: Settings) -> Settings:
     if not path.is_file() or settings.abstain_below != Settings().abstain_below:
         return settings
     try:
-        value = loads(path.read_text(encoding="utf-8"))["abstain_below"]
+        value = read_json(path)["abstain_below"]
         return replace(settings, abstain_below=value)
     except (OSError, ValueError, KeyError, TypeError, FaqragError):
         raise FaqragError(

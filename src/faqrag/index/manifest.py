@@ -15,7 +15,7 @@ from pathlib import Path
 
 from faqrag.errors import IndexStateError
 from faqrag.index.swap import recover
-from faqrag.limits import CONTROL, MAX_MANIFEST_BYTES, loads, read_capped, shown
+from faqrag.limits import CONTROL, MAX_MANIFEST_BYTES, loads, read_capped, read_json, shown
 
 FORMAT_VERSION = 4  # 2: section chunks, part roles; 3: tables, code with its step or lead-in, entry trail views; 4: alternates have their own role
 MANIFEST = "manifest.json"
@@ -129,7 +129,7 @@ def foreign_file(folder: Path) -> str | None:
 def is_index(folder: Path) -> bool:
     """A faqrag manifest of any format (other files may be a newer version's)."""
     try:
-        manifest = loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_json(folder / MANIFEST, MAX_MANIFEST_BYTES)
     except (OSError, ValueError):
         return False
     return isinstance(manifest, dict) and "format_version" in manifest and "model" in manifest

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from faqrag.errors import CorpusError
 from faqrag.files import append_lines
+from faqrag.ingest.reading import read_bytes
 from faqrag.ingest.tabular import jsonl_rows
 from faqrag.limits import MAX_FILE_BYTES, bad_character
 from faqrag.records import ALTERNATE, Chunk
@@ -60,7 +61,7 @@ def read(corpus_dir: Path, *, read: Callable[[Path], bytes] | None = None) -> li
     if path.stat().st_size > MAX_FILE_BYTES:
         raise CorpusError(f"{path}: over the {MAX_FILE_BYTES // 2**20} MiB limit for one file; prune it")
     try:
-        raw = read(path) if read else path.read_bytes()
+        raw = (read or read_bytes)(path)
         # Universal newlines, as reading it as text did: a file saved with CRLF reads the same.
         text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError:

@@ -33,7 +33,7 @@ from faqrag.files import append_lines, write_atomically
 from faqrag.ingest import alternates
 from faqrag.ingest.metadata import META_SUFFIX
 from faqrag.learn import qlog
-from faqrag.limits import dumps, loads
+from faqrag.limits import MAX_QUESTION_FILE_BYTES, dumps, loads, read_capped
 from faqrag.records import Chunk
 from faqrag.text import normalize
 
@@ -163,8 +163,12 @@ def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[
     reviewed again replaces nothing: its first label stands, as it was judged."""
     have = set()
     if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
+        try:
+            text = read_capped(path, MAX_QUESTION_FILE_BYTES)
+        except (OSError, ValueError) as err:  # over the limit, not a file, not UTF-8
+            raise FaqragError(f"cannot add to the reviewed set {path} ({err}); check it") from None
+        for line in text.splitlines():
+            try:  # a torn or hand-broken line is named by whoever reads the set as questions
                 have.add(normalize(loads(line)["question"]))
             except (ValueError, KeyError, TypeError):
                 continue

@@ -24,7 +24,7 @@ from faqrag.index.build import BuildSummary, build_index, build_lock, staged_pat
 from faqrag.index.manifest import MANIFEST
 from faqrag.index.store import load_index
 from faqrag.index.swap import replace_folder
-from faqrag.limits import loads
+from faqrag.limits import read_json, shown
 from faqrag.models.embedder import Embedder
 from faqrag.settings import Settings
 
@@ -60,14 +60,22 @@ def labelled_sets(corpus_dir: Path, sets_path: Path | None, reviewed_path: Path 
     if sets_path is not None and sets_path.is_file():
         root = sets_path.absolute().parent.parent
         try:
-            registry = loads(sets_path.read_text(encoding="utf-8"))
-            entries = [(s["name"], root / s["corpus"], root / s["questions"]) for s in registry]
-        except (ValueError, KeyError, TypeError) as err:
+            registry = read_json(sets_path)
+            entries = [(_text(s["name"]), root / _text(s["corpus"]), root / _text(s["questions"])) for s in registry]
+            out += [(name, q) for name, c, q in entries if c.resolve() == corpus_dir.resolve()]
+        except OSError as err:
+            raise FaqragError(f"{sets_path}: cannot be read ({err.strerror}); check it") from None
+        except (ValueError, KeyError, TypeError) as err:  # ValueError: not JSON, over the limit, a NUL in a path
             raise FaqragError(f"{sets_path}: not a list of sets with name, corpus, questions ({err}); fix it") from None
-        out += [(name, q) for name, c, q in entries if c.resolve() == corpus_dir.resolve()]
     if reviewed_path is not None and reviewed_path.is_file() and reviewed_path.stat().st_size:
         out.append(("reviewed", reviewed_path))
     return out
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{shown(value)} is not a string")
+    return value
 
 
 def stage(
