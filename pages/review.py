@@ -65,6 +65,18 @@ def done(message: str) -> None:
     st.session_state["review_done"] = message
 
 
+def decide(action, message: str) -> None:
+    """Write a review decision: said on the next drawing, or its one-line error now
+    (a torn or linked-away file), and the page goes on drawing."""
+    try:
+        action()
+    except FaqragError as err:
+        st.error(md_escape(str(err)))
+        return
+    done(message)
+    st.rerun()
+
+
 def render_group(n: int, g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
     lead = g.lead
     with st.container(border=True):
@@ -107,26 +119,25 @@ def render_group(n: int, g: review.Group, engine: Engine, p: dict[str, Path]) ->
             if st.button("Link these questions to this answer", key=f"link-{key}"):
                 chunk = by_id[choice]
                 title = engine.stored.documents[chunk.doc].title
-                review.link(p["corpus"], p["reviewed"], chosen, chunk, engine.stored.chunks, title, p["log"])
-                done(
-                    f"Linked {len(chosen)} question(s) to {review.alternates.head_of(chunk, title)}; apply reviews to use them."
+                decide(
+                    lambda: review.link(
+                        p["corpus"], p["reviewed"], chosen, chunk, engine.stored.chunks, title, p["log"]
+                    ),
+                    f"Linked {len(chosen)} question(s) to {review.alternates.head_of(chunk, title)}; apply reviews to use them.",
                 )
-                st.rerun()
         with st.expander("Write a new FAQ entry instead"):
             q = st.text_input("Question", value=lead.question, key=f"newq-{key}")
             a = st.text_area("Answer", key=f"newa-{key}")
             if st.button("Add this entry", key=f"new-{key}"):
-                try:
-                    review.new_entry(p["corpus"], p["reviewed"], chosen, q, a, p["log"])
-                except FaqragError as err:
-                    st.error(md_escape(str(err)))
-                else:
-                    done(f"Added a new FAQ entry to {review.REVIEWED_FAQ}. Apply reviews to use it.")
-                    st.rerun()
+                decide(
+                    lambda: review.new_entry(p["corpus"], p["reviewed"], chosen, q, a, p["log"]),
+                    f"Added a new FAQ entry to {review.REVIEWED_FAQ}. Apply reviews to use it.",
+                )
         if st.button("Not covered by the guide", key=f"notcov-{key}"):
-            review.not_covered(p["reviewed"], chosen, p["log"])
-            done(f"Marked {len(chosen)} question(s) not covered.")
-            st.rerun()
+            decide(
+                lambda: review.not_covered(p["reviewed"], chosen, p["log"]),
+                f"Marked {len(chosen)} question(s) not covered.",
+            )
 
 
 def main() -> None:

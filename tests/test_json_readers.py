@@ -136,7 +136,7 @@ def test_appends_start_on_a_fresh_line(tmp_path, before, after):
     for name in ("reviewed-faq.csv", "alternates.jsonl", "reviewed.jsonl"):
         path = tmp_path / name
         path.write_bytes(before.encode())
-        append_lines(path, "b\n")
+        append_lines(path, "b\n", within=tmp_path)
         assert path.read_bytes().decode() == after
 
 

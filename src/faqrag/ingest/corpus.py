@@ -143,7 +143,7 @@ def file_hashes(corpus_dir: Path) -> dict[str, str]:
             if f:
                 out[f.relative_to(corpus_dir).as_posix()] = hashlib.sha256(read_bytes(f)).hexdigest()
     links = corpus_dir / ALTERNATES
-    if links.is_file():  # a new link to an answer makes the index stale too
+    if links.is_file() and inside(links, root):  # a new link to an answer makes the index stale too
         out[ALTERNATES] = hashlib.sha256(read_bytes(links)).hexdigest()
     return dict(sorted(out.items()))
 
@@ -180,7 +180,7 @@ def read_corpus(
         if side and side.relative_to(corpus_dir).as_posix() not in read.hashes:
             read(side)
     _warn_conflicting_faqs(loaded, corpus_dir, warn)
-    return Corpus(loaded, alternates.read(corpus_dir, read=read), dict(sorted(read.hashes.items())))
+    return Corpus(loaded, alternates.read(corpus_dir, read=read, warn=warn), dict(sorted(read.hashes.items())))
 
 
 def load_corpus(corpus_dir: Path, warn: Warn = _ignore) -> list[tuple[Document, list[Block]]]:

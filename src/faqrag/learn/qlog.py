@@ -28,6 +28,7 @@ from typing import Any
 
 from faqrag import env
 from faqrag.errors import FaqragError
+from faqrag.files import confine
 from faqrag.learn.migrations import migrate, now_utc
 
 DB_NAME = "logs.db"
@@ -90,7 +91,7 @@ _OPEN_LOCK = threading.Lock()
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
     """An open, migrated connection in autocommit mode (transactions are explicit),
     for this thread alone while the block runs."""
-    path = Path(path)
+    path = _confined(Path(path))
     if path.is_dir():
         raise LogError(f"question log path {path} is a folder; set {ENV} to a file path")
     key = (os.getpid(), str(path.absolute()))
@@ -120,6 +121,15 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
                     f"question log {path} cannot be used ({err}); move it aside and a new one is started"
                 ) from None
             raise
+
+
+def _confined(path: Path) -> Path:
+    """The log, and the files SQLite keeps beside it, each inside the log's folder:
+    SQLite follows links, so a logs.db (or logs.db-wal) linking elsewhere would be
+    written there."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        confine(path.with_name(path.name + suffix), path.parent)
+    return path
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -357,6 +367,7 @@ def recent(
 def _read(path: Path, sql: str, params: tuple) -> list[tuple]:
     """Rows of a query; a log this process cannot write (a read-only file or folder,
     a copy kept for audit) is read as it stands rather than refused."""
+    _confined(path)
     if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
         with connect(path) as db:
             return db.execute(sql, params).fetchall()

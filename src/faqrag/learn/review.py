@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from faqrag.errors import FaqragError
-from faqrag.files import append_lines, write_atomically
+from faqrag.files import append_lines, confine, write_atomically
 from faqrag.ingest import alternates
 from faqrag.ingest.metadata import META_SUFFIX
 from faqrag.learn import qlog
@@ -119,6 +119,7 @@ def link(
 ) -> int:
     """Make the questions alternate phrasings of ``chunk``; how many were new."""
     texts = [q if isinstance(q, str) else q.question for q in questions]
+    confine(reviewed_path, reviewed_path.parent)  # before the alternates are written
     n = alternates.append(corpus_dir, [alternates.link_to(t, chunk, chunks, doc_title) for t in texts])
     _labelled(reviewed_path, questions, [gold_of_chunk(chunk)])
     _mark(db_path, questions, LINKED)
@@ -139,13 +140,15 @@ def new_entry(
     if not question or not answer:
         raise FaqragError("a new FAQ entry needs both a question and an answer; fill them in")
     path = corpus_dir / REVIEWED_FAQ
+    for written, folder in ((path, corpus_dir), (corpus_dir / alternates.FILE, corpus_dir), (reviewed_path, None)):
+        confine(written, folder or written.parent)  # all three checked before any is written
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     if not path.exists() or path.stat().st_size == 0:
         writer.writerow(["question", "answer"])
         _name_the_collection(path)
     writer.writerow([question, answer])
-    append_lines(path, buf.getvalue())
+    append_lines(path, buf.getvalue(), within=corpus_dir)
     texts = [q if isinstance(q, str) else q.question for q in questions]
     others = [t for t in texts if normalize(t) != normalize(question)]
     alternates.append(corpus_dir, [alternates.Alternate(" ".join(t.split()), REVIEWED_FAQ, question) for t in others])
@@ -162,6 +165,7 @@ def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[
     """Append the questions to the reviewed set (an eval file); a question
     reviewed again replaces nothing: its first label stands, as it was judged."""
     have = set()
+    confine(path, path.parent)
     if path.exists():
         try:
             text = read_capped(path, MAX_QUESTION_FILE_BYTES)
@@ -185,7 +189,7 @@ def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[
         lines.append(json.dumps(row, ensure_ascii=False) + "\n")
     if lines:
         path.parent.mkdir(parents=True, exist_ok=True)
-        append_lines(path, "".join(lines))
+        append_lines(path, "".join(lines), within=path.parent)
 
 
 def _mark(db_path: Path | None, questions: Sequence[qlog.Logged | str], action: str) -> None:
@@ -199,4 +203,4 @@ def _name_the_collection(path: Path) -> None:
     content ("Help team answers") rather than as a file name ("Reviewed faq")."""
     meta = path.with_name(path.name + META_SUFFIX)
     if not meta.exists() and not meta.is_symlink():
-        write_atomically(meta, dumps({"title": REVIEWED_TITLE}) + "\n")
+        write_atomically(meta, dumps({"title": REVIEWED_TITLE}) + "\n", within=path.parent)

@@ -20,6 +20,7 @@ from faqrag.errors import FaqragError
 from faqrag.evaluation.metrics import figures, outcome
 from faqrag.evaluation.questions import load_questions
 from faqrag.evaluation.run import answer_all
+from faqrag.files import confine
 from faqrag.index.build import BuildSummary, build_index, build_lock, staged_path
 from faqrag.index.manifest import MANIFEST
 from faqrag.index.store import load_index
@@ -57,18 +58,20 @@ def labelled_sets(corpus_dir: Path, sets_path: Path | None, reviewed_path: Path 
     the folder holding the registry's folder, as eval/sets.json is), and the
     reviewed set."""
     out = []
-    if sets_path is not None and sets_path.is_file():
+    if sets_path is not None and (sets_path.is_file() or sets_path.is_symlink()):
         root = sets_path.absolute().parent.parent
+        confine(sets_path, sets_path.parent)
         try:
             registry = read_json(sets_path)
             entries = [(_text(s["name"]), root / _text(s["corpus"]), root / _text(s["questions"])) for s in registry]
-            out += [(name, q) for name, c, q in entries if c.resolve() == corpus_dir.resolve()]
+            # A set's files are the project's own: one named outside it ("../../etc/...") is not read.
+            out += [(name, confine(q, root)) for name, c, q in entries if c.resolve() == corpus_dir.resolve()]
         except OSError as err:
             raise FaqragError(f"{sets_path}: cannot be read ({err.strerror}); check it") from None
         except (ValueError, KeyError, TypeError) as err:  # ValueError: not JSON, over the limit, a NUL in a path
             raise FaqragError(f"{sets_path}: not a list of sets with name, corpus, questions ({err}); fix it") from None
     if reviewed_path is not None and reviewed_path.is_file() and reviewed_path.stat().st_size:
-        out.append(("reviewed", reviewed_path))
+        out.append(("reviewed", confine(reviewed_path, reviewed_path.parent)))
     return out
 
 
