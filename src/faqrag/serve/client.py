@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from faqrag.answer.records import Response
 from faqrag.errors import FaqragError
-from faqrag.limits import loads
+from faqrag.limits import loads, shown
 
 
 def ask_server(url: str, question: str, *, k: int = 5, timeout: float = 30.0) -> Response:
@@ -21,7 +22,13 @@ def ask_server(url: str, question: str, *, k: int = 5, timeout: float = 30.0) ->
     endpoint = url.rstrip("/") + "/v1/ask"
     if not endpoint.startswith(("http://", "https://")):
         raise FaqragError(f"server URL '{url}' must start with http:// or https://")
-    req = urllib.request.Request(endpoint, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        req = urllib.request.Request(endpoint, data=body, headers={"Content-Type": "application/json"}, method="POST")
+        urllib.parse.urlsplit(endpoint).port  # noqa: B018  # a bad host or port is a ValueError now, not in urlopen
+    except ValueError as err:
+        raise FaqragError(
+            f"server URL {shown(url)} is not a URL ({err}); pass one such as http://127.0.0.1:8000"
+        ) from None
     deadline = time.monotonic() + 2 * timeout  # the whole answer, however slowly it trickles in
     try:
         with urllib.request.urlopen(req, timeout=timeout) as res:
