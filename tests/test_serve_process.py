@@ -323,6 +323,6 @@ def _ends_within(s: socket.socket, seconds: float) -> bool:
         while time.monotonic() < deadline:
             if not s.recv(65536):
                 return True
-    except (ConnectionResetError, socket.timeout):
+    except (TimeoutError, ConnectionResetError):
         return True  # reset, or nothing more coming: the server is not writing
     return False
