@@ -320,3 +320,45 @@ def test_a_server_reply_that_never_ends_is_one_line(shape):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ------------------------------------------------ torn last lines, named by their line
+
+TORN = {
+    "json cut": b'{"question": "How do I pa',
+    "csv quote open": b'"How do I pay?,"By ca',
+    "half a row": b"How do I pay",
+    "utf-8 cut": b'{"question": "caf\xc3',
+    "nul tail": b"\x00\x00\x00\x00",
+}
+
+
+@pytest.mark.parametrize("kind", list(TORN))
+@pytest.mark.parametrize("name", ["alternates.jsonl", "reviewed-faq.csv", "reviewed.jsonl"])
+def test_a_torn_last_line_is_named_by_its_line_after_an_append_too(tmp_path, name, kind):
+    """A crash mid-append (or a hand edit) leaves a torn last line: the next append starts
+    on a fresh line, so the rows stay whole, and every reader names the torn line."""
+    from faqrag.evaluation.questions import load_questions
+    from faqrag.files import append_lines
+    from faqrag.ingest.corpus import read_corpus
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "g.txt").write_text("Title\n\nSome text here.\n", encoding="utf-8")
+    good = {
+        "alternates.jsonl": b'{"question": "a?", "doc": "g.txt", "target": "Title"}\n' * 2,
+        "reviewed-faq.csv": b"question,answer\nHow?,Like this.\n",
+        "reviewed.jsonl": b'{"question": "a?"}\n{"question": "b?"}\n',
+    }[name]
+    path = (tmp_path if name == "reviewed.jsonl" else corpus) / name
+    path.write_bytes(good + TORN[kind])
+    row = {
+        "alternates.jsonl": '{"question": "c?", "doc": "g.txt", "target": "Title"}\n',
+        "reviewed-faq.csv": "Why?,Because.\n",
+        "reviewed.jsonl": '{"question": "c?"}\n',
+    }[name]
+    append_lines(path, row, within=path.parent)
+    assert path.read_bytes().endswith(TORN[kind] + b"\n" + row.encode())  # the new row is whole
+    with pytest.raises(FaqragError) as err:
+        load_questions(path) if name == "reviewed.jsonl" else read_corpus(corpus)
+    assert f"{name}, line 3:" in str(err.value) and "\n" not in str(err.value), err.value

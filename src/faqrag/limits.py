@@ -89,6 +89,12 @@ def read_json(path: Path, limit: int = MAX_SETTINGS_BYTES) -> object:
     return loads(read_capped(path, limit))
 
 
+def line_at(raw: bytes, offset: int) -> int:
+    """The line (from 1) byte ``offset`` of a file is on: a torn last line, a stray NUL or
+    a broken character is named by its line, as every other fault in a file is."""
+    return raw.count(b"\n", 0, offset) + 1
+
+
 def loads(text: str) -> object:
     """``json.loads`` that fails as a ``JSONDecodeError`` on anything a person
     has to fix, including input nested too deep for the parser (a

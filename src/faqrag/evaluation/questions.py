@@ -11,7 +11,7 @@ from pathlib import Path
 
 from faqrag.errors import FaqragError
 from faqrag.ingest.tabular import csv_rows, jsonl_rows
-from faqrag.limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, loads, mib, read_bytes_capped
+from faqrag.limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, line_at, loads, mib, read_bytes_capped
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,9 @@ def load_questions(path: Path) -> list[EvalQuestion]:  # noqa: C901  # one branc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise FaqragError(f"{path}: not UTF-8 text (offset {err.start}); save it as UTF-8") from None
+        raise FaqragError(
+            f"{path}, line {line_at(raw, err.start)}: not UTF-8 text (offset {err.start}); save it as UTF-8"
+        ) from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
         rows = csv_rows(text, path, ("question",))

@@ -22,7 +22,7 @@ from faqrag.errors import CorpusError
 from faqrag.files import append_lines, confine, inside
 from faqrag.ingest.reading import read_bytes
 from faqrag.ingest.tabular import jsonl_rows
-from faqrag.limits import MAX_FILE_BYTES, bad_character
+from faqrag.limits import MAX_FILE_BYTES, bad_character, line_at
 from faqrag.records import ALTERNATE, Chunk
 from faqrag.text import normalize
 
@@ -73,8 +73,8 @@ def read(
         raw = (read or read_bytes)(path)
         # Universal newlines, as reading it as text did: a file saved with CRLF reads the same.
         text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError:
-        raise CorpusError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except UnicodeDecodeError as err:
+        raise CorpusError(f"{path}, line {line_at(raw, err.start)}: not UTF-8 text; fix or remove the line") from None
     out, seen = [], set()
     for line, row in jsonl_rows(text, path, CorpusError):
         alt = _alternate(row, path, line)

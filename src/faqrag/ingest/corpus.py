@@ -37,6 +37,7 @@ from faqrag.limits import (
     MAX_CORPUS_BYTES,
     MAX_CORPUS_FILES,
     MAX_LISTED_ENTRIES,
+    line_at,
     mib,
 )
 from faqrag.records import Document
@@ -235,14 +236,15 @@ def load_file(
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise CorpusError(
-            f"{path}: holds NUL bytes (first at offset {nul}), so it is not a text file; "
+            f"{path}, line {line_at(raw, nul)}: holds NUL bytes (first at offset {nul}), so it is not a text file; "
             "remove it from the corpus or save it as UTF-8 text"
         )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise CorpusError(
-            f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}); save it as UTF-8"
+            f"{path}, line {line_at(raw, err.start)}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+            f"{err.start}); save it as UTF-8"
         ) from None
     if not text.strip():
         raise CorpusError(f"{path}: the file is empty; add content or remove it from the corpus")
