@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import stat
 from pathlib import Path
 
 from faqrag.errors import IndexStateError
@@ -49,7 +50,11 @@ MANIFEST_FIELDS = {
 
 def read_manifest(index_dir: Path) -> dict:  # noqa: C901  # one check per way an index folder can be wrong, each with its own fix
     path = index_dir / MANIFEST
-    if index_dir.exists() and not index_dir.is_dir():
+    try:  # one look: a folder swapped between "exists" and "is a folder" was called a file
+        is_file = not stat.S_ISDIR(os.stat(index_dir).st_mode)
+    except OSError:
+        is_file = False
+    if is_file:
         raise IndexStateError(f"index path {index_dir} is a file, not an index folder; pass --index the index folder")
     if not path.exists():
         recover(index_dir, MANIFEST)  # a build killed mid-swap leaves the index moved aside

@@ -17,7 +17,9 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -373,15 +375,27 @@ def _read(path: Path, sql: str, params: tuple) -> list[tuple]:
             return db.execute(sql, params).fetchall()
     from urllib.parse import quote
 
-    for mode in ("mode=ro", "immutable=1"):  # WAL needs its -shm file to read; immutable does not
-        try:
-            db = sqlite3.connect(f"file:{quote(str(path.absolute()))}?{mode}", uri=True)
-        except sqlite3.Error:
-            continue
+    last: Exception | None = None
+    try:
+        db = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True)
         try:
             return db.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError as err:
-            last = err
         finally:
             db.close()
+    except sqlite3.Error as err:  # WAL mode needs a -shm file beside the log, which cannot be made here
+        last = err
+    # Read a copy, WAL and all: what the log holds may still be only in its -wal file
+    # (SQLite's immutable mode would read the log without it, and find it empty).
+    try:
+        with tempfile.TemporaryDirectory(prefix="faqrag-log-") as tmp:
+            for suffix in ("", "-wal"):
+                if path.with_name(path.name + suffix).exists():
+                    shutil.copyfile(path.with_name(path.name + suffix), Path(tmp) / (DB_NAME + suffix))
+            db = sqlite3.connect(Path(tmp) / DB_NAME)
+            try:
+                return db.execute(sql, params).fetchall()
+            finally:
+                db.close()
+    except (OSError, sqlite3.Error) as err:
+        last = err
     raise LogError(f"question log {path} is read-only and cannot be read ({last}); copy it somewhere writable")

@@ -24,7 +24,7 @@ from faqrag.files import confine
 from faqrag.index.build import BuildSummary, build_index, build_lock, staged_path
 from faqrag.index.manifest import MANIFEST
 from faqrag.index.store import load_index
-from faqrag.index.swap import replace_folder
+from faqrag.index.swap import remove_folder, replace_folder
 from faqrag.limits import read_json, shown
 from faqrag.models.embedder import Embedder
 from faqrag.settings import Settings
@@ -94,7 +94,7 @@ def stage(
     folder = staging_folder(index_dir)
     # The live index's build lock: a review apply and a rebuild of the same index never overlap.
     with build_lock(index_dir, wait=False):
-        shutil.rmtree(folder, ignore_errors=True)  # a staged build nobody confirmed
+        remove_folder(folder)  # a staged build nobody confirmed (or a link or file in its place)
         if (index_dir / MANIFEST).exists():
             shutil.copytree(index_dir, folder)  # so the rebuild reuses every vector it can
         summary = build_index(corpus_dir, folder, embedder, log=log)
@@ -136,4 +136,4 @@ def swap_in(folder: Path, index_dir: Path) -> None:
 
 
 def discard(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+    remove_folder(folder)
