@@ -175,10 +175,15 @@ def test_eval_ids_may_be_decimal_numbers_and_a_json_array_is_named(tmp_path):
     path.write_text('{"question": "a?", "id": 1.5}\n{"question": "b?", "id": 2}\n', encoding="utf-8")
     assert [q.id for q in load_questions(path)] == ["1.5", "2"]
     for name in ("q.json", "q.jsonl"):
-        arr = tmp_path / name
-        arr.write_text('[{"question": "a?"}]', encoding="utf-8")
-        with pytest.raises(FaqragError, match="must be JSON lines"):
-            load_questions(arr)
+        for whole, what in (
+            ('[{"question": "a?"}]', "not one JSON array"),
+            ('[\n  {"question": "a?"},\n  {"question": "b?"}\n]\n', "not one JSON array"),
+            ('{\n  "question": "a?",\n  "answers": ["x"]\n}\n', "not one JSON object written over several lines"),
+        ):
+            arr = tmp_path / name
+            arr.write_text(whole, encoding="utf-8")
+            with pytest.raises(FaqragError, match=f"must be JSON lines \\(one object per line\\), {what}"):
+                load_questions(arr)
 
 
 # ------------------------------------------------ files that never end or do not fit

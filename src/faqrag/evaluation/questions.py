@@ -47,10 +47,14 @@ def load_questions(path: Path) -> list[EvalQuestion]:  # noqa: C901  # one branc
     if suffix == ".csv":
         rows = csv_rows(text, path, ("question",))
     elif suffix in (".jsonl", ".json"):
-        if text.lstrip().startswith("[") and isinstance(_whole(text), list):  # one JSON array, a common first try
-            raise FaqragError(
-                f"{path}: must be JSON lines (one object per line), not one JSON array; write a line per question"
-            )
+        head = text.lstrip()[:1]
+        if head == "[" or (head == "{" and "\n" in text.strip()):  # one JSON value rather than lines?
+            whole = _whole(text)
+            if isinstance(whole, (list, dict)):  # an array, or an object printed over lines: common first tries
+                what = "one JSON array" if isinstance(whole, list) else "one JSON object written over several lines"
+                raise FaqragError(
+                    f"{path}: must be JSON lines (one object per line), not {what}; write a line per question"
+                )
         rows = jsonl_rows(text, path)
     else:
         raise FaqragError(f"{path}: use a .jsonl or .csv file")
