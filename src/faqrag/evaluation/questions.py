@@ -47,14 +47,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:  # noqa: C901  # one branc
     if suffix == ".csv":
         rows = csv_rows(text, path, ("question",))
     elif suffix in (".jsonl", ".json"):
-        head = text.lstrip()[:1]
-        if head == "[" or (head == "{" and "\n" in text.strip()):  # one JSON value rather than lines?
-            whole = _whole(text)
-            if isinstance(whole, (list, dict)):  # an array, or an object printed over lines: common first tries
-                what = "one JSON array" if isinstance(whole, list) else "one JSON object written over several lines"
-                raise FaqragError(
-                    f"{path}: must be JSON lines (one object per line), not {what}; write a line per question"
-                )
+        _refuse_one_value(text, path)
         rows = jsonl_rows(text, path)
     else:
         raise FaqragError(f"{path}: use a .jsonl or .csv file")
@@ -88,6 +81,19 @@ def load_questions(path: Path) -> list[EvalQuestion]:  # noqa: C901  # one branc
     if not out:
         raise FaqragError(f"{path}: no questions found")
     return out
+
+
+def _refuse_one_value(text: str, path: Path) -> None:
+    """One JSON array, or one object printed over several lines, is a common first try at
+    JSON lines: say so, rather than "line 1: not valid JSON"."""
+    head = text.lstrip()[:1]
+    if head == "[" or (head == "{" and "\n" in text.strip()):
+        whole = _whole(text)
+        if isinstance(whole, (list, dict)):
+            what = "one JSON array" if isinstance(whole, list) else "one JSON object written over several lines"
+            raise FaqragError(
+                f"{path}: must be JSON lines (one object per line), not {what}; write a line per question"
+            )
 
 
 def _whole(text: str) -> object:

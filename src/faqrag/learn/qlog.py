@@ -375,15 +375,14 @@ def _read(path: Path, sql: str, params: tuple) -> list[tuple]:
             return db.execute(sql, params).fetchall()
     from urllib.parse import quote
 
-    last: Exception | None = None
     try:
         db = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True)
         try:
             return db.execute(sql, params).fetchall()
         finally:
             db.close()
-    except sqlite3.Error as err:  # WAL mode needs a -shm file beside the log, which cannot be made here
-        last = err
+    except sqlite3.Error:  # WAL mode needs a -shm file beside the log, which cannot be made here
+        pass
     # Read a copy, WAL and all: what the log holds may still be only in its -wal file
     # (SQLite's immutable mode would read the log without it, and find it empty).
     try:
