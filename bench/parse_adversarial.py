@@ -35,6 +35,7 @@ import math
 import os
 import platform
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -201,7 +202,13 @@ def run_class(name: str, works: list[tuple[int, int, Callable[[], int]]], unit: 
     best: list[float] = []
     produced: list[int] = []
     for n, _size, work in works:
-        t, out = timed(work)
+        try:
+            t, out = timed(work)
+        except MemoryError:  # past --max-memory: what it builds grows faster than the input
+            print(f"  {name:<28} stopped: out of memory at {n:,} {unit}")
+            best.append(math.inf)
+            produced.append(0)
+            break
         best.append(t)
         produced.append(out)
         if t > limit:
@@ -241,9 +248,14 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=3, help="sizes per class, each double the last")
     ap.add_argument("--max-seconds", type=float, default=20.0, help="stop a class after a run this slow")
     ap.add_argument("--fail-above", type=float, default=2.2, help="growth per doubling that fails the run")
+    ap.add_argument("--max-memory", type=float, default=6.0, help="GB this process may map (a class past it stops)")
     ap.add_argument("--group", choices=("lines", "files", "corpus"), action="append", help="only these groups")
     ap.add_argument("--only", nargs="+", metavar="NAME", help="only the classes of these names")
     args = ap.parse_args()
+    # An unbounded parser (one that repeats a long text per item) once built 23 GB here and
+    # was killed by the kernel: bounded, it is a MemoryError the class reports.
+    cap = int(args.max_memory * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}")
     groups = args.group or ["lines", "files", "corpus"]
     runs: list[Run] = []
