@@ -204,8 +204,8 @@ def run_class(name: str, works: list[tuple[int, int, Callable[[], int]]], unit: 
     for n, _size, work in works:
         try:
             t, out = timed(work)
-        except MemoryError:  # past --max-memory: what it builds grows faster than the input
-            print(f"  {name:<28} stopped: out of memory at {n:,} {unit}")
+        except Exception as err:  # noqa: BLE001  # MemoryError past --max-memory, or a parser's crash
+            print(f"  {name:<28} stopped: {type(err).__name__} at {n:,} {unit}")
             best.append(math.inf)
             produced.append(0)
             break

@@ -126,7 +126,7 @@ def test_loads_overlapping_builds_never_call_the_index_corrupt(tmp_path):
     t = threading.Thread(target=rebuild)
     t.start()
     try:
-        end = time.monotonic() + 4
+        end = time.monotonic() + 2.5
         while time.monotonic() < end:
             try:
                 load_index(index)
@@ -136,7 +136,7 @@ def test_loads_overlapping_builds_never_call_the_index_corrupt(tmp_path):
     finally:
         stop.set()
         t.join()
-    assert builds[0] >= 20 and loads[0] >= 100, (builds, loads)
+    assert builds[0] >= 10 and loads[0] >= 100, (builds, loads)
     assert not problems, problems[:3]  # before: about 1 load in 20 was "corrupt" or "no index"
 
 
