@@ -111,12 +111,13 @@ async def hostile(port: int, end: float, shed: dict) -> None:
                     break
                 writer.write(bytes([byte]))
                 await writer.drain()
-                got = await asyncio.wait_for(reader.read(12), 2.0) if not reader.at_eof() else b""
-                if got:
-                    shed["slow answered " + got[9:12].decode()] = shed.get("slow answered " + got[9:12].decode(), 0) + 1
-                    break
-        except asyncio.TimeoutError:
-            pass
+                try:  # the wait for an answer is the 2 s between bytes
+                    got = await asyncio.wait_for(reader.read(12), 2.0) if not reader.at_eof() else b""
+                except asyncio.TimeoutError:
+                    continue  # (it ended the trickle after one byte, so none lasted to the body deadline)
+                key = "slow answered " + got[9:12].decode() if got else "slow closed"
+                shed[key] = shed.get(key, 0) + 1
+                break
         except OSError:
             shed["slow closed"] = shed.get("slow closed", 0) + 1
         writer.close()
