@@ -17,6 +17,9 @@ CONTRACT = {
     "notice",
     "read_as",
     "timings_ms",
+    "handoff",
+    "weak_support",
+    "ref",
 }
 
 
@@ -55,7 +58,7 @@ def test_ask_json_contract_and_faq_answer(cli_index, capsys):
     assert r["answer"]["kind"] == "faq"
     assert r["answer"]["text"].startswith("Hold the power button")
     assert r["answer"]["source"] == "Acme Widgets Help Centre \u203a FAQs"
-    assert set(r["answer"]) == {"text", "source", "kind", "doc", "chunk_id", "span"}
+    assert set(r["answer"]) == {"text", "source", "kind", "doc", "chunk_id", "span", "question_answered", "url"}
     for p in r["passages"]:
         assert set(p) == {"text", "score", "source", "kind", "doc", "chunk_id", "highlight", "span"}
     assert set(r["faq"][0]) == {"question", "answer", "score", "source", "doc", "chunk_id"}

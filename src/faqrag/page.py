@@ -22,7 +22,7 @@ from pathlib import Path
 import streamlit as st
 
 from faqrag import env
-from faqrag.engine import Engine
+from faqrag.engine import Engine, example_questions
 from faqrag.errors import FaqragError
 from faqrag.records import Chunk
 
@@ -136,15 +136,6 @@ def section_spans(chunks: list[Chunk]) -> dict[str, tuple[int, int]]:
         s, e = extent.get(key, c.span)
         extent[key] = (min(s, c.span[0]), max(e, c.span[1]))
     return {c.id: extent[(c.doc, c.trail)] for c in chunks}
-
-
-def example_questions(chunks: list[Chunk], n: int = 4) -> list[str]:
-    """Questions the guide can answer: its FAQ questions, else its section headings."""
-    out: list[str] = []
-    for q in [c.question for c in chunks if c.kind == "faq"] + [c.trail[-1] for c in chunks if c.trail]:
-        if q and q not in out:
-            out.append(q)
-    return out[:n]
 
 
 @dataclass(frozen=True)

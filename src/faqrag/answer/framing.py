@@ -1,0 +1,57 @@
+"""What frames an answer for a reader: the question it answers, when that is not
+what was asked, and the page it comes from.
+
+An FAQ entry answers its own question. Asked something else ("Is it a scam?")
+and answered from "Is the program legitimate?", a bare "Yes." misleads unless
+the reader sees which question it answers; asked the entry's own question in
+other words, repeating it is noise. So the unit's question is shown only when
+the answer does not open with it and what was asked does not nearly restate it.
+"""
+
+from __future__ import annotations
+
+from faqrag.records import QUESTION, Chunk, Document
+from faqrag.search.retrieve import Evidence
+from faqrag.text import normalize, tokenize
+
+# Cosine of the asked question to the unit's own question (its QUESTION view, or a
+# linked phrasing nearly restating it) from which the one restates the other. On the
+# COVID FAQ set, answered questions at 0.85 or more differ from their entry's
+# question in a word or two ("When can I be with others after COVID?" for "When can
+# I be around others after I had or likely had COVID-19?"); below it they ask
+# something narrower or else ("Can I travel?" for "Should I avoid travel?").
+RESTATED = 0.85
+SAME_WORDS = 0.8  # share of words two questions share (of the larger set) that restates too
+
+
+def unit_question(c: Chunk) -> str:
+    """The question a unit answers: an FAQ entry's, or its heading when phrased as one."""
+    if c.kind == "faq":
+        return c.question
+    for text, role in c.views:
+        if role == QUESTION:
+            return text
+    if c.trail and c.trail[-1].rstrip().endswith("?"):
+        return c.trail[-1]
+    return ""
+
+
+def question_answered(asked: str, ev: Evidence, answer_text: str) -> str | None:
+    """The question ``ev``'s unit answers, when the reader needs to see it (see the module doc)."""
+    q = unit_question(ev.chunk)
+    if not q or normalize(answer_text).startswith(normalize(q)):
+        return None
+    return None if restates(asked, q, ev.hit.question_sim) else q
+
+
+def restates(asked: str, question: str, cosine: float) -> bool:
+    if cosine >= RESTATED:
+        return True
+    a, b = set(tokenize(asked)), set(tokenize(question))
+    return bool(a and b) and len(a & b) / max(len(a), len(b)) >= SAME_WORDS
+
+
+def page_url(doc: Document | None) -> str | None:
+    """The document's web address, when it has one a browser can open."""
+    url = doc.url if doc is not None else None
+    return url if url and url.startswith(("https://", "http://")) else None
