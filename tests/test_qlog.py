@@ -47,6 +47,8 @@ def test_a_logged_answer_keeps_what_was_asked_and_answered_only(tmp_path):
         "doc",
         "chunk_id",
         "answer",
+        "weak",  # why the answer may be wrong, as the engine saw it
+        "ref",  # a random reference the server sent with the answer, for its feedback: no user, no session
     }
 
 
