@@ -30,6 +30,7 @@ from faqrag.errors import FaqragError
 from faqrag.learn.migrations import migrate, now_utc
 
 DB_NAME = "logs.db"
+DEFAULT_INDEX_NAME = "index"  # the default index folder keeps the plain name its log always had
 ENV = env.LOG  # a path, or "off"
 OFF = frozenset({"off", "0", "false", "no", "none"})
 CHANNELS = ("page", "cli", "api", "eval")
@@ -69,13 +70,18 @@ class Logged:
 
 
 def log_path(index_dir: Path, enabled: bool = True) -> Path | None:
-    """Where questions are logged: $FAQRAG_LOG (a path, or "off"), else
-    ``logs.db`` beside the index folder (not inside it: a rebuild replaces that
-    folder whole); None when logging is off."""
+    """Where questions are logged: $FAQRAG_LOG (a path, or "off"), else beside the
+    index folder, named after it (not inside it: a rebuild replaces that folder
+    whole): ``logs.db`` for the default ``index/``, ``NAME.logs.db`` for a folder
+    ``NAME/``, so two indexes side by side never share a log; None when logging is off."""
     given = env.log_setting()
     if given.lower() in OFF or not enabled:
         return None
-    return Path(given) if given else Path(index_dir).absolute().parent / DB_NAME
+    if given:
+        return Path(given)
+    folder = Path(index_dir).absolute()
+    name = folder.name or "index"
+    return folder.parent / (DB_NAME if name == DEFAULT_INDEX_NAME else f"{name}.{DB_NAME}")
 
 
 # One connection per log file per process, kept open: closing the last one
