@@ -211,23 +211,25 @@ def render_queue(engine: Engine, p: dict[str, Path]) -> None:
 
 
 def pct(x) -> str:
-    return "-" if x is None else f"{x * 100:.1f}%"
+    return "\u2013" if x is None else f"{x * 100:.1f}%"
 
 
 def trial_text(t: staging.Trial) -> str:
-    b, a = t.before, t.after
+    """One labelled set, live against staged: each figure either side has, and what changed, by question."""
 
     def named(ids: tuple[str, ...]) -> str:
         shown = [f"\u201c{truncate(t.asked.get(i, i), 80)}\u201d" for i in ids[:SHOWN_CHANGES]]
         more = f" and {len(ids) - SHOWN_CHANGES} more" if len(ids) > SHOWN_CHANGES else ""
         return "; ".join(shown) + more if ids else "none"
 
-    return (
-        f"{t.name} ({t.questions} questions): answer right {pct(b.get('answer_right'))} -> "
-        f"{pct(a.get('answer_right'))}; uncovered declined {pct(b.get('uncovered_declined'))} -> "
-        f"{pct(a.get('uncovered_declined'))}; covered declined {pct(b.get('covered_declined'))} -> "
-        f"{pct(a.get('covered_declined'))}\n  better: {named(t.better)}\n  worse: {named(t.worse)}"
-    )
+    keys = (("answer_right", "answer right"), ("uncovered_declined", "uncovered declined"),
+            ("covered_declined", "covered declined"))  # fmt: skip
+    moves = [
+        f"{label} {pct(t.before.get(k))} \u2192 {pct(t.after.get(k))}"
+        for k, label in keys
+        if t.before.get(k) is not None or t.after.get(k) is not None
+    ]
+    return f"{t.name} ({t.questions} question(s)): {'; '.join(moves)}\n  better: {named(t.better)}\n  worse: {named(t.worse)}"
 
 
 def staged_text(staged: staging.Staged) -> str:

@@ -190,7 +190,7 @@ def test_apply_reviews_shows_the_change_and_swaps_on_confirm(
     at.button(key="apply").click().run(timeout=60)
     assert not at.exception
     said = _texts(at)
-    assert "reviewed (1 questions): answer right" in said and "1 embedded" in said
+    assert "reviewed (1 question(s)): answer right" in said and "1 embedded" in said
     assert not any(
         v[1] == ALTERNATE and v[0].startswith("factory") for c in load_index(built_index).chunks for v in c.views
     )

@@ -40,6 +40,10 @@ class Engine:
         self.retriever = Retriever(stored, self.settings)
         self.rewriter = Rewriter(stored.chunks)
         self._handoff: Handoff | None | str = _UNKNOWN
+        # Every answer carries the way to a person. A one-question process that shows it
+        # only under a decline turns this off and asks for it then (finding the guide's
+        # contact section costs a model call and two searches).
+        self.handoff_in_every_answer = True
 
     @classmethod
     def open(
@@ -84,16 +88,18 @@ class Engine:
             chosen = handoffs.from_settings(self.settings)
             if chosen is None:
                 try:
-                    chosen = handoffs.best([self._answer_unframed(q) for q in handoffs.CONTACT_QUESTIONS])
+                    chosen = handoffs.best(self._answer_plain(handoffs.CONTACT_QUESTIONS))
                 except Exception:  # the way to a person is an extra: a failure here must not stop answers
                     log.exception("no hand-off: looking for the guide's contact section failed")
             self._handoff = chosen
         return self._handoff if isinstance(self._handoff, Handoff) else None
 
-    def _answer_unframed(self, question: str) -> Response:
-        q = check_question(question, self.settings)
-        rw = self.rewriter.rewrite(q)
-        return self._answer(q, rw, self.embedder.encode([rw.text])[0], 5, 0.0, framed=False)
+    def _answer_plain(self, questions: Sequence[str]) -> list[Response]:
+        """Our own questions, well formed: answered as written (no spelling or place
+        reading, whose word lists a one-question process need not load), in one model
+        call, without the framing that needs the hand-off being looked for."""
+        vecs = self.embedder.encode(list(questions))
+        return [self._answer(q, Rewritten(q), v, 5, 0.0, framed=False) for q, v in zip(questions, vecs)]
 
     def stale_files(self, corpus_dir: Path | None = None) -> list[str]:
         return stale_files(self.stored.manifest, corpus_dir)
@@ -167,7 +173,7 @@ class Engine:
         """The answer with what frames it for a reader (answer/framing.py), the way to a
         person, and what makes an answer given with confidence doubtful (answer/support.py).
         Added after compose: none of it changes the short answer or its confidence."""
-        resp = replace(_with_page(resp, self), handoff=self.handoff())
+        resp = replace(_with_page(resp, self), handoff=self.handoff() if self.handoff_in_every_answer else None)
         a = resp.answer
         if a is None or resp.abstained:
             return resp

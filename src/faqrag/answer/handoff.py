@@ -10,6 +10,7 @@ the answer only when it is given with confidence and quotes contact details
 
 from __future__ import annotations
 
+from faqrag.answer.compose import SEP
 from faqrag.answer.records import Handoff, Response
 from faqrag.search.answer_type import quotes_contact_details
 from faqrag.settings import HANDOFF_OFF, Settings, handoff_kind
@@ -42,12 +43,17 @@ def from_answer(resp: Response) -> Handoff | None:
     if resp.abstained or a is None or resp.confidence < MIN_CONFIDENCE:
         return None
     if quotes_contact_details(a.text):
-        return Handoff("section", a.chunk_id, a.source, a.text, a.url)
+        return Handoff("section", a.chunk_id, heading_of(a.source), a.text, a.url)
     top = max((p.score for p in resp.passages), default=0.0)
     for p in resp.passages:
         if p.chunk_id != a.chunk_id and p.score >= top - NEARBY and quotes_contact_details(p.text):
-            return Handoff("section", p.chunk_id, p.source, p.text, a.url if p.doc == a.doc else None)
+            return Handoff("section", p.chunk_id, heading_of(p.source), p.text, a.url if p.doc == a.doc else None)
     return None
+
+
+def heading_of(source: str) -> str:
+    """A section named by its own heading ("Support lines"), not its whole trail."""
+    return source.rsplit(SEP, 1)[-1].strip()
 
 
 def best(candidates: list[Response]) -> Handoff | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from faqrag.cli.common import build_command, warn
@@ -54,7 +55,10 @@ def _ask(args) -> int:
     t0 = time.perf_counter()
     engine.warm_up_for(question)  # so timings_ms says what the question cost, not the model load
     load_ms = (time.perf_counter() - t0) * 1000
+    engine.handoff_in_every_answer = False  # looked for below only when shown: a decline, or the JSON
     resp = engine.ask(question, k=args.k)
+    if args.json or resp.abstained:
+        resp = replace(resp, handoff=engine.handoff())
     resp.timings_ms["model_load"] = round(load_ms, 2)
     _log_question(args.index, question, resp, settings)
     if args.json:
