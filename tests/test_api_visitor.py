@@ -141,3 +141,4 @@ def test_the_widget_is_served_whole_from_the_package(api):
     assert "innerHTML" not in js.text  # answer text is only ever set as text
     assert api.get("/widget.js?path=../app.py").text == js.text  # the route takes no file name
     assert "/widget.js" not in api.get("/openapi.json").json()["paths"]
+    assert api.head("/widget.js").status_code == 200

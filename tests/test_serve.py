@@ -83,14 +83,20 @@ def test_ask_returns_exactly_the_cli_answer_json(client, built_index, fake_embed
         schema.validate_python(each)
 
 
-def test_ask_json_the_api_and_the_client_carry_one_schema(client, built_index, use_fake_model, capsys):
+@pytest.mark.parametrize(
+    ("question", "answers"),
+    [("How do I reset my widget?", None), ("widget reset button hold", "How do I reset my widget?")],
+)
+def test_ask_json_the_api_and_the_client_carry_one_schema(
+    client, built_index, use_fake_model, capsys, question, answers
+):
     """One record, three shells: `faqrag ask --json`, POST /v1/ask and the HTTP client's
-    round trip give the same fields and values (timings aside)."""
+    round trip give the same fields and values (timings and the server's log reference
+    aside), the question an answer answers among them."""
     import json
 
     from faqrag.cli import main
 
-    question = "How do I reset my widget?"
     assert main(["ask", "--index", str(built_index), "--json", "--k", "3", question]) == 0
     cli = json.loads(capsys.readouterr().out)
     api = client.post("/v1/ask", json={"question": question, "k": 3}).json()
@@ -100,6 +106,7 @@ def test_ask_json_the_api_and_the_client_carry_one_schema(client, built_index, u
         d.pop("timings_ms")
         d.pop("ref")
     assert cli == api == back
+    assert api["answer"]["question_answered"] == answers
 
 
 def test_the_fast_path_and_the_long_way_give_the_same_answer(client, built_index, fake_embedder):

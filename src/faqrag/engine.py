@@ -40,6 +40,7 @@ class Engine:
         self.retriever = Retriever(stored, self.settings)
         self.rewriter = Rewriter(stored.chunks)
         self._handoff: Handoff | None | str = _UNKNOWN
+        self._content = Content(self.rewriter.places.corpus_places, self.retriever.lexical.idf)  # for weak_support
         # Every answer carries the way to a person. A one-question process that shows it
         # only under a decline turns this off and asks for it then (finding the guide's
         # contact section costs a model call and two searches).
@@ -152,7 +153,7 @@ class Engine:
         found = self.retriever.evidence(self.retriever.search(qvec, terms, MIN_HITS, types), qvec)
         return confidence_features(arrange(found, self.settings, types, terms), terms, types)
 
-    def _answer(self, q: str, rw: Rewritten, qvec, k: int, embed_ms: float, *, framed: bool = True) -> Response:  # noqa: PLR0913  # the embedded question comes in three forms (text, rewrite, vector)
+    def _answer(self, q: str, rw: Rewritten, qvec, k: int, embed_ms: float, *, framed: bool = True) -> Response:
         t1 = time.perf_counter()
         terms = self.retriever.lexical.terms(rw.lexical_text, not_names=rw.resolved_words)
         types = expected_types(q)
@@ -180,8 +181,7 @@ class Engine:
         q = resp.question
         ev = next((e for e in found if e.chunk.id == a.chunk_id), None)
         restated = ev is not None and ev.hit.question_sim >= self.settings.faq_question_threshold
-        content = Content(self.rewriter.places.corpus_places, self.retriever.lexical.idf)
-        weak = weak_support(q, rw, terms, found, a.chunk_id, restated=restated, content=content)
+        weak = weak_support(q, rw, terms, found, a.chunk_id, restated=restated, content=self._content)
         asked = question_answered(q, ev, a.text) if ev is not None else None
         return replace(resp, answer=replace(a, question_answered=asked), weak_support=weak)
 

@@ -28,7 +28,7 @@ def asset(name: str) -> bytes:
 
 def add_routes(app: FastAPI) -> None:
     for path, media_type in ASSETS.items():
-        app.add_api_route(path, _server(path.lstrip("/"), media_type), methods=["GET"], include_in_schema=False)
+        app.add_api_route(path, _server(path.lstrip("/"), media_type), methods=["GET", "HEAD"], include_in_schema=False)
 
 
 def _server(name: str, media_type: str):
