@@ -47,6 +47,8 @@ def test_a_logged_answer_keeps_what_was_asked_and_answered_only(tmp_path):
         "doc",
         "chunk_id",
         "answer",
+        "weak",  # why the answer may be wrong, as the engine saw it
+        "ref",  # a random reference the server sent with the answer, for its feedback: no user, no session
     }
 
 
@@ -255,3 +257,58 @@ def test_a_log_this_process_cannot_write_is_read_as_it_stands(tmp_path, monkeypa
     rows = qlog.recent(db, 10)
     assert [r.question for r in rows] == ["second?", "first?"]
     assert db.stat().st_size > 0 and [r.question for r in qlog.recent(db, 1)] == ["second?"]
+
+
+# ------------------------------------------------ hand-offs, weak support, refs
+
+
+HANDOFF = {"kind": "link", "target": "https://help.example/contact", "label": "Contact us", "text": "", "url": None}
+
+
+def test_a_decline_shown_the_way_to_a_person_is_logged_as_a_hand_off(tmp_path):
+    db = tmp_path / "logs.db"
+    declined, plain = qlog.log_answers(
+        db, [("Who painted it?", {**DECLINED, "handoff": HANDOFF}), ("Who sculpted it?", DECLINED)], "page"
+    )
+    rows = {r.id: r for r in qlog.recent(db)}
+    assert rows[declined].handed_off and not rows[plain].handed_off
+    answered = qlog.log_answer(db, "How do I reset it?", {**ANSWERED, "handoff": HANDOFF}, "page")
+    assert not {r.id: r for r in qlog.recent(db)}[answered].handed_off  # answered: not until a "No"
+    assert qlog.record_feedback(db, answered, False, HANDOFF["target"])
+    row = {r.id: r for r in qlog.recent(db)}[answered]
+    assert row.helpful is False and row.handed_off
+    assert row.to_dict()["handed_off"] is True
+
+
+def test_weak_support_is_kept_and_filtered_on(tmp_path):
+    db = tmp_path / "logs.db"
+    weak = qlog.log_answer(
+        db, "phone in Sweden?", {**ANSWERED, "weak_support": ["Sweden was read as Europe", "a close second"]}, "api"
+    )
+    qlog.log_answer(db, "fine", ANSWERED, "api")
+    [row] = qlog.recent(db, weak=True)
+    assert row.id == weak and row.weak == ("Sweden was read as Europe", "a close second")
+    assert row.to_dict()["weak"] == ["Sweden was read as Europe", "a close second"]
+
+
+def test_feedback_through_the_writer_names_its_answer_by_ref_and_lands_after_it(tmp_path):
+    from faqrag.learn import log_writer
+
+    db = tmp_path / "logs.db"
+    writer = log_writer.BackgroundWriter(db, "api")
+    writer.put([("How do I reset it?", {**ANSWERED, "ref": "ref-one-abcdef"})])
+    writer.put_feedback(log_writer.Feedback("ref-one-abcdef", False, "https://help.example/contact"))
+    writer.put_feedback(log_writer.Feedback("ref-unknown-xyz", True))  # never asked: dropped with a warning
+    writer.close(timeout=15)
+    [row] = qlog.recent(db)
+    assert row.helpful is False and row.handed_off
+    assert qlog.question_by_ref(db, "ref-one-abcdef") == row.id and qlog.question_by_ref(db, "nope") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "log"), [("index", "logs.db"), ("covid-index", "covid-index.logs.db"), ("idx.v2", "idx.v2.logs.db")]
+)
+def test_each_index_folder_has_its_own_log_beside_it(tmp_path, monkeypatch, name, log):
+    monkeypatch.delenv(qlog.ENV, raising=False)
+    assert qlog.log_path(tmp_path / name) == tmp_path / log
+    assert qlog.log_path(tmp_path / name / "") == tmp_path / log  # a trailing slash names the same folder

