@@ -97,6 +97,10 @@ def _wait(d, predicate, timeout: float = 90):
     return WebDriverWait(d, timeout, poll_frequency=0.25).until(lambda _d: predicate())
 
 
+def _has_all(text: str, *parts: str) -> bool:
+    return all(p in text for p in parts)
+
+
 def _button(d, label: str):
     from selenium.webdriver.common.by import By
 
@@ -174,7 +178,7 @@ def test_a_review_round_trip_in_the_browser(review_site, chromium):
     answer_box = d.find_element(By.CSS_SELECTOR, 'textarea[aria-label="Answer"]')
     answer_box.send_keys(ANSWER, Keys.CONTROL, Keys.ENTER)
     # One read for both: a rerun may redraw the page between two reads.
-    _wait(d, lambda: all(t in _page_text(d) for t in ("As visitors will see it:", "Source: Help team answers")))
+    _wait(d, lambda: _has_all(_page_text(d), "As visitors will see it:", "Source: Help team answers"))
     _click(d, "Add this entry")
     _wait(d, lambda: "Added a new FAQ entry to Help team answers" in _page_text(d))
 
