@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,8 @@ from faqrag.ingest import alternates
 from faqrag.ingest.alternates import Alternate
 from faqrag.ingest.convert import CONVERTERS, convert_file, mark_pages
 from faqrag.ingest.faq_files import faq_blocks
-from faqrag.ingest.metadata import META_SUFFIX, front_matter, read_sidecar, sidecar_path
+from faqrag.ingest.front_matter import read_front_matter
+from faqrag.ingest.metadata import META_SUFFIX, read_sidecar, sidecar_path
 from faqrag.ingest.parse import Block, parse_guide
 from faqrag.ingest.reading import Reader, inside, read_bytes
 from faqrag.limits import (
@@ -153,6 +155,19 @@ class Corpus:
     loaded: list[tuple[Document, list[Block]]]  # each document with its blocks
     alternates: list[Alternate]  # linked phrasings (alternates.py)
     hashes: dict[str, str]  # sha256 of every file read, by path relative to the folder
+    left_out_keys: dict[str, int]  # front matter keys read as no metadata -> how many files had them
+
+    def left_out_line(self) -> str | None:
+        """One line naming the front matter keys that were left out, for the build's log."""
+        if not self.left_out_keys:
+            return None
+        keys = sorted(self.left_out_keys, key=lambda k: (-self.left_out_keys[k], k.lower()))
+        named = ", ".join(f"{k} ({self.left_out_keys[k]})" if self.left_out_keys[k] > 1 else k for k in keys[:20])
+        more = f" and {len(keys) - 20} more" if len(keys) > 20 else ""
+        return (
+            f"front matter keys left out (read: title, description, date, url and their aliases; "
+            f"files in brackets): {named}{more}"
+        )
 
 
 def read_corpus(
@@ -162,13 +177,18 @@ def read_corpus(
     read = Reader(corpus_dir)
     root = corpus_dir.resolve()
     files = corpus_files(corpus_dir, warn)
-    loaded = [d for d in (load_file(p, corpus_dir, warn, read=read, section_max=section_max) for p in files) if d]
+    keys: Counter[str] = Counter()
+    loaded = [
+        d
+        for d in (load_file(p, corpus_dir, warn, read=read, section_max=section_max, left_out=keys) for p in files)
+        if d
+    ]
     for p in files:  # a document with no text to index still has its sidecar hashed, as staleness sees it
         side = sidecar_path(p, root)
         if side and side.relative_to(corpus_dir).as_posix() not in read.hashes:
             read(side)
     _warn_conflicting_faqs(loaded, corpus_dir, warn)
-    return Corpus(loaded, alternates.read(corpus_dir, read=read), dict(sorted(read.hashes.items())))
+    return Corpus(loaded, alternates.read(corpus_dir, read=read), dict(sorted(read.hashes.items())), dict(keys))
 
 
 def load_corpus(corpus_dir: Path, warn: Warn = _ignore) -> list[tuple[Document, list[Block]]]:
@@ -202,8 +222,10 @@ def load_file(
     *,
     read: Callable[[Path], bytes] = read_bytes,
     section_max: int = ChunkSettings.section_max_chars,
+    left_out: Counter[str] | None = None,
 ) -> tuple[Document, list[Block]] | None:
-    """One file's document and blocks; None for a document with no text to index (after a warning)."""
+    """One file's document and blocks; None for a document with no text to index (after a warning).
+    ``left_out`` counts the front matter keys read as no metadata."""
     rel = path.relative_to(corpus_dir).as_posix()
     raw = read(path)
     if path.suffix.lower() in CONVERTERS:
@@ -226,13 +248,8 @@ def load_file(
     meta = read_sidecar(path, corpus_dir.resolve(), warn, read)
     suffix = path.suffix.lower()
     if suffix in GUIDE_SUFFIXES:
-        front, body = front_matter(text, path)
-        for key, value in front.items():
-            meta.setdefault(key, value)
-        parsed_title, blocks = parse_guide(body, markdown=GUIDE_SUFFIXES[suffix], section_max=section_max)
+        parsed_title, blocks = _guide(text, path, meta, warn, section_max, left_out)
         kind = "guide"
-        if not blocks:
-            raise CorpusError(f"{path}: no text to index was found; check the file's content")
     else:
         parsed_title = None
         blocks = faq_blocks(text, path, warn, jsonl=suffix == ".jsonl")
@@ -249,6 +266,28 @@ def load_file(
         date=meta.get("date"),
     )
     return doc, blocks
+
+
+def _guide(  # noqa: PLR0913  # one file's text with what the caller collects from it
+    text: str, path: Path, meta: dict[str, str], warn: Warn, section_max: int, left_out: Counter[str] | None
+) -> tuple[str | None, list[Block]]:
+    """A text or Markdown guide's blocks; its front matter fills ``meta`` where the sidecar did not."""
+    front = read_front_matter(text)
+    if front.problem:
+        warn(f"{path}: the block at the top looks like front matter but is {front.problem}; it is read as text")
+    for key, value in front.meta.items():
+        meta.setdefault(key, value)
+    if left_out is not None:
+        left_out.update(front.left_out)
+    parsed_title, blocks = parse_guide(
+        front.body, markdown=GUIDE_SUFFIXES[path.suffix.lower()], section_max=section_max
+    )
+    if front.description_span and normalize(front.description) not in normalize(front.body):
+        # The page's summary, unless its body already says it: what the page is about, answerable.
+        blocks.insert(0, Block("passage", front.description, front.description_span, ()))
+    if not blocks:
+        raise CorpusError(f"{path}: no text to index was found; check the file's content")
+    return parsed_title, blocks
 
 
 def _load_converted(
