@@ -301,7 +301,7 @@ def _load_converted(
     meta = read_sidecar(path, corpus_dir.resolve(), warn, read)
     for key, value in converted.meta().items():
         meta.setdefault(key, value)
-    parsed_title, blocks = parse_guide(converted.text, markdown=True, section_max=section_max)
+    parsed_title, blocks = parse_guide(converted.text, markdown=True, section_max=section_max, structured=True)
     if not blocks:
         raise CorpusError(f"{path}: no text to index was found; check the file's content")
     doc = Document(

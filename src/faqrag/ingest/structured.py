@@ -1,7 +1,7 @@
 """Structured plain text: what every format converter writes.
 
 Converters (HTML, PDF, DOCX) do not build blocks themselves. They write the
-small Markdown subset that ``parse.parse_guide(markdown=True)`` already reads:
+small Markdown subset that ``parse.parse_guide(markdown=True, structured=True)`` reads:
 ``#`` headings, ``- `` / ``1. `` list items after their lead-in line, one
 ``Label: value`` line per directory entry, a question line followed by its
 answer, blank lines between blocks. That text becomes the document's text, so
