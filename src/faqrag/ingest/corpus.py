@@ -33,6 +33,7 @@ from faqrag.ingest.front_matter import read_front_matter
 from faqrag.ingest.metadata import META_SUFFIX, read_sidecar, sidecar_path
 from faqrag.ingest.parse import Block, parse_guide
 from faqrag.ingest.reading import Reader, inside, read_bytes
+from faqrag.ingest.site import HTML_SUFFIXES, MIN_PAGES, browser_assets, mirror_url, repeated_parts
 from faqrag.limits import (
     CONTROL,
     MAX_CORPUS_BYTES,
@@ -78,6 +79,7 @@ def corpus_files(corpus_dir: Path, warn: Warn = _ignore) -> list[Path]:  # noqa:
         except OSError as err:
             raise CorpusError(f"{folder}: cannot be listed ({err.strerror}); check its permissions") from None
         listed += len(entries)
+        names = {e.name for e in entries}
         if listed > MAX_LISTED_ENTRIES:
             raise CorpusError(
                 f"corpus folder {corpus_dir} holds over {MAX_LISTED_ENTRIES:,} files and folders; "
@@ -104,6 +106,8 @@ def corpus_files(corpus_dir: Path, warn: Warn = _ignore) -> list[Path]:  # noqa:
                 is_file = not is_dir and entry.is_file()
             except OSError:
                 continue  # vanished or unreadable link; nothing to index
+            if is_dir and browser_assets(folder, entry.name, names):
+                continue  # a saved page's scripts, styles and frames: assets, skipped without a word
             if is_dir:
                 real = path.resolve()
                 if real not in seen:  # a link back up the tree would loop
@@ -178,17 +182,38 @@ def read_corpus(
     root = corpus_dir.resolve()
     files = corpus_files(corpus_dir, warn)
     keys: Counter[str] = Counter()
-    loaded = [
-        d
-        for d in (load_file(p, corpus_dir, warn, read=read, section_max=section_max, left_out=keys) for p in files)
-        if d
-    ]
+    read_once, shared = _site_pages(files, corpus_dir, read)
+    loaded = []
+    for p in files:
+        drop = shared.get(p.relative_to(corpus_dir).as_posix(), frozenset())
+        d = load_file(p, corpus_dir, warn, read=read_once, section_max=section_max, left_out=keys, drop=drop)
+        if d:
+            loaded.append(d)
     for p in files:  # a document with no text to index still has its sidecar hashed, as staleness sees it
         side = sidecar_path(p, root)
         if side and side.relative_to(corpus_dir).as_posix() not in read.hashes:
             read(side)
     _warn_conflicting_faqs(loaded, corpus_dir, warn)
     return Corpus(loaded, alternates.read(corpus_dir, read=read), dict(sorted(read.hashes.items())), dict(keys))
+
+
+def _site_pages(
+    files: list[Path], corpus_dir: Path, read: Callable[[Path], bytes]
+) -> tuple[Callable[[Path], bytes], dict[str, frozenset[bytes]]]:
+    """The parts each saved page shares with its site (site.py), and a reader that
+    hands out the pages already read for that, so each file is still read once."""
+    pages = [p for p in files if p.suffix.lower() in HTML_SUFFIXES]
+    if len(pages) < MIN_PAGES:
+        return read, {}
+    from faqrag.ingest.convert_html import content_of  # deferred: selectolax, only for sites of pages
+
+    raws = {p: read(p) for p in pages}
+    shared = repeated_parts({p.relative_to(corpus_dir).as_posix(): r for p, r in raws.items()}, corpus_dir, content_of)
+
+    def read_once(path: Path) -> bytes:
+        return raws.pop(path) if path in raws else read(path)
+
+    return read_once, shared
 
 
 def load_corpus(corpus_dir: Path, warn: Warn = _ignore) -> list[tuple[Document, list[Block]]]:
@@ -223,13 +248,15 @@ def load_file(
     read: Callable[[Path], bytes] = read_bytes,
     section_max: int = ChunkSettings.section_max_chars,
     left_out: Counter[str] | None = None,
+    drop: frozenset[bytes] = frozenset(),
 ) -> tuple[Document, list[Block]] | None:
     """One file's document and blocks; None for a document with no text to index (after a warning).
-    ``left_out`` counts the front matter keys read as no metadata."""
+    ``left_out`` counts the front matter keys read as no metadata; ``drop``: a saved
+    page's parts that repeat across its site (site.py)."""
     rel = path.relative_to(corpus_dir).as_posix()
     raw = read(path)
     if path.suffix.lower() in CONVERTERS:
-        return _load_converted(path, rel, raw, warn, corpus_dir, read, section_max)
+        return _load_converted(path, raw, warn, corpus_dir, read, section_max, drop)
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise CorpusError(
@@ -290,18 +317,33 @@ def _guide(  # noqa: PLR0913  # one file's text with what the caller collects fr
     return parsed_title, blocks
 
 
-def _load_converted(
-    path: Path, rel: str, raw: bytes, warn: Warn, corpus_dir: Path, read: Callable[[Path], bytes], section_max: int
+def _load_converted(  # noqa: PLR0913  # one file and what the corpus read around it
+    path: Path,
+    raw: bytes,
+    warn: Warn,
+    corpus_dir: Path,
+    read: Callable[[Path], bytes],
+    section_max: int,
+    drop: frozenset[bytes],
 ) -> tuple[Document, list[Block]] | None:
     if not raw.strip():
         raise CorpusError(f"{path}: the file is empty; add content or remove it from the corpus")
-    converted = convert_file(path, raw, warn)
+    converted = convert_file(path, raw, warn, drop=drop) if drop else convert_file(path, raw, warn)
     if converted is None:
         return None
+    rel = path.relative_to(corpus_dir).as_posix()
     meta = read_sidecar(path, corpus_dir.resolve(), warn, read)
     for key, value in converted.meta().items():
         meta.setdefault(key, value)
+    if "url" not in meta and path.suffix.lower() in HTML_SUFFIXES:
+        url = mirror_url(rel)  # a page of a wget mirror, saved under its host's name
+        if url:
+            meta["url"] = url
     parsed_title, blocks = parse_guide(converted.text, markdown=True, section_max=section_max, structured=True)
+    if not blocks and drop:
+        # A site's home or section page: a title over links that every page of its site shows.
+        warn(f"{path}: left out, it holds only a title and what every page of its site repeats")
+        return None
     if not blocks:
         raise CorpusError(f"{path}: no text to index was found; check the file's content")
     doc = Document(

@@ -60,16 +60,17 @@ class Writer:
         if lines:
             self._block("\n".join(lines))
 
-    def items(self, items: list[tuple[int, str, bool]]) -> None:
-        """List items as (depth, text, ordered)."""
+    def items(self, items: list[tuple]) -> None:
+        """List items as (depth, text, ordered) or (depth, text, ordered, number shown);
+        without a number, an ordered item counts on from the one before it."""
         out, number = [], {}
-        for depth, text, ordered in items:
+        for depth, text, ordered, *shown in items:
             text = clean(text)
             if not text:
                 continue
             number = {d: n for d, n in number.items() if d <= depth}
-            number[depth] = number.get(depth, 0) + 1
-            marker = f"{number[depth]}." if ordered and number[depth] < 100 else "-"
+            number[depth] = shown[0] if shown and shown[0] is not None else number.get(depth, 0) + 1
+            marker = f"{number[depth]}." if ordered and 0 <= number[depth] < 100 else "-"
             out.append("  " * min(depth, 4) + f"{marker} {text}")
         if out:
             self._block("\n".join(out))
