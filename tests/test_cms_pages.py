@@ -236,3 +236,64 @@ def test_wget_mirror_pages_get_their_url_and_browser_asset_folders_are_skipped(t
         "help.example.com/index.html": "https://help.example.com/",
         "saved.html": None,
     }
+
+
+# ------------------------------------------------- documentation generators' pages
+
+
+def test_a_list_of_questions_in_a_dl_keeps_each_question_and_its_lists(tmp_path):
+    dl = (
+        "<dl><dt>I see UDP loss. Why?</dt><dd><p>Check the version.</p><ul><li>Use 3.1.5</li><li>Or newer</li></ul></dd>"
+        "<dt>Does it run on Windows?</dt><dd><p>Not officially.</p></dd>"
+        "<dt>Is there help? Where?</dt><dd><p>Ask on the list.</p></dd></dl>"
+    )
+    _, blocks = load_page(tmp_path, page(dl))
+    faqs = [b for b in blocks if b.kind == "faq"]
+    assert [b.question for b in faqs] == ["I see UDP loss. Why?", "Does it run on Windows?", "Is there help? Where?"]
+    assert faqs[0].text == "Check the version.\n\u2022 Use 3.1.5\n\u2022 Or newer"
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        '<h2>Install<a class="headerlink" href="#install">¶</a></h2>',
+        '<h2>Install<a class="headerlink" href="#install">#</a></h2>',
+        '<h2>Install <a class="hash-link" href="#install">\u200b</a></h2>',
+        '<h2>Install<a href="#install">§</a></h2>',
+    ],
+)
+def test_heading_permalink_marks_are_not_words(tmp_path, heading):
+    _, blocks = load_page(tmp_path, page(heading + "<p>Run the installer for your system.</p>"))
+    (b,) = blocks
+    assert b.trail[-1] == "Install"
+
+
+@pytest.mark.parametrize(
+    "tabs",
+    [
+        '<div><ul role="tablist"><li role="tab">macOS</li><li role="tab">Linux</li></ul><div>'
+        '<div role="tabpanel"><pre>brew install tool</pre></div>'
+        '<div role="tabpanel" hidden=""><pre>apt install tool</pre></div></div></div>',
+        '<div class="tabbed-set"><input type="radio"><input type="radio"><div class="tabbed-labels">'
+        "<label>macOS</label><label>Linux</label></div><div class='tabbed-content'>"
+        '<div class="tabbed-block"><pre>brew install tool</pre></div>'
+        '<div class="tabbed-block"><pre>apt install tool</pre></div></div></div>',
+    ],
+    ids=["aria", "mkdocs-material"],
+)
+def test_every_tab_panel_is_content_led_by_its_tab(tmp_path, tabs):
+    _, blocks = load_page(tmp_path, page("<main><h2>Install</h2>" + tabs + "</main>"))
+    assert [(b.lead, b.text) for b in blocks if b.kind == "code"] == [
+        ("macOS:", "brew install tool"),
+        ("Linux:", "apt install tool"),
+    ]
+
+
+def test_an_on_this_page_list_is_navigation(tmp_path):
+    toc = (
+        '<ul><li><a href="#a">Install</a></li><li><a href="#b">Upgrade</a><ul><li><a href="#c">Pins</a></li></ul></li>'
+    )
+    toc += '<li><a href="#d">Remove</a></li></ul>'
+    body = "<main><h2 id='a'>Install</h2><p>Run the installer.</p>" + toc + "</main>"
+    _, blocks = load_page(tmp_path, page(body))
+    assert [b.kind for b in blocks] == ["passage"]

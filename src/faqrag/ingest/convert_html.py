@@ -31,7 +31,7 @@ from pathlib import Path
 
 from faqrag.errors import CorpusError
 from faqrag.ingest.convert import Converted, Warn
-from faqrag.ingest.html_cms import link_bars_before, pseudo_headings
+from faqrag.ingest.html_cms import contents_lists, label_tabs, link_bars_before, pseudo_headings
 from faqrag.ingest.html_walk import Walker, text_of
 from faqrag.ingest.structured import clean
 from faqrag.limits import loads
@@ -107,7 +107,10 @@ def _landmark_root(tree, path: Path):
     root = _content_root(tree)
     if root is None:
         raise CorpusError(f"{path}: the page has no body; check that it is a saved web page")
+    label_tabs(root)  # before hidden elements go: a hidden tab panel is content
     _strip_boilerplate(root, trust_root=root.tag != "body")
+    for toc in contents_lists(root):
+        toc.decompose()
     return root
 
 

@@ -17,11 +17,15 @@ down, a table a grid whose first row happens to name the columns. The walker
   made of ``<td>`` cells: every cell bold, or (three columns or more) every
   cell a label of a few words over columns that hold longer or numeric values.
 
+* ``label_tabs``: tab panels are all content, each led by its tab's name;
+  ``contents_lists``: an "On this page" list of in-page links is navigation.
+
 Nodes are told apart by ``mem_id`` (comparing nodes with ``==`` serialises them).
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 from faqrag.ingest.structured import clean
@@ -212,3 +216,54 @@ def _inline_only(node) -> bool:
         elif child.tag not in _INLINE_OK and not child.tag.startswith("-"):
             return False
     return True
+
+
+def label_tabs(root) -> None:
+    """Tabs (``role="tablist"`` with its ``tabpanel``s, MkDocs Material's ``tabbed-set``):
+    every panel is content, hidden or not, and starts with its tab's name as a lead-in
+    ("macOS:"); the row of tab names goes. Before hidden elements are dropped."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    for tablist in root.css('[role="tablist"], .tabbed-labels'):
+        container = tablist.parent
+        if container is None:
+            continue
+        labels = [n for n in tablist.css('[role="tab"], label')]
+        panels = [n for n in container.css('[role="tabpanel"], .tabbed-block')]
+        if not labels or len(labels) != len(panels):
+            continue
+        for label, panel in zip(labels, panels):
+            name = clean(label.text(deep=True) or "")
+            if "hidden" in panel.attributes:
+                del panel.attrs["hidden"]
+            if name:
+                lead = LexborHTMLParser(f"<p>{html.escape(name.rstrip(':'))}:</p>").css_first("p")
+                if panel.first_child is not None:
+                    panel.first_child.insert_before(lead)
+                else:
+                    panel.insert_child(lead)
+        tablist.decompose()
+
+
+def contents_lists(root) -> list:
+    """Tables of contents: a list (not inside another) whose every item is a link to a
+    place on the same page (``href="#..."``), three or more of them."""
+    out = []
+    for lst in root.css("ul, ol"):
+        if lst.parent is not None and lst.parent.tag == "li":
+            continue
+        items = [li for li in lst.iter() if li.tag == "li"]
+        if len(items) < 3:
+            continue
+        if all(_in_page_link(li) for li in items):
+            out.append(lst)
+    return out
+
+
+def _in_page_link(li) -> bool:
+    link = li.css_first("a")
+    if link is None or not (link.attributes.get("href") or "").startswith("#"):
+        return False
+    text = clean(li.text(deep=True) or "")
+    links = clean(" ".join(a.text(deep=True) or "" for a in li.css("a")))
+    return bool(text) and len(links) >= 0.9 * len(text)

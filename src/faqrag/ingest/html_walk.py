@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from faqrag.ingest.html_cms import header_like, list_numbers
-from faqrag.ingest.structured import Writer, clean
+from faqrag.ingest.structured import Writer, clean, heading_text
 
 MAX_DEPTH = 200  # deeper than any real page; past it a subtree is read as plain text
 _BLOCK = frozenset(
@@ -63,7 +63,7 @@ class Walker:
     def block(self, node, depth: int) -> None:
         tag = node.tag
         if tag in _HEADING or node.mem_id in self.pseudo:
-            text = clean(text_of(node))
+            text = heading_text(text_of(node))
             if text:
                 level = _HEADING.get(tag) or self.pseudo[node.mem_id]
                 if tag == "h1" and self.h1 is None:
@@ -139,13 +139,23 @@ class Walker:
         self.seen.extend(" ".join(r) for r in grid)
 
     def _dl(self, node, depth: int) -> None:
-        term, defs = None, []
+        term, defs, dds = None, [], []
+        children = [c for c in node.css("dt, dd") if _nearest(c, "dl") == node]
+        terms = [clean(text_of(c)) for c in children if c.tag == "dt"]
+        faq_list = bool(terms) and all(t.endswith("?") for t in terms)
 
         def emit():
             if term is None and not defs:
                 return
             answer = " ".join(defs)
-            if term and term.endswith("?"):
+            if faq_list:
+                # A list of questions: each heads its answers, which keep their lists and
+                # code, and a question of two sentences ("... UDP loss. Why?") stays one.
+                self.out.heading(min((self._levels[-1] if self._levels else 1) + 1, 6), term or "")
+                for dd in dds:
+                    self.walk(dd, depth + 1)
+                    self.flush()
+            elif term and term.endswith("?"):
                 self.out.paragraph(term)
                 self.out.paragraph(answer)
             elif term and answer:
@@ -154,16 +164,15 @@ class Walker:
                 self.out.paragraph(term or answer)
             self.seen.append(f"{term or ''} {answer}")
 
-        for child in node.css("dt, dd"):
-            if _nearest(child, "dl") != node:
-                continue
+        for child in children:
             text = clean(text_of(child))
             if child.tag == "dt":
                 if defs or term is not None:
                     emit()
-                term, defs = text, []
+                term, defs, dds = text, [], []
             elif text:
                 defs.append(text)
+                dds.append(child)
         emit()
 
     def _details(self, node, depth: int) -> None:

@@ -26,6 +26,14 @@ def clean(text: str) -> str:
     return _SPACE.sub(" ", _CONTROL.sub("", text.replace("\r", " ").replace("\n", " "))).strip()
 
 
+_ANCHOR_MARKS = "#\u00b6\u00a7\U0001f517 "  # what a heading's permalink shows: #, pilcrow, section sign, link
+
+
+def heading_text(text: str) -> str:
+    """A heading's words, without the permalink mark a generator puts after them ("FAQ¶", "Setup#")."""
+    return clean(text).rstrip(_ANCHOR_MARKS).strip()
+
+
 class Writer:
     """Builds the structured text block by block; ``mark()`` records where a page starts."""
 
@@ -48,7 +56,7 @@ class Writer:
         self.marks.append(self._length + (2 if self._parts else 0))
 
     def heading(self, level: int, text: str) -> None:
-        text = clean(text).rstrip("#").strip()
+        text = heading_text(text)
         if text:
             self._block("#" * max(1, min(level, 6)) + " " + text)
 
