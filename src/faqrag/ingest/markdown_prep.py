@@ -52,7 +52,7 @@ _REF_DEF = re.compile(
 _FOOTNOTE_DEF = re.compile(r"^[ \t]{0,3}\[\^[^\]\n]+\]:[ \t]?")
 _ABBREVIATION = re.compile(r"^\*\[[^\]\n]+\]:")
 _SNIPPET = re.compile(r"^\s*-{1,2}8<-{1,2}")
-_DEFINITION = re.compile(r"^:[ \t]+\S")
+_DEFINITION = re.compile(r"^:[ \t]+[^ \t]")  # a blanked shortcode is a definition too
 _CONTENTS_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,2}[.)])[ \t]+\[[^\[\]\n]+\]\(#[^()\s]*\)[ \t]*$")
 _SUMMARY_LINE = re.compile(r"^\s*(?:<details\b[^>\n]*>\s*)?<summary\b[^>\n]*>([^<\n]*)</summary>\s*(?:</details>\s*)?$")
 _HTML_HEADING_LINE = re.compile(r"^\s*<h[1-6]\b[^>\n]*>([^<\n]*)</h[1-6]>\s*$")
@@ -292,6 +292,7 @@ def _definitions(out: list[list[str] | str], seps: list[str]) -> None:
     (the line break after the term becomes the colon, the marker a space); a
     term that asks a question keeps its line (question, then answer), and the
     marker goes."""
+    defined: set[int] = set()  # definition lines seen: a second definition of a term follows one
     for i in range(1, len(out)):
         line = out[i]
         if isinstance(line, str) or not line or line[0] != ":" or not _DEFINITION.match("".join(line)):
@@ -299,10 +300,15 @@ def _definitions(out: list[list[str] | str], seps: list[str]) -> None:
         j = i - 1
         if j > 0 and isinstance(out[j], list) and not "".join(out[j]).strip():
             j -= 1  # one blank line may stand between a term and its definition
+        if j in defined:
+            line[0] = BLANK  # the term's next definition: its marker goes, its text follows the first
+            defined.add(i)
+            continue
         term = out[j]
         if not isinstance(term, list) or not _is_term("".join(term)) or seps[j] == "":
             continue
         line[0] = BLANK
+        defined.add(i)
         if "".join(term).rstrip().endswith("?"):
             continue
         end = len(term)
@@ -322,5 +328,5 @@ def _definitions(out: list[list[str] | str], seps: list[str]) -> None:
 def _is_term(line: str) -> bool:
     s = line.strip()
     return (
-        bool(s) and len(s) <= 200 and not s.startswith(("#", "-", "*", "+", ">", "|", ":", "`")) and not s[0].isdigit()
+        bool(s) and len(s) <= 200 and not s.startswith(("#", "-", "*", "+", ">", "|", ":", "```", "~~~")) and not s[0].isdigit()
     )
