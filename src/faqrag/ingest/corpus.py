@@ -33,7 +33,7 @@ from faqrag.ingest.front_matter import read_front_matter
 from faqrag.ingest.metadata import META_SUFFIX, read_sidecar, sidecar_path
 from faqrag.ingest.parse import Block, parse_guide
 from faqrag.ingest.reading import Reader, inside, read_bytes
-from faqrag.ingest.site import HTML_SUFFIXES, MIN_PAGES, browser_assets, mirror_url, repeated_parts
+from faqrag.ingest.site import HTML_SUFFIXES, MIN_PAGES, SitePage, browser_assets, mirror_url, site_pages, under_title
 from faqrag.limits import (
     CONTROL,
     MAX_CORPUS_BYTES,
@@ -182,11 +182,11 @@ def read_corpus(
     root = corpus_dir.resolve()
     files = corpus_files(corpus_dir, warn)
     keys: Counter[str] = Counter()
-    read_once, shared = _site_pages(files, corpus_dir, read)
+    read_once, sites = _site_pages(files, corpus_dir, read)
     loaded = []
     for p in files:
-        drop = shared.get(p.relative_to(corpus_dir).as_posix(), frozenset())
-        d = load_file(p, corpus_dir, warn, read=read_once, section_max=section_max, left_out=keys, drop=drop)
+        site = sites.get(p.relative_to(corpus_dir).as_posix())
+        d = load_file(p, corpus_dir, warn, read=read_once, section_max=section_max, left_out=keys, site=site)
         if d:
             loaded.append(d)
     for p in files:  # a document with no text to index still has its sidecar hashed, as staleness sees it
@@ -199,8 +199,8 @@ def read_corpus(
 
 def _site_pages(
     files: list[Path], corpus_dir: Path, read: Callable[[Path], bytes]
-) -> tuple[Callable[[Path], bytes], dict[str, frozenset[bytes]]]:
-    """The parts each saved page shares with its site (site.py), and a reader that
+) -> tuple[Callable[[Path], bytes], dict[str, SitePage]]:
+    """What each saved page's site says about it (site.py), and a reader that
     hands out the pages already read for that, so each file is still read once."""
     pages = [p for p in files if p.suffix.lower() in HTML_SUFFIXES]
     if len(pages) < MIN_PAGES:
@@ -208,12 +208,12 @@ def _site_pages(
     from faqrag.ingest.convert_html import content_of  # deferred: selectolax, only for sites of pages
 
     raws = {p: read(p) for p in pages}
-    shared = repeated_parts({p.relative_to(corpus_dir).as_posix(): r for p, r in raws.items()}, corpus_dir, content_of)
+    sites = site_pages({p.relative_to(corpus_dir).as_posix(): r for p, r in raws.items()}, corpus_dir, content_of)
 
     def read_once(path: Path) -> bytes:
         return raws.pop(path) if path in raws else read(path)
 
-    return read_once, shared
+    return read_once, sites
 
 
 def load_corpus(corpus_dir: Path, warn: Warn = _ignore) -> list[tuple[Document, list[Block]]]:
@@ -248,15 +248,15 @@ def load_file(
     read: Callable[[Path], bytes] = read_bytes,
     section_max: int = ChunkSettings.section_max_chars,
     left_out: Counter[str] | None = None,
-    drop: frozenset[bytes] = frozenset(),
+    site: SitePage | None = None,
 ) -> tuple[Document, list[Block]] | None:
     """One file's document and blocks; None for a document with no text to index (after a warning).
-    ``left_out`` counts the front matter keys read as no metadata; ``drop``: a saved
-    page's parts that repeat across its site (site.py)."""
+    ``left_out`` counts the front matter keys read as no metadata; ``site``: what a saved
+    page's site says about it (site.py)."""
     rel = path.relative_to(corpus_dir).as_posix()
     raw = read(path)
     if path.suffix.lower() in CONVERTERS:
-        return _load_converted(path, raw, warn, corpus_dir, read, section_max, drop)
+        return _load_converted(path, raw, warn, corpus_dir, read, section_max, site or SitePage())
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise CorpusError(
@@ -324,11 +324,11 @@ def _load_converted(  # noqa: PLR0913  # one file and what the corpus read aroun
     corpus_dir: Path,
     read: Callable[[Path], bytes],
     section_max: int,
-    drop: frozenset[bytes],
+    site: SitePage,
 ) -> tuple[Document, list[Block]] | None:
     if not raw.strip():
         raise CorpusError(f"{path}: the file is empty; add content or remove it from the corpus")
-    converted = convert_file(path, raw, warn, drop=drop) if drop else convert_file(path, raw, warn)
+    converted = convert_file(path, raw, warn, drop=site.drop) if site.drop else convert_file(path, raw, warn)
     if converted is None:
         return None
     rel = path.relative_to(corpus_dir).as_posix()
@@ -340,12 +340,14 @@ def _load_converted(  # noqa: PLR0913  # one file and what the corpus read aroun
         if url:
             meta["url"] = url
     parsed_title, blocks = parse_guide(converted.text, markdown=True, section_max=section_max, structured=True)
-    if not blocks and drop:
+    if not blocks and site.drop:
         # A site's home or section page: a title over links that every page of its site shows.
         warn(f"{path}: left out, it holds only a title and what every page of its site repeats")
         return None
     if not blocks:
         raise CorpusError(f"{path}: no text to index was found; check the file's content")
+    if site.of_site and parsed_title:
+        blocks = under_title(blocks, parsed_title)
     doc = Document(
         doc_id=rel,
         title=meta.get("title") or parsed_title or _title_from_name(path),

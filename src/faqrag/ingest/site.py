@@ -14,7 +14,9 @@ that says so. They are found by their repetition:
   outermost first, unless that would leave a page with no text (a page saved
   twice is still a page).
 
-Each page keeps its own title and URL (a page without a canonical URL, saved
+Each page keeps its own title, which heads its blocks' trails as a guide's top
+heading would (a page of a help centre is one of its sections), and its own
+URL (a page without a canonical URL, saved
 in a folder named for its host as ``wget`` does, gets one from its path);
 stylesheets, scripts and images are never corpus files, and a browser's
 ``page_files/`` folder beside ``page.html`` is skipped (``corpus.py``).
@@ -27,6 +29,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 HTML_SUFFIXES = (".html", ".htm")
@@ -90,10 +93,18 @@ def page_parts(root) -> set[bytes]:
     }
 
 
-def repeated_parts(
+@dataclass(frozen=True)
+class SitePage:
+    """What a page's site says about it: the parts to drop, and that the page is one of many."""
+
+    drop: frozenset[bytes] = frozenset()  # fingerprints of what its site repeats
+    of_site: bool = False  # one of MIN_PAGES or more pages of a site: its title heads its trail
+
+
+def site_pages(
     pages: dict[str, bytes], corpus_dir: Path, content_of: Callable[[bytes, Path], object]
-) -> dict[str, frozenset[bytes]]:
-    """Per page (path relative to the corpus), the fingerprints of its site's repeated parts;
+) -> dict[str, SitePage]:
+    """Per page of a site (path relative to the corpus), what its site says about it;
     ``content_of`` reads a page's main content as its converter does (``convert_html``)."""
     folders_with_index = {
         str(PurePosixPath(rel).parent) if "/" in rel else "" for rel in pages if PurePosixPath(rel).stem == "index"
@@ -111,7 +122,11 @@ def repeated_parts(
         key: frozenset(d for d, n in c.items() if n >= max(MIN_PAGES, math.ceil(MIN_SHARE * sizes[key])))
         for key, c in counts.items()
     }
-    return {rel: shared[site[rel]] for rel in pages if shared.get(site[rel])}
+    return {
+        rel: SitePage(shared.get(site[rel], frozenset()), of_site=True)
+        for rel in pages
+        if sizes[site[rel]] >= MIN_PAGES
+    }
 
 
 def drop_repeated(root, shared: frozenset[bytes]) -> int:
@@ -154,3 +169,12 @@ def browser_assets(folder: Path, name: str, siblings: set[str]) -> bool:
         return False
     stem = name[: -len("_files")]
     return any(f"{stem}{suffix}" in siblings for suffix in HTML_SUFFIXES)
+
+
+def under_title(blocks: list, title: str) -> list:
+    """A site's page is one of its sections: its title heads every block's trail (and a
+    section's members'), as the top heading of a one-page guide would."""
+    def head(b):
+        return replace(b, trail=(title, *b.trail), members=tuple(head(m) for m in b.members))
+
+    return [head(b) for b in blocks]
