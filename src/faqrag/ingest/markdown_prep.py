@@ -328,5 +328,8 @@ def _definitions(out: list[list[str] | str], seps: list[str]) -> None:
 def _is_term(line: str) -> bool:
     s = line.strip()
     return (
-        bool(s) and len(s) <= 200 and not s.startswith(("#", "-", "*", "+", ">", "|", ":", "```", "~~~")) and not s[0].isdigit()
+        bool(s)
+        and len(s) <= 200
+        and not s.startswith(("#", "-", "*", "+", ">", "|", ":", "```", "~~~"))
+        and not s[0].isdigit()
     )

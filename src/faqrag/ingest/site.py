@@ -174,6 +174,7 @@ def browser_assets(folder: Path, name: str, siblings: set[str]) -> bool:
 def under_title(blocks: list, title: str) -> list:
     """A site's page is one of its sections: its title heads every block's trail (and a
     section's members'), as the top heading of a one-page guide would."""
+
     def head(b):
         return replace(b, trail=(title, *b.trail), members=tuple(head(m) for m in b.members))
 
