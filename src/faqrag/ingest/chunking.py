@@ -35,6 +35,12 @@ def chunk_document(doc: Document, blocks: list[Block], settings: ChunkSettings) 
     return chunks
 
 
+def item_marks(b: Block) -> list[str]:
+    """Each list item's mark as shown: its number for a step ("3."), a bullet otherwise."""
+    marks = b.marks or ("",) * len(b.items)
+    return [mark or "\u2022" for mark in marks]
+
+
 def heading_of(doc_title: str, trail: tuple[str, ...]) -> str:
     return trail[-1] if trail else doc_title
 
@@ -96,11 +102,12 @@ def _sub_span(b: Block, start: int, end: int) -> tuple[int, int]:
 
 def _list(doc: Document, b: Block) -> Chunk:
     head = heading_of(doc.title, b.trail)
-    lines = ([b.lead] if b.lead else []) + ["\u2022 " + it for it in b.items]
+    marks = [f"{mark} " for mark in item_marks(b)]
+    lines = ([b.lead] if b.lead else []) + [mark + it for mark, it in zip(marks, b.items)]
     text = "\n".join(lines)
     parts, pos = [], len(b.lead) + 1 if b.lead else 0
-    for it in b.items:
-        start = pos + 2  # after the bullet and its space
+    for mark, it in zip(marks, b.items):
+        start = pos + len(mark)  # after the bullet (or the step's number) and its space
         parts.append((start, start + len(it)))
         pos = start + len(it) + 1
     lead = f"{b.lead} " if b.lead else ""
@@ -179,8 +186,8 @@ def _section(doc: Document, b: Block) -> Chunk:
         if m.kind == "list":
             if m.lead:
                 add_line(m.lead, [(0, len(m.lead))], LEAD, g)
-            for it in m.items:
-                add_line("\u2022 " + it, [(2, 2 + len(it))], ITEM, g)
+            for mark, it in zip(item_marks(m), m.items):
+                add_line(f"{mark} {it}", [(len(mark) + 1, len(mark) + 1 + len(it))], ITEM, g)
         elif m.kind == "code":
             if m.lead:
                 add_line(m.lead, [(0, len(m.lead))], SENTENCE, g)

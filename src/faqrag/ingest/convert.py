@@ -43,7 +43,8 @@ class Converted:
         return {k: v for k, v in (("title", self.title), ("url", self.url), ("date", self.date)) if v}
 
 
-def convert_file(path: Path, raw: bytes, warn: Warn) -> Converted | None:
+def convert_file(path: Path, raw: bytes, warn: Warn, **options) -> Converted | None:
+    """``options`` go to the format's converter (a web page's ``drop``: the parts its site repeats)."""
     module_name, package = CONVERTERS[path.suffix.lower()]
     try:
         module = importlib.import_module(f".{module_name}", __package__)
@@ -52,7 +53,7 @@ def convert_file(path: Path, raw: bytes, warn: Warn) -> Converted | None:
             f"{path}: reading {path.suffix} files needs the '{package}' package ({err.name} is missing); "
             f"install it with 'pip install {package}'"
         ) from None
-    return module.convert(raw, path, warn)
+    return module.convert(raw, path, warn, **options)
 
 
 def mark_pages(blocks: list, pages: tuple[int, ...]) -> list:

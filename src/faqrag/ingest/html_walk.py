@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from faqrag.ingest.structured import Writer, clean
+from faqrag.ingest.html_cms import header_like, list_numbers
+from faqrag.ingest.structured import Writer, clean, heading_text
 
 MAX_DEPTH = 200  # deeper than any real page; past it a subtree is read as plain text
 _BLOCK = frozenset(
@@ -24,7 +25,8 @@ _SOURCE_BREAK = re.compile(r"[\r\n]+")
 class Walker:
     """Walks the content tree once, writing blocks; inline text collects until a block ends it."""
 
-    def __init__(self) -> None:
+    def __init__(self, pseudo: dict[int, int] | None = None) -> None:
+        self.pseudo = pseudo or {}  # paragraphs that read as headings (html_cms.py): mem_id -> level
         self.out = Writer()
         self.buf: list[str] = []
         self.h1: str | None = None
@@ -60,10 +62,10 @@ class Walker:
 
     def block(self, node, depth: int) -> None:
         tag = node.tag
-        if tag in _HEADING:
-            text = clean(text_of(node))
+        if tag in _HEADING or node.mem_id in self.pseudo:
+            text = heading_text(text_of(node))
             if text:
-                level = _HEADING[tag]
+                level = _HEADING.get(tag) or self.pseudo[node.mem_id]
                 if tag == "h1" and self.h1 is None:
                     self.h1 = text
                 self.out.heading(level, text)
@@ -75,7 +77,7 @@ class Walker:
             items: list[tuple[int, str, bool]] = []
             self._list(node, 0, items, depth)
             self.out.items(items)
-            self.seen.extend(t for _, t, _ in items)
+            self.seen.extend(item[1] for item in items)
             return
         if tag == "table":
             self._table(node, depth)
@@ -96,13 +98,14 @@ class Walker:
 
     def _list(self, node, level: int, items, depth: int) -> None:
         ordered = node.tag == "ol"
+        numbers = list_numbers(node) if ordered else {}  # start, reversed, <li value>
         for li in node.iter():
             if li.tag != "li":
                 if li.tag in ("ul", "ol"):  # a list nested without its <li>
                     self._list(li, level + 1, items, depth + 1)
                 continue
             nested = [c for c in li.iter() if c.tag in ("ul", "ol")]  # direct children only
-            items.append((level, text_of(li, skip=("ul", "ol")), ordered))
+            items.append((level, text_of(li, skip=("ul", "ol")), ordered, numbers.get(li.mem_id)))
             if depth < MAX_DEPTH:
                 for sub in nested:
                     self._list(sub, level + 1, items, depth + 1)
@@ -125,20 +128,34 @@ class Walker:
         if caption is not None and clean(caption.text()):
             self.out.paragraph(clean(caption.text()) + ":")
         first = [c for c in rows[0].iter() if c.tag in ("td", "th")] if rows else []
-        has_header = node.css_first("thead") is not None or (first and all(c.tag == "th" for c in first))
+        has_header = (
+            node.css_first("thead") is not None
+            or (first and all(c.tag == "th" for c in first))
+            or header_like(first, grid[1:])  # a CMS's table: a first row of <td> that names the columns
+        )
         header = grid[0] if has_header and len(grid) > 1 else None
         body = grid[1:] if header else grid
         self.out.table(body, header)
         self.seen.extend(" ".join(r) for r in grid)
 
     def _dl(self, node, depth: int) -> None:
-        term, defs = None, []
+        term, defs, dds = None, [], []
+        children = [c for c in node.css("dt, dd") if _nearest(c, "dl") == node]
+        terms = [clean(text_of(c)) for c in children if c.tag == "dt"]
+        faq_list = bool(terms) and all(t.endswith("?") for t in terms)
 
         def emit():
             if term is None and not defs:
                 return
             answer = " ".join(defs)
-            if term and term.endswith("?"):
+            if faq_list:
+                # A list of questions: each heads its answers, which keep their lists and
+                # code, and a question of two sentences ("... UDP loss. Why?") stays one.
+                self.out.heading(min((self._levels[-1] if self._levels else 1) + 1, 6), term or "")
+                for dd in dds:
+                    self.walk(dd, depth + 1)
+                    self.flush()
+            elif term and term.endswith("?"):
                 self.out.paragraph(term)
                 self.out.paragraph(answer)
             elif term and answer:
@@ -147,16 +164,15 @@ class Walker:
                 self.out.paragraph(term or answer)
             self.seen.append(f"{term or ''} {answer}")
 
-        for child in node.css("dt, dd"):
-            if _nearest(child, "dl") != node:
-                continue
+        for child in children:
             text = clean(text_of(child))
             if child.tag == "dt":
                 if defs or term is not None:
                     emit()
-                term, defs = text, []
+                term, defs, dds = text, [], []
             elif text:
                 defs.append(text)
+                dds.append(child)
         emit()
 
     def _details(self, node, depth: int) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from faqrag.ingest.markdown_prep import BLANK
+
 # Patterns run on every line of a guide, so none may backtrack more than linearly
 # on a long line: an optional closing "##" of a heading is stripped in code, and
 # "text up to the last non-space" is written \S(?:.*\S)? (the lazy .*?\s*$ and
@@ -81,22 +83,23 @@ def _is_prose(s: str) -> bool:
     return len(s) > 140 or (s.endswith(".") and len(s.split()) >= 8) or bool(_SENTENCE_BREAK.search(s))
 
 
-def _classify(line: str, start: int, end: int, markdown: bool) -> Unit:
+def _classify(line: str, start: int, end: int, markdown: bool, inline: bool) -> Unit:
     s = line.strip()
+    md = _strip_md if inline else str.strip  # plain text and converted pages are quoted as written
     m = _MD_HEADING.match(s) if markdown else None
     if m:
-        body = _strip_md(m.group(2).rstrip().rstrip("#").rstrip())  # "## Title ##" closes with hashes
+        body = md(m.group(2).rstrip().rstrip("#").rstrip())  # "## Title ##" closes with hashes
         kind = "question" if body.endswith("?") else "heading"
         return Unit(kind, body, start, end, level=len(m.group(1)))
     m = _QA_PREFIX.match(s)
     if m:
-        return Unit("question", _strip_md(m.group(1)), start, end)
+        return Unit("question", md(m.group(1)), start, end)
     if _A_PREFIX.match(s):
-        return Unit("answer", _strip_md(_A_PREFIX.sub("", s)), start, end)
+        return Unit("answer", md(_A_PREFIX.sub("", s)), start, end)
     m = _BULLET.match(line)
     if m:
-        return Unit("bullet", _strip_md(m.group(1)), start, end)
-    bare = _strip_md(s)
+        return Unit("bullet", md(m.group(1)), start, end)
+    bare = md(s)
     if bare.endswith("?") and len(bare) <= 250 and not _SENTENCE_BREAK.search(bare):
         return Unit("question", bare, start, end)
     m = NUMBERED.match(line)
@@ -108,11 +111,11 @@ def _classify(line: str, start: int, end: int, markdown: bool) -> Unit:
     return Unit("para", bare, start, end)
 
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
-
-
 def _strip_md(s: str) -> str:
-    s = _BOLD.sub(lambda m: m.group(1) or m.group(2), s)
+    """A Markdown line as it reads rendered: the syntax markdown_prep blanked gone
+    (emphasis, escapes, tags, link brackets), links as ``text (target)``."""
+    if BLANK in s:
+        s = " ".join(s.replace(BLANK, "").split())
     return _unlink(s).strip()
 
 
@@ -169,7 +172,9 @@ def _opens_table(line: str, text: str, lines: list[tuple[int, int]], i: int) -> 
     return rule is not None and "|" in rule and len(_cells(rule)) == len(_cells(line))
 
 
-def read_units(text: str, *, markdown: bool) -> list[Unit]:  # noqa: C901  # one linear pass over lines whose state (fence, table) decides what each line is
+def read_units(text: str, *, markdown: bool, inline: bool | None = None) -> list[Unit]:  # noqa: C901  # one linear pass over lines whose state (fence, table) decides what each line is
+    """``inline``: read Markdown's inline markup (emphasis, links); by default when ``markdown``."""
+    inline = markdown if inline is None else inline
     raw: list[Unit | None] = []  # None marks a blank line
     lines = _lines(text)
     in_fence = False
@@ -197,7 +202,8 @@ def read_units(text: str, *, markdown: bool) -> list[Unit]:  # noqa: C901  # one
             raw.append(None)
             continue
         if markdown and i + 1 < len(lines) and _SETEXT.match(text[slice(*lines[i + 1])]) and line.strip():
-            raw.append(Unit("heading", _strip_md(line), s, e, level=1 if "=" in text[slice(*lines[i + 1])] else 2))
+            heading = _strip_md(line) if inline else line.strip()
+            raw.append(Unit("heading", heading, s, e, level=1 if "=" in text[slice(*lines[i + 1])] else 2))
             continue
         if markdown and _SETEXT.match(line):
             raw.append(None)
@@ -224,7 +230,7 @@ def read_units(text: str, *, markdown: bool) -> list[Unit]:  # noqa: C901  # one
                 in_table = True
                 continue
             in_table = False
-        raw.append(_classify(line, s, e, markdown))
+        raw.append(_classify(line, s, e, markdown, inline))
 
     # Soft-wrapped prose: consecutive "para" lines with no blank between are one unit.
     # Their texts are collected and joined once: adding each line to the text so far
