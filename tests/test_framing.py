@@ -13,6 +13,7 @@ from faqrag.engine import Engine
 from faqrag.errors import FaqragError
 from faqrag.index.build import build_index
 from faqrag.index.store import load_index
+from faqrag.limits import loads
 from faqrag.settings import Settings
 
 CONTACT_GUIDE = """\
@@ -184,6 +185,23 @@ def test_a_handoff_that_is_no_address_is_refused_in_one_line(value):
     with pytest.raises(FaqragError) as err:
         Settings.from_dict({"handoff": value})
     assert "handoff must be a web address" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("field", ["handoff", "handoff_label"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"Contact \\ud800 us"',  # a lone surrogate: every answer's JSON would fail to encode
+        '"https://x.example/\\u0000"',
+        '"help@example.org\\u001b[31m"',
+        '"Contact\\u009bus"',
+        '"https://x.example/\\udfff"',
+    ],
+)
+def test_a_handoff_holding_a_control_character_or_lone_surrogate_is_refused(field, value):
+    with pytest.raises(FaqragError) as err:
+        Settings.from_dict({field: loads(value)})
+    assert f"setting {field} holds" in str(err.value) and "\n" not in str(err.value)
 
 
 @pytest.mark.parametrize("value", [5, None, ["https://x.example"], "https://x.example/" + "a" * 600])
