@@ -154,6 +154,8 @@ def test_passages_listed_leave_out_the_answer_faq_entries_and_repeated_numbers()
         ("http://intranet.example/form?id=3", "link", "http://intranet.example/form?id=3"),
         ("help@example.org", "email", "help@example.org"),
         ("mailto:help@example.org", "email", "help@example.org"),
+        ("MAILTO:help@example.org", "email", "help@example.org"),
+        (" Mailto:hélp@exämple.org?subject=Hi ", "email", "hélp@exämple.org?subject=Hi"),
     ],
 )
 def test_a_handoff_set_in_the_settings_is_used_as_given(tmp_path, fake_embedder, value, kind, target):
