@@ -312,3 +312,15 @@ def test_each_index_folder_has_its_own_log_beside_it(tmp_path, monkeypatch, name
     monkeypatch.delenv(qlog.ENV, raising=False)
     assert qlog.log_path(tmp_path / name) == tmp_path / log
     assert qlog.log_path(tmp_path / name / "") == tmp_path / log  # a trailing slash names the same folder
+
+
+@pytest.mark.parametrize("given", ["..", "../..", "sub/..", ".", "./", "sub/../.."])
+def test_an_index_named_by_dots_has_its_log_beside_that_folder_never_inside_it(tmp_path, monkeypatch, given):
+    monkeypatch.delenv(qlog.ENV, raising=False)
+    here = tmp_path / "a" / "b"
+    (here / "sub").mkdir(parents=True)
+    monkeypatch.chdir(here)
+    folder = Path(os.path.normpath(here / given))
+    db = qlog.log_path(Path(given))
+    assert db == folder.parent / f"{folder.name}.logs.db"
+    assert folder not in db.parents  # a rebuild replaces the index folder whole

@@ -79,8 +79,11 @@ def log_path(index_dir: Path, enabled: bool = True) -> Path | None:
         return None
     if given:
         return Path(given)
-    folder = Path(index_dir).absolute()
-    name = folder.name or "index"
+    # abspath, not Path.absolute: "..", "a/.." and "." are folded away, so the log of
+    # ``--index ..`` is beside that folder, not "...logs.db" inside it (symlinks are kept:
+    # an index reached through a link keeps its log whichever folder the link names).
+    folder = Path(os.path.abspath(index_dir))
+    name = folder.name or DEFAULT_INDEX_NAME
     return folder.parent / (DB_NAME if name == DEFAULT_INDEX_NAME else f"{name}.{DB_NAME}")
 
 
