@@ -243,6 +243,19 @@ def test_a_failing_server_is_one_line_and_the_widget_stays_usable(pages, driver,
     assert _ask(root, "answer again").tag_name == "article"  # asks again at once
 
 
+def test_a_no_that_cannot_be_sent_still_shows_the_way_to_a_person(pages, driver):
+    from selenium.webdriver.common.by import By
+
+    root = _open(driver, f"{pages}/page")
+    card = _ask(root, "nofeedback 1")
+    [no] = [b for b in card.find_elements(By.CSS_SELECTOR, ".fq-feedback button") if b.text == "No"]
+    no.click()
+    _until(lambda: "Need a person?" in root.find_element(By.CSS_SELECTOR, ".fq-log").text, 10)
+    log = root.find_element(By.CSS_SELECTOR, ".fq-log").text
+    assert "Contact the help team" in log and "could not be sent" in log
+    assert "https://help.example/contact" in _hrefs(driver)
+
+
 def test_a_long_unbroken_answer_is_drawn_without_freezing_the_page(pages, driver):
     """150,000 characters with no space. The number-and-address pattern took time quadratic
     in such a run, on the host page's own thread (40,000 characters: 4.8 s; this one well

@@ -126,18 +126,20 @@
 
   function sendFeedback(row, resp, helpful) {
     row.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-    post("/v1/feedback", { ref: resp.ref, helpful: helpful }).then(function (body) {
+    function after(message, handoff, failed) {
       var thanks = el("div", { class: "fq-thanks" }, [
-        el("p", { text: helpful ? "Thanks for your feedback." : "Thanks, your feedback was noted." }),
+        el("p", failed ? { class: "fq-error", role: "alert", text: message } : { text: message }),
       ]);
-      if (!helpful) {
-        var h = handoffBlock(body.handoff || resp.handoff);
-        if (h) thanks.appendChild(h);
-      }
+      // A "No" is a visitor who needs a person: shown the way even when the server could not take the feedback.
+      var h = helpful ? null : handoffBlock(handoff || resp.handoff);
+      if (h) thanks.appendChild(h);
       row.replaceWith(thanks);
       if (!helpful) log.scrollTop = log.scrollHeight;
+    }
+    post("/v1/feedback", { ref: resp.ref, helpful: helpful }).then(function (body) {
+      after(helpful ? "Thanks for your feedback." : "Thanks, your feedback was noted.", body.handoff);
     }, function (err) {
-      row.replaceWith(el("p", { class: "fq-error", role: "alert", text: err.message }));
+      after("Your feedback could not be sent: " + err.message, null, true);
     });
   }
 
