@@ -232,6 +232,8 @@ def test_markup_and_odd_links_in_an_answer_are_shown_as_text_and_never_linked(pa
         ("html500 x", "the help server answered HTTP 500"),
         ("json500 x", "<img src=x"),  # the server's own message, as text
         ("drop x", "Cannot reach the help server"),
+        ("html200 x", "a reply that is not JSON"),
+        ("other200 x", "a reply that is not an answer"),
     ],
 )
 def test_a_failing_server_is_one_line_and_the_widget_stays_usable(pages, driver, question, said):
@@ -241,6 +243,15 @@ def test_a_failing_server_is_one_line_and_the_widget_stays_usable(pages, driver,
     assert last.get_attribute("role") == "alert" and said in last.text and "\n" not in last.text
     assert driver.execute_script("return window.__pwned === undefined")
     assert _ask(root, "answer again").tag_name == "article"  # asks again at once
+
+
+def test_a_server_that_does_not_answer_in_time_frees_the_widget(pages, driver):
+    from selenium.webdriver.common.by import By
+
+    root = _open(driver, f"{pages}/page?timeout")  # data-timeout="2"; the stub takes 6 s
+    last = _ask(root, "slow one", timeout=SLOW_S - 1)
+    assert last.get_attribute("role") == "alert" and "did not answer within 2 s" in last.text
+    assert root.find_element(By.CSS_SELECTOR, ".fq-ask").is_enabled()
 
 
 def test_a_no_that_cannot_be_sent_still_shows_the_way_to_a_person(pages, driver):

@@ -2,8 +2,9 @@
  *
  * Optional attributes on the tag: data-server (the API root, default: where this
  * script came from), data-title (the panel's heading), data-button (the
- * launcher's label). Everything is drawn in a shadow root, from text nodes only:
- * no answer text is ever read as HTML. Served by `faqrag serve`; no CDN. */
+ * launcher's label), data-timeout (seconds to wait for an answer, default 30).
+ * Everything is drawn in a shadow root, from text nodes only: no answer text is
+ * ever read as HTML. Served by `faqrag serve`; no CDN. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -14,6 +15,8 @@
   var title = script.getAttribute("data-title") || "Ask the help guide";
   var buttonLabel = script.getAttribute("data-button") || "Help";
   var K = 3;
+  var seconds = Number(script.getAttribute("data-timeout"));
+  if (!(seconds > 0 && seconds <= 600)) seconds = 30; // unset, not a number, or out of reason
   // Phone-like numbers and addresses are kept on one line ("0800-048-0888" never breaks at a dash).
   // Every run is bounded: with open-ended runs a long unbroken text (a URL, a token) took
   // time quadratic in its length on the host page's thread (40,000 characters: 4.8 s).
@@ -182,16 +185,29 @@
   }
 
   function post(path, body) {
+    // A server or proxy that never answers must not leave the widget waiting for good.
+    var abort = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = abort && setTimeout(function () { abort.abort(); }, seconds * 1000);
     return fetch(server + path, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      signal: abort ? abort.signal : undefined,
     }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (data) {
-        if (!res.ok) throw new Error(data.error || "the help server answered HTTP " + res.status);
+      return res.json().then(null, function () {
+        if (abort && abort.signal.aborted) throw late();
+        return null;
+      }).then(function (data) {
+        if (!res.ok) throw new Error((data && data.error) || "the help server answered HTTP " + res.status);
+        if (!data || typeof data !== "object") throw new Error("the help server sent a reply that is not JSON");
         return data;
       });
     }, function () {
+      if (abort && abort.signal.aborted) throw late();
       throw new Error("Cannot reach the help server; check your connection and try again.");
-    });
+    }).finally(function () { clearTimeout(timer); });
+  }
+
+  function late() {
+    return new Error("The help server did not answer within " + seconds + " s; try again.");
   }
 
   var busy = false;
@@ -205,9 +221,11 @@
     var wait = say(el("p", { class: "fq-wait", text: "Looking for an answer\u2026" }));
     input.value = "";
     post("/v1/ask", { question: question, k: K }).then(function (resp) {
+      if (typeof resp.abstained !== "boolean") throw new Error("the help server sent a reply that is not an answer");
+      var card = resp.abstained || !resp.answer ? declineCard(resp) : answerCard(resp);
       wait.remove();
-      say(resp.abstained || !resp.answer ? declineCard(resp) : answerCard(resp));
-    }, function (err) {
+      say(card);
+    }).catch(function (err) { // the server's failure, or a reply that could not be drawn
       wait.remove();
       say(el("p", { class: "fq-error", role: "alert", text: err.message }));
     }).then(function () {
