@@ -72,6 +72,7 @@ def _reply(question: str) -> tuple[int, bytes, str]:
 
 class Stub(BaseHTTPRequestHandler):
     origin = ""
+    asked: list[dict] = []  # the bodies of POST /v1/ask
 
     def log_message(self, *_args):
         pass
@@ -108,6 +109,7 @@ class Stub(BaseHTTPRequestHandler):
             else:
                 self._send(202, b'{"recorded": true, "handoff": null}', "application/json")
             return
+        Stub.asked.append(body)
         question = body.get("question", "")
         if question.startswith("drop"):
             self.close_connection = True
@@ -224,6 +226,7 @@ def test_markup_and_odd_links_in_an_answer_are_shown_as_text_and_never_linked(pa
     assert driver.execute_script("return window.__pwned === undefined")
     assert not root.find_elements(By.CSS_SELECTOR, ".fq-log img, .fq-log script")
     assert all(h.startswith(("https://", "http://", "mailto:")) for h in _hrefs(driver)), _hrefs(driver)
+    assert Stub.asked[-1]["k"] == 1  # it shows no passages, so it asks for no more than one
 
 
 @pytest.mark.parametrize(

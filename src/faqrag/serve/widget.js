@@ -14,7 +14,7 @@
   var server = (script.getAttribute("data-server") || here.href.replace(/\/widget\.js(?:[?#].*)?$/, "")).replace(/\/+$/, "");
   var title = script.getAttribute("data-title") || "Ask the help guide";
   var buttonLabel = script.getAttribute("data-button") || "Help";
-  var K = 3;
+  var K = 1; // passages a question brings: the widget shows the answer, never the passages under it
   var seconds = Number(script.getAttribute("data-timeout"));
   if (!(seconds > 0 && seconds <= 600)) seconds = 30; // unset, not a number, or out of reason
   // Phone-like numbers and addresses are kept on one line ("0800-048-0888" never breaks at a dash).
