@@ -345,11 +345,14 @@ def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
             text.caption(md_escape("; ".join(truncate(q, 80) for q in d.questions[:5])))
             if button.button("Undo", key=f"undo-{d.id}"):
                 try:
-                    review.undo(p["log"], d.id, p["corpus"], p["reviewed"])
+                    left = review.undo(p["log"], d.id, p["corpus"], p["reviewed"])
                 except FaqragError as err:
-                    st.error(md_escape(public(str(err), p["corpus"])))
+                    st.error(md_escape(public(str(err), p["corpus"], p["reviewed"].parent)))
                 else:
-                    done(f"Undone: {describe(d)}. Apply reviews to rebuild the index without it and check.")
+                    done(
+                        f"Undone: {describe(d)}. Apply reviews to rebuild the index without it and check."
+                        + "".join(f" But {note}." for note in left)
+                    )
                     st.rerun()
 
 
