@@ -305,6 +305,28 @@ def test_feedback_through_the_writer_names_its_answer_by_ref_and_lands_after_it(
     assert qlog.question_by_ref(db, "ref-one-abcdef") == row.id and qlog.question_by_ref(db, "nope") is None
 
 
+def test_a_flood_of_feedback_for_unknown_answers_is_dropped_and_said_once_with_its_count(tmp_path, caplog):
+    """POST /v1/feedback is public: forged refs must neither reach the log nor write a
+    line each into the server's own log."""
+    from faqrag.learn import log_writer
+
+    db = tmp_path / "logs.db"
+    writer = log_writer.BackgroundWriter(db, "api")
+    writer.put([("How do I reset it?", {**ANSWERED, "ref": "ref-one-abcdef"})])
+    with caplog.at_level("WARNING", logger="faqrag.qlog"):
+        for n in range(500):
+            writer.put_feedback(log_writer.Feedback(f"forged-{n:06d}", n % 2 == 0))
+            if n == 250:
+                writer.put_feedback(log_writer.Feedback("ref-one-abcdef", True))
+        writer.close(timeout=30)
+    said = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert 1 <= len(said) <= 2 and sum(int(m.split()[0]) for m in said) == 500
+    [row] = qlog.recent(db)
+    assert row.helpful is True
+    with qlog.connect(db) as c:
+        assert c.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 1
+
+
 @pytest.mark.parametrize(
     ("name", "log"), [("index", "logs.db"), ("covid-index", "covid-index.logs.db"), ("idx.v2", "idx.v2.logs.db")]
 )
