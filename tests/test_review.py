@@ -298,7 +298,10 @@ def test_an_answer_is_preselected_only_when_the_groups_questions_are_close_to_it
     db = tmp_path / "logs.db"
     _log(db, "How do I reset my widget?", "how do i reset my widget")
     close = review.group(review.queue(db), fake_embedder)[0]
+    calls = len(fake_embedder.calls)
     assert review.preselect(close, faq, engine) == faq
+    assert len(fake_embedder.calls) == calls  # the group's vectors from grouping, not the model again
+    assert review.preselect(review.Group(close.items), faq, engine) == faq  # a group made without them
     _log(tmp_path / "other.db", "How do I bake sourdough bread?")
     far = review.group(review.queue(tmp_path / "other.db"), fake_embedder)[0]
     assert review.preselect(far, faq, engine) is None

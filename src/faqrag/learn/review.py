@@ -62,7 +62,9 @@ class Group:
     """Logged questions that ask the same thing, the first one standing for them."""
 
     items: tuple[qlog.Logged, ...]
-    extra: dict = field(default_factory=dict, compare=False)
+    # Each item's question vector, from grouping: pre-selection compares them with an
+    # answer without asking the model again on every redraw of the page.
+    vectors: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def lead(self) -> qlog.Logged:
@@ -106,7 +108,7 @@ def group(questions: Sequence[qlog.Logged], embedder, threshold: float = GROUP_S
             leads.append(v)
             members.append([q])
     order = sorted(range(len(members)), key=lambda i: (-len(members[i]), i))
-    return [Group(tuple(members[i])) for i in order]
+    return [Group(tuple(members[i]), np.stack([vec[normalize(q.question)] for q in members[i]])) for i in order]
 
 
 def newest_first(groups: Sequence[Group]) -> list[Group]:
@@ -125,7 +127,9 @@ def preselect(group: Group, chunk_id: str | None, engine) -> str | None:
         return None
     start, end = engine.retriever.view_start[rows[0]], engine.retriever.view_start[rows[0] + 1]
     views = np.asarray(engine.stored.vectors[start:end], dtype=np.float32)
-    vecs = np.asarray(engine.embedder.encode([q.question for q in group.items]), dtype=np.float32)
+    vecs = group.vectors
+    if vecs is None:
+        vecs = np.asarray(engine.embedder.encode([normalize(q.question) for q in group.items]), dtype=np.float32)
     return chunk_id if float((vecs @ views.T).max(axis=1).min()) >= PRESELECT_SIMILARITY else None
 
 
