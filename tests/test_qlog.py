@@ -346,3 +346,20 @@ def test_an_index_named_by_dots_has_its_log_beside_that_folder_never_inside_it(t
     db = qlog.log_path(Path(given))
     assert db == folder.parent / f"{folder.name}.logs.db"
     assert folder not in db.parents  # a rebuild replaces the index folder whole
+
+
+@pytest.mark.parametrize("where", ["missing", "under a file", "a folder"])
+def test_feedback_for_a_log_that_is_missing_or_cannot_be_opened_is_dropped_quietly(tmp_path, caplog, where):
+    """Feedback can come before any answer was logged (a fresh server, a forged ref), or
+    to a log that cannot be written: dropped and counted, never a traceback."""
+    from faqrag.learn import log_writer
+
+    db = {"missing": tmp_path / "logs.db", "under a file": tmp_path / "f" / "logs.db", "a folder": tmp_path}[where]
+    (tmp_path / "f").write_text("a file, not a folder")
+    with caplog.at_level("WARNING", logger="faqrag.qlog"):
+        assert qlog.question_by_ref(db, "ref-before-any-answer") is None
+        writer = log_writer.BackgroundWriter(db, "api")
+        writer.put_feedback(log_writer.Feedback("ref-before-any-answer", False))
+        writer.close(timeout=15)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage() for r in caplog.records]
+    assert any("1 feedback(s)" in r.getMessage() for r in caplog.records)
