@@ -106,8 +106,10 @@ class Stub(BaseHTTPRequestHandler):
         if self.path == "/v1/feedback":
             if body.get("ref") == "ref-that-fails":
                 self._send(503, b'{"error": "the index is still loading; retry in a moment"}', "application/json")
-            else:
-                self._send(202, b'{"recorded": true, "handoff": null}', "application/json")
+            else:  # as faqrag serve: after a "No", the way to a person
+                handoff = None if body.get("helpful") else {"kind": "link", "target": "https://help.example/contact",
+                                                          "label": "Write to the help team", "text": "", "url": None}  # fmt: skip
+                self._send(202, json.dumps({"recorded": True, "handoff": handoff}).encode(), "application/json")
             return
         Stub.asked.append(body)
         question = body.get("question", "")
@@ -287,3 +289,29 @@ def test_a_long_unbroken_answer_is_drawn_without_freezing_the_page(pages, driver
         "return l.scrollWidth - l.clientWidth;"
     )
     assert width <= 1  # wrapped inside the panel, no sideways scrolling
+
+
+@pytest.mark.parametrize(("button", "then"), [("No", "A:Write to the help team"), ("Yes", "INPUT:")])
+def test_feedback_by_keyboard_leaves_the_keyboard_in_the_widget(pages, driver, button, then):
+    """The button pressed is replaced by the thanks: the keyboard goes on to the way to a
+    person after "No", back to the question box after "Yes", never to the page's body."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    def focused():
+        return driver.execute_script(
+            "const a = document.querySelector('[data-faqrag-widget]').shadowRoot.activeElement;"
+            "return a ? a.tagName + ':' + a.textContent : 'page:' + document.activeElement.tagName;"
+        )
+
+    root = _open(driver, f"{pages}/page")
+    _ask(root, "answer by keyboard")
+    for _ in range(4):  # back from the box to the answer's buttons
+        ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+        if focused() == f"BUTTON:{button}":
+            break
+    assert focused() == f"BUTTON:{button}"
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    _until(lambda: focused() == then, 10)
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()  # still the panel's keys
+    _until(lambda: focused() == "BUTTON:Help", 10)

@@ -138,6 +138,9 @@
       if (h) thanks.appendChild(h);
       row.replaceWith(thanks);
       if (!helpful) log.scrollTop = log.scrollHeight;
+      // The button pressed is gone: the keyboard goes to the way to a person, else back to the box
+      // (left on the page's body, Escape no longer closed the panel and Tab started over).
+      (thanks.querySelector("a") || input).focus();
     }
     post("/v1/feedback", { ref: resp.ref, helpful: helpful }).then(function (body) {
       after(helpful ? "Thanks for your feedback." : "Thanks, your feedback was noted.", body.handoff);
