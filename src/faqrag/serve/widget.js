@@ -109,7 +109,8 @@
       if (page) box.appendChild(el("p", {}, [page]));
     } else {
       var link = safeLink(h.kind === "email" ? "mailto:" + h.target : h.target, h.kind === "email" ? h.label + " (" + h.target + ")" : h.label);
-      if (link) box.appendChild(el("p", {}, [link]));
+      if (!link) return null; // no address a browser may open: "Need a person?" over nothing helps no one
+      box.appendChild(el("p", {}, [link]));
     }
     return box;
   }
