@@ -421,3 +421,35 @@ def test_an_undo_waits_for_another_review_being_written(tmp_path, guide_corpus):
         alternates.append(guide_corpus, [alternates.Alternate("a link made meanwhile", "acme-help.txt", "Setup")])
     worker.join(30)
     assert [a.question for a in alternates.read(guide_corpus)] == ["a link made meanwhile"]
+
+
+def test_a_review_is_live_when_the_index_holds_it_whenever_that_index_was_built(
+    tmp_path, guide_corpus, built_index, fake_embedder
+):
+    """The page marks each review live or not applied yet. By time, a build that started
+    before a review (or read a corpus without it) but ended after it passed for one that
+    holds it; the index's own chunks say."""
+    from faqrag.index.build import build_index
+    from faqrag.learn import decisions
+
+    db, reviewed = tmp_path / "logs.db", tmp_path / "reviewed.jsonl"
+    stored = load_index(built_index)
+    [faq] = [c for c in stored.chunks if c.question == "How do I reset my widget?"]
+    review.link(guide_corpus, reviewed, ["gadget original state"], faq, stored.chunks, "Acme", db)
+    review.new_entry(guide_corpus, reviewed, ["is it wet proof"], "Is the widget waterproof?", "No.", db)
+    review.not_covered(reviewed, ["who painted it"], db)
+    covered, entry, linked = decisions.listed(db)
+    assert not review.in_index(linked, stored.chunks) and not review.in_index(entry, stored.chunks)
+    assert review.in_index(covered, stored.chunks)  # nothing of it goes into an index
+
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for name in (alternates.FILE, review.REVIEWED_FAQ):
+        (guide_corpus / name).rename(aside / name)
+    build_index(guide_corpus, built_index, fake_embedder)  # built after the reviews, without them
+    assert not review.in_index(linked, load_index(built_index).chunks)
+    for name in (alternates.FILE, review.REVIEWED_FAQ):
+        (aside / name).rename(guide_corpus / name)
+    build_index(guide_corpus, built_index, fake_embedder)
+    chunks = load_index(built_index).chunks
+    assert review.in_index(linked, chunks) and review.in_index(entry, chunks)

@@ -185,3 +185,18 @@ def test_an_undo_from_a_stale_tab_or_of_an_entry_edited_by_hand_says_so(
     said = _clean(_texts(one))
     assert "Undone: New FAQ entry" in said and "\u201cDry?\u201d was changed in reviewed-faq.csv" in said
     assert faq.read_text(encoding="utf-8") == 'question,answer\nDry?,"Yes, keep it so."\n'
+
+
+def test_a_review_the_live_index_lacks_is_not_applied_yet_though_that_index_is_newer(
+    monkeypatch, tmp_path, guide_corpus, built_index, fake_embedder, use_fake_model
+):
+    from faqrag.index.build import build_index
+
+    db = tmp_path / "logs.db"
+    review.new_entry(guide_corpus, tmp_path / "reviewed.jsonl", ["is it dry"], "Dry?", "Yes.", db)
+    (guide_corpus / review.REVIEWED_FAQ).rename(tmp_path / "aside.csv")
+    build_index(guide_corpus, built_index, fake_embedder)  # a build after the review, without it
+    (tmp_path / "aside.csv").rename(guide_corpus / review.REVIEWED_FAQ)
+    at = _signed_in(monkeypatch, tmp_path, built_index, guide_corpus)
+    [line] = [_clean(m.value) for m in at.markdown if "New FAQ entry" in _clean(m.value)]
+    assert "not applied yet" in line

@@ -227,6 +227,17 @@ def undo(db_path: Path, decision_id: int, corpus_dir: Path, reviewed_path: Path)
     return left
 
 
+def in_index(decision: decisions.Decision, chunks: Sequence[Chunk]) -> bool:
+    """Whether an index's chunks hold what ``decision`` wrote (its links as views, its FAQ
+    entry as a unit): what the page calls live. Read from the index itself, not from
+    times: a build started before the decision, or from a corpus without it, ends later."""
+    views = {normalize(text) for c in chunks for text, _ in c.views}
+    entry = decision.entry is None or any(
+        c.doc == REVIEWED_FAQ and normalize(c.question) == normalize(decision.entry[0]) for c in chunks
+    )
+    return entry and all(normalize(a.question) in views for a in decision.alternates)
+
+
 @contextmanager
 def _one_writer(reviewed_path: Path) -> Iterator[None]:
     """One review written at a time (page sessions, several page servers): an undo rewrites
