@@ -336,10 +336,10 @@ def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
         "Undo takes out what a review wrote (its links or FAQ entry, and its labelled questions) and puts its "
         "questions back in the queue; apply reviews afterwards to rebuild and check the index without it."
     )
-    for d in listed:
+    for d, live in zip(listed, review.in_index(listed, engine.stored.chunks)):
         with st.container(border=True):
             text, button = st.columns([6, 1], vertical_alignment="center")
-            state = "live" if review.in_index(d, engine.stored.chunks) else "not applied yet"
+            state = "live" if live else "not applied yet"
             text.markdown(md_escape(f"{describe(d)} ({d.decided_at.replace('T', ' ').replace('Z', ' UTC')}, {state})"))
             text.caption(md_escape("; ".join(truncate(q, 80) for q in d.questions[:5])))
             if button.button("Undo", key=f"undo-{d.id}"):

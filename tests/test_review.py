@@ -438,18 +438,16 @@ def test_a_review_is_live_when_the_index_holds_it_whenever_that_index_was_built(
     review.link(guide_corpus, reviewed, ["gadget original state"], faq, stored.chunks, "Acme", db)
     review.new_entry(guide_corpus, reviewed, ["is it wet proof"], "Is the widget waterproof?", "No.", db)
     review.not_covered(reviewed, ["who painted it"], db)
-    covered, entry, linked = decisions.listed(db)
-    assert not review.in_index(linked, stored.chunks) and not review.in_index(entry, stored.chunks)
-    assert review.in_index(covered, stored.chunks)  # nothing of it goes into an index
+    listed = decisions.listed(db)  # newest first: not covered, the entry, the link
+    assert review.in_index(listed, stored.chunks) == [True, False, False]  # "not covered" puts nothing in
 
     aside = tmp_path / "aside"
     aside.mkdir()
     for name in (alternates.FILE, review.REVIEWED_FAQ):
         (guide_corpus / name).rename(aside / name)
     build_index(guide_corpus, built_index, fake_embedder)  # built after the reviews, without them
-    assert not review.in_index(linked, load_index(built_index).chunks)
+    assert review.in_index(listed, load_index(built_index).chunks) == [True, False, False]
     for name in (alternates.FILE, review.REVIEWED_FAQ):
         (aside / name).rename(guide_corpus / name)
     build_index(guide_corpus, built_index, fake_embedder)
-    chunks = load_index(built_index).chunks
-    assert review.in_index(linked, chunks) and review.in_index(entry, chunks)
+    assert review.in_index(listed, load_index(built_index).chunks) == [True, True, True]

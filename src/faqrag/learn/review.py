@@ -227,15 +227,17 @@ def undo(db_path: Path, decision_id: int, corpus_dir: Path, reviewed_path: Path)
     return left
 
 
-def in_index(decision: decisions.Decision, chunks: Sequence[Chunk]) -> bool:
-    """Whether an index's chunks hold what ``decision`` wrote (its links as views, its FAQ
-    entry as a unit): what the page calls live. Read from the index itself, not from
-    times: a build started before the decision, or from a corpus without it, ends later."""
+def in_index(listed: Sequence[decisions.Decision], chunks: Sequence[Chunk]) -> list[bool]:
+    """Whether an index's chunks hold what each decision wrote (its links as views, its
+    FAQ entry as a unit): what the page calls live. Read from the index itself, not from
+    times: a build started before a decision, or from a corpus without it, ends later."""
     views = {normalize(text) for c in chunks for text, _ in c.views}
-    entry = decision.entry is None or any(
-        c.doc == REVIEWED_FAQ and normalize(c.question) == normalize(decision.entry[0]) for c in chunks
-    )
-    return entry and all(normalize(a.question) in views for a in decision.alternates)
+    entries = {normalize(c.question) for c in chunks if c.doc == REVIEWED_FAQ}
+    return [
+        (d.entry is None or normalize(d.entry[0]) in entries)
+        and all(normalize(a.question) in views for a in d.alternates)
+        for d in listed
+    ]
 
 
 @contextmanager
