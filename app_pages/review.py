@@ -336,20 +336,22 @@ def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
         "Undo takes out what a review wrote (its links or FAQ entry, and its labelled questions) and puts its "
         "questions back in the queue; apply reviews afterwards to rebuild and check the index without it."
     )
-    built = engine.stored.manifest["built_at"]
-    for d in listed:
+    for d, live in zip(listed, review.in_index(listed, engine.stored.chunks)):
         with st.container(border=True):
             text, button = st.columns([6, 1], vertical_alignment="center")
-            state = "live" if d.decided_at <= built else "not applied yet"
+            state = "live" if live else "not applied yet"
             text.markdown(md_escape(f"{describe(d)} ({d.decided_at.replace('T', ' ').replace('Z', ' UTC')}, {state})"))
             text.caption(md_escape("; ".join(truncate(q, 80) for q in d.questions[:5])))
             if button.button("Undo", key=f"undo-{d.id}"):
                 try:
-                    review.undo(p["log"], d.id, p["corpus"], p["reviewed"])
+                    left = review.undo(p["log"], d.id, p["corpus"], p["reviewed"])
                 except FaqragError as err:
-                    st.error(md_escape(public(str(err), p["corpus"])))
+                    st.error(md_escape(public(str(err), p["corpus"], p["reviewed"].parent)))
                 else:
-                    done(f"Undone: {describe(d)}. Apply reviews to rebuild the index without it and check.")
+                    done(
+                        f"Undone: {describe(d)}. Apply reviews to rebuild the index without it and check."
+                        + "".join(f" But {note}." for note in left)
+                    )
                     st.rerun()
 
 

@@ -142,3 +142,27 @@ def test_the_widget_is_served_whole_from_the_package(api):
     assert api.get("/widget.js?path=../app.py").text == js.text  # the route takes no file name
     assert "/widget.js" not in api.get("/openapi.json").json()["paths"]
     assert api.head("/widget.js").status_code == 200
+
+
+def test_feedback_is_taken_while_the_index_cannot_be_served(tmp_path, fake_embedder, monkeypatch):
+    """A visitor answered before a restart says "No" while the new process cannot serve
+    (loading, or a broken index): the answer is in the log, so the feedback is kept."""
+    db = tmp_path / "log.db"
+    monkeypatch.setenv(qlog.ENV, str(db))
+    qlog.log_answer(
+        db, "How do I reset it?", {"abstained": False, "confidence": 0.9, "ref": "ref-before-restart"}, "api"
+    )
+    broken = tmp_path / "index"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json")
+    app = create_app(broken, embedder_factory=lambda _m: fake_embedder, serve=FAST, api_token="")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        deadline = time.monotonic() + 10
+        while c.get("/v1/health").json().get("error", "").startswith("the index is still loading"):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert c.post("/v1/ask", json={"question": "reset"}).status_code == 503
+        r = c.post("/v1/feedback", json={"ref": "ref-before-restart", "helpful": False})
+        assert r.status_code == 202 and r.json() == {"recorded": True, "handoff": None}
+    [row] = qlog.recent(db)
+    assert row.helpful is False

@@ -219,6 +219,21 @@ def test_the_stale_warning_names_the_build_that_rebuilds_this_index(cli_index, g
     assert f"run faqrag build --corpus {guide_corpus} --index '{moved}'" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("name", ["-idx", "--index", "-", "a b", "ünï 'x'"])
+def test_the_build_command_named_in_a_warning_runs_as_printed(tmp_path, monkeypatch, name):
+    import shlex
+    from pathlib import Path
+
+    from faqrag.cli.common import build_command
+    from faqrag.cli.main import parser
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).mkdir()
+    command = build_command(Path(name), tmp_path / "corpus")
+    args = parser().parse_args(shlex.split(command)[1:])  # as a shell would hand it over
+    assert args.command == "build" and args.index.resolve() == (tmp_path / name).resolve()
+
+
 def test_plain_ask_shows_the_question_an_answer_answers_and_the_way_to_a_person(cli_index, capsys, tmp_path):
     assert main(["ask", "--index", str(cli_index), "widget reset button hold"]) == 0
     out = capsys.readouterr().out

@@ -13,6 +13,7 @@ from faqrag.engine import Engine
 from faqrag.errors import FaqragError
 from faqrag.index.build import build_index
 from faqrag.index.store import load_index
+from faqrag.limits import loads
 from faqrag.settings import Settings
 
 CONTACT_GUIDE = """\
@@ -153,6 +154,8 @@ def test_passages_listed_leave_out_the_answer_faq_entries_and_repeated_numbers()
         ("http://intranet.example/form?id=3", "link", "http://intranet.example/form?id=3"),
         ("help@example.org", "email", "help@example.org"),
         ("mailto:help@example.org", "email", "help@example.org"),
+        ("MAILTO:help@example.org", "email", "help@example.org"),
+        (" Mailto:hélp@exämple.org?subject=Hi ", "email", "hélp@exämple.org?subject=Hi"),
     ],
 )
 def test_a_handoff_set_in_the_settings_is_used_as_given(tmp_path, fake_embedder, value, kind, target):
@@ -184,6 +187,23 @@ def test_a_handoff_that_is_no_address_is_refused_in_one_line(value):
     with pytest.raises(FaqragError) as err:
         Settings.from_dict({"handoff": value})
     assert "handoff must be a web address" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("field", ["handoff", "handoff_label"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"Contact \\ud800 us"',  # a lone surrogate: every answer's JSON would fail to encode
+        '"https://x.example/\\u0000"',
+        '"help@example.org\\u001b[31m"',
+        '"Contact\\u009bus"',
+        '"https://x.example/\\udfff"',
+    ],
+)
+def test_a_handoff_holding_a_control_character_or_lone_surrogate_is_refused(field, value):
+    with pytest.raises(FaqragError) as err:
+        Settings.from_dict({field: loads(value)})
+    assert f"setting {field} holds" in str(err.value) and "\n" not in str(err.value)
 
 
 @pytest.mark.parametrize("value", [5, None, ["https://x.example"], "https://x.example/" + "a" * 600])

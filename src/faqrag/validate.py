@@ -15,7 +15,7 @@ from dataclasses import field, fields
 from typing import Any
 
 from faqrag.errors import FaqragError
-from faqrag.limits import shown
+from faqrag.limits import bad_character, shown
 
 
 def bounded(default: Any, lo: float | None = None, hi: float | None = None, *, length: int | None = None) -> Any:
@@ -59,6 +59,10 @@ def check_fields(record: Any, what: str = "setting") -> None:  # noqa: C901  # o
                 raise FaqragError(
                     f"{name} must be text{f' of at most {n:,} characters' if n else ''}, not {shown(value)}"
                 )
+            # Shown to visitors and sent in every answer: a lone surrogate would make each
+            # answer's JSON fail to encode, a control character would garble a line.
+            if bad := bad_character(value):
+                raise FaqragError(f"{name} holds {bad}; remove it")
         elif f.type.startswith("tuple[str"):
             if not (isinstance(value, tuple) and all(isinstance(v, str) and v.strip() for v in value)):
                 raise FaqragError(f"{name} must be a list of non-empty strings, not {shown(value)}")

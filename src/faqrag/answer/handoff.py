@@ -29,8 +29,8 @@ def from_settings(settings: Settings) -> Handoff | None | str:
     if kind is None or kind == HANDOFF_OFF:
         return kind
     target = settings.handoff.strip()
-    if kind == "email":
-        target = target.removeprefix("mailto:")
+    if kind == "email" and target[:7].lower() == "mailto:":  # a URL scheme is read in any case
+        target = target[7:]
     return Handoff(kind, target, settings.handoff_label.strip() or DEFAULT_LABELS[kind])
 
 

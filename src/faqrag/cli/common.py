@@ -62,6 +62,7 @@ def build_command(index: Path, corpus: Path | str | None = None) -> str:
 def shown(path: Path) -> str:
     """A path as the user would type it here: relative to the working folder when inside it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        rel = str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+    return f"./{rel}" if rel.startswith("-") else rel  # "--index -idx" would read as an option

@@ -83,11 +83,29 @@ def get(db_path: Path, decision_id: int) -> Decision:
     return _decision(row)
 
 
-def mark_undone(db_path: Path, decision: Decision) -> None:
-    """The decision is undone: its questions go back to the review queue."""
+def claim(db_path: Path, decision_id: int) -> Decision:
+    """The decision, marked undone from now: in one statement, so that of two undos of
+    it at once (two tabs, a double click) one goes ahead and the other is told."""
+    with qlog.connect(Path(db_path)) as db:
+        taken = db.execute(
+            "UPDATE decisions SET undone_at = ? WHERE id = ? AND undone_at IS NULL", (now_utc(), decision_id)
+        ).rowcount
+    d = get(db_path, decision_id)
+    if not taken:
+        raise FaqragError("that review was undone already; reload the page")
+    return d
+
+
+def release(db_path: Path, decision: Decision) -> None:
+    """A claimed undo that could not be done: the decision stands again."""
+    with qlog.connect(Path(db_path)) as db:
+        db.execute("UPDATE decisions SET undone_at = NULL WHERE id = ?", (decision.id,))
+
+
+def requeue(db_path: Path, decision: Decision) -> None:
+    """An undone decision's questions go back to the review queue."""
     with qlog.connect(Path(db_path)) as db:
         db.execute("BEGIN IMMEDIATE")
-        db.execute("UPDATE decisions SET undone_at = ? WHERE id = ?", (now_utc(), decision.id))
         db.executemany("DELETE FROM reviews WHERE question_id = ?", [(q,) for q in decision.question_ids])
         db.execute("COMMIT")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,10 @@ from faqrag.learn import qlog
 from faqrag.learn.qlog import Retention, log_answers
 
 log = logging.getLogger("faqrag.qlog")
+# Feedback naming an answer not in the log (a forged or mistyped ref, an answer trimmed
+# since) is dropped: said at most once a minute, with the count, so that a flood of
+# such posts to the public endpoint does not write a line each into the server's log.
+DROPPED_EVERY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class BackgroundWriter:
     def __init__(self, db_path: Path | None, channel: str, retention: Retention | None = None):
         self._args = (db_path, channel, retention)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._dropped, self._said_at = 0, float("-inf")
         self._thread = threading.Thread(target=self._run, name="faqrag-log", daemon=True)
         self._thread.start()
 
@@ -54,7 +60,7 @@ class BackgroundWriter:
         while not stop:
             item = self._queue.get()
             if item is None:
-                return
+                break
             items = [item]
             while True:  # what else is waiting goes in the same write
                 try:
@@ -69,6 +75,7 @@ class BackgroundWriter:
                 self._write(items)
             except Exception:  # log_answers reports its own errors; anything else must not end the thread
                 log.exception("questions not logged")
+        self._say_dropped(now=True)  # what the last minute dropped, before the process ends
 
     def _write(self, items: list) -> None:
         """Answers in one transaction, then the feedback (which names answers by their ref)."""
@@ -79,6 +86,13 @@ class BackgroundWriter:
         for f in (item for item in items if isinstance(item, Feedback)):
             qid = qlog.question_by_ref(db_path, f.ref) if db_path is not None else None
             if qid is None:
-                log.warning("feedback for an answer not in the log (ref %s) was dropped", f.ref[:40])
+                self._dropped += 1
                 continue
             qlog.record_feedback(db_path, qid, f.helpful, f.handoff)
+        self._say_dropped()
+
+    def _say_dropped(self, *, now: bool = False) -> None:
+        at = time.monotonic()
+        if self._dropped and (now or at - self._said_at >= DROPPED_EVERY_S):
+            log.warning("%d feedback(s) naming an answer not in the log were dropped", self._dropped)
+            self._dropped, self._said_at = 0, at

@@ -79,8 +79,11 @@ def log_path(index_dir: Path, enabled: bool = True) -> Path | None:
         return None
     if given:
         return Path(given)
-    folder = Path(index_dir).absolute()
-    name = folder.name or "index"
+    # abspath, not Path.absolute: "..", "a/.." and "." are folded away, so the log of
+    # ``--index ..`` is beside that folder, not "...logs.db" inside it (symlinks are kept:
+    # an index reached through a link keeps its log whichever folder the link names).
+    folder = Path(os.path.abspath(index_dir))
+    name = folder.name or DEFAULT_INDEX_NAME
     return folder.parent / (DB_NAME if name == DEFAULT_INDEX_NAME else f"{name}.{DB_NAME}")
 
 
@@ -295,6 +298,8 @@ def record_feedback(db_path: Path, question_id: int, helpful: bool, handoff: str
 
 def question_by_ref(db_path: Path, ref: str) -> int | None:
     """The log id of the answer the server sent with reference ``ref``, if logged."""
+    if not Path(db_path).is_file():  # nothing logged yet (feedback can come before any answer)
+        return None
     rows = _read(Path(db_path), "SELECT id FROM questions WHERE ref = ? ORDER BY id DESC LIMIT 1", (ref,))
     return int(rows[0][0]) if rows else None
 
@@ -369,10 +374,12 @@ def _read(path: Path, sql: str, params: tuple) -> list[tuple]:
             return db.execute(sql, params).fetchall()
     from urllib.parse import quote
 
+    last: Exception | None = None
     for mode in ("mode=ro", "immutable=1"):  # WAL needs its -shm file to read; immutable does not
         try:
             db = sqlite3.connect(f"file:{quote(str(path.absolute()))}?{mode}", uri=True)
-        except sqlite3.Error:
+        except sqlite3.Error as err:
+            last = err
             continue
         try:
             return db.execute(sql, params).fetchall()

@@ -22,20 +22,21 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from faqrag.errors import FaqragError
-from faqrag.files import append_lines, write_atomically
+from faqrag.files import append_lines, folder_lock, write_atomically
 from faqrag.ingest import alternates
 from faqrag.ingest.metadata import META_SUFFIX, read_sidecar
 from faqrag.learn import decisions, qlog
 from faqrag.limits import dumps, loads
 from faqrag.records import Chunk
-from faqrag.text import normalize
+from faqrag.text import normalize, truncate
 
 REVIEWED_FAQ = "reviewed-faq.csv"
 # What reviewed entries are called where they are shown (their source line, the
@@ -61,7 +62,9 @@ class Group:
     """Logged questions that ask the same thing, the first one standing for them."""
 
     items: tuple[qlog.Logged, ...]
-    extra: dict = field(default_factory=dict, compare=False)
+    # Each item's question vector, from grouping: pre-selection compares them with an
+    # answer without asking the model again on every redraw of the page.
+    vectors: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def lead(self) -> qlog.Logged:
@@ -105,7 +108,7 @@ def group(questions: Sequence[qlog.Logged], embedder, threshold: float = GROUP_S
             leads.append(v)
             members.append([q])
     order = sorted(range(len(members)), key=lambda i: (-len(members[i]), i))
-    return [Group(tuple(members[i])) for i in order]
+    return [Group(tuple(members[i]), np.stack([vec[normalize(q.question)] for q in members[i]])) for i in order]
 
 
 def newest_first(groups: Sequence[Group]) -> list[Group]:
@@ -124,7 +127,9 @@ def preselect(group: Group, chunk_id: str | None, engine) -> str | None:
         return None
     start, end = engine.retriever.view_start[rows[0]], engine.retriever.view_start[rows[0] + 1]
     views = np.asarray(engine.stored.vectors[start:end], dtype=np.float32)
-    vecs = np.asarray(engine.embedder.encode([q.question for q in group.items]), dtype=np.float32)
+    vecs = group.vectors
+    if vecs is None:
+        vecs = np.asarray(engine.embedder.encode([normalize(q.question) for q in group.items]), dtype=np.float32)
     return chunk_id if float((vecs @ views.T).max(axis=1).min()) >= PRESELECT_SIMILARITY else None
 
 
@@ -152,8 +157,9 @@ def link(
 ) -> int:
     """Make the questions alternate phrasings of ``chunk``; how many were new."""
     texts = [q if isinstance(q, str) else q.question for q in questions]
-    added = alternates.append_new(corpus_dir, [alternates.link_to(t, chunk, chunks, doc_title) for t in texts])
-    labelled = _labelled(reviewed_path, questions, [gold_of_chunk(chunk)])
+    with _one_writer(reviewed_path):
+        added = alternates.append_new(corpus_dir, [alternates.link_to(t, chunk, chunks, doc_title) for t in texts])
+        labelled = _labelled(reviewed_path, questions, [gold_of_chunk(chunk)])
     _mark(db_path, questions, LINKED)
     target = alternates.head_of(chunk, doc_title)
     _keep(db_path, LINKED, questions, labelled, links=tuple(added), target=target)
@@ -173,42 +179,82 @@ def new_entry(
     question, answer = " ".join(question.split()), " ".join(answer.split())
     if not question or not answer:
         raise FaqragError("a new FAQ entry needs both a question and an answer; fill them in")
-    path = corpus_dir / REVIEWED_FAQ
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    if not path.exists() or path.stat().st_size == 0:
-        writer.writerow(["question", "answer"])
-    _name_the_collection(path)
-    writer.writerow([question, answer])
-    append_lines(path, buf.getvalue())
-    texts = [q if isinstance(q, str) else q.question for q in questions]
-    others = [t for t in texts if normalize(t) != normalize(question)]
-    added = alternates.append_new(
-        corpus_dir, [alternates.Alternate(" ".join(t.split()), REVIEWED_FAQ, question) for t in others]
-    )
-    labelled = _labelled(reviewed_path, questions, [gold_of(answer)])
+    with _one_writer(reviewed_path):
+        path = corpus_dir / REVIEWED_FAQ
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        if not path.exists() or path.stat().st_size == 0:
+            writer.writerow(["question", "answer"])
+        _name_the_collection(path)
+        writer.writerow([question, answer])
+        append_lines(path, buf.getvalue())
+        texts = [q if isinstance(q, str) else q.question for q in questions]
+        others = [t for t in texts if normalize(t) != normalize(question)]
+        added = alternates.append_new(
+            corpus_dir, [alternates.Alternate(" ".join(t.split()), REVIEWED_FAQ, question) for t in others]
+        )
+        labelled = _labelled(reviewed_path, questions, [gold_of(answer)])
     _mark(db_path, questions, NEW_ENTRY)
     _keep(db_path, NEW_ENTRY, questions, labelled, links=tuple(added), entry=(question, answer), target=question)
 
 
 def not_covered(reviewed_path: Path, questions: Sequence[qlog.Logged | str], db_path: Path | None = None) -> None:
-    labelled = _labelled(reviewed_path, questions, [])
+    with _one_writer(reviewed_path):
+        labelled = _labelled(reviewed_path, questions, [])
     _mark(db_path, questions, NOT_COVERED)
     _keep(db_path, NOT_COVERED, questions, labelled)
 
 
-def undo(db_path: Path, decision_id: int, corpus_dir: Path, reviewed_path: Path) -> decisions.Decision:
+def undo(db_path: Path, decision_id: int, corpus_dir: Path, reviewed_path: Path) -> list[str]:
     """Take back what one decision wrote: its alternates, its FAQ entry (the file goes
-    when it was the last), its labelled questions; its questions return to the queue."""
-    d = decisions.get(db_path, decision_id)
-    if d.undone_at:
-        raise FaqragError("that review was undone already; reload the page")
-    alternates.remove(corpus_dir, d.alternates)
-    if d.entry:
-        _remove_entry(corpus_dir / REVIEWED_FAQ, *d.entry)
-    _unlabel(reviewed_path, set(d.labelled))
-    decisions.mark_undone(db_path, d)
-    return d
+    when it was the last), its labelled questions; its questions return to the queue.
+    What it wrote but someone changed by hand since is left as it is: said, a line each."""
+    d = decisions.claim(db_path, decision_id)
+    left = []
+    try:
+        with _one_writer(reviewed_path):
+            alternates.remove(corpus_dir, d.alternates)
+            if d.entry and not _remove_entry(corpus_dir / REVIEWED_FAQ, *d.entry):
+                left.append(
+                    f"the FAQ entry \u201c{truncate(d.entry[0], 80)}\u201d was changed in {REVIEWED_FAQ} since it "
+                    "was added, so it is left there; remove it by hand if it should go"
+                )
+            _unlabel(reviewed_path, set(d.labelled))
+    except BaseException:
+        decisions.release(db_path, d)  # nothing was taken out, or the rest can be on a second try
+        raise
+    decisions.requeue(db_path, d)
+    return left
+
+
+def in_index(listed: Sequence[decisions.Decision], chunks: Sequence[Chunk]) -> list[bool]:
+    """Whether an index's chunks hold what each decision wrote (its links as views, its
+    FAQ entry as a unit): what the page calls live. Read from the index itself, not from
+    times: a build started before a decision, or from a corpus without it, ends later."""
+    views = {normalize(text) for c in chunks for text, _ in c.views}
+    entries = {normalize(c.question) for c in chunks if c.doc == REVIEWED_FAQ}
+    return [
+        (d.entry is None or normalize(d.entry[0]) in entries)
+        and all(normalize(a.question) in views for a in d.alternates)
+        for d in listed
+    ]
+
+
+@contextmanager
+def _one_writer(reviewed_path: Path) -> Iterator[None]:
+    """One review written at a time (page sessions, several page servers): an undo rewrites
+    files whole, and a link appended meanwhile by another session would be lost. Every
+    decision writes the reviewed set, so its folder is what they take turns on."""
+    reviewed_path.parent.mkdir(parents=True, exist_ok=True)
+    with folder_lock(reviewed_path.parent):
+        yield
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise FaqragError(f"{path}: not UTF-8 text (offset {err.start}); save it as UTF-8") from None
 
 
 def _keep(
@@ -226,31 +272,36 @@ def _keep(
     decisions.record(db_path, decisions.Decision(0, action, "", texts, ids, tuple(labelled), links, entry, target))
 
 
-def _remove_entry(path: Path, question: str, answer: str) -> None:
-    """The reviewed FAQ file without one entry (its first row with that question and answer)."""
+def _remove_entry(path: Path, question: str, answer: str) -> bool:
+    """The reviewed FAQ file without one entry (its first row with that question and
+    answer); False when the file holds no such row (it was edited by hand)."""
     if not path.is_file():
-        return
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        return True  # the file was deleted by hand: the entry is gone already
+    try:
+        rows = list(csv.reader(io.StringIO(_text(path))))
+    except csv.Error as err:
+        raise FaqragError(f"{path} cannot be read as CSV ({err}); fix it, then undo again") from None
     head, body = rows[:1], rows[1:]
     for i, row in enumerate(body):
         if row[:2] == [question, answer]:
             del body[i]
             break
     else:
-        return
+        return False
     if not body:  # an FAQ file with no rows is refused by the build: the file goes (its title stays)
         path.unlink()
-        return
+        return True
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(head + body)
     write_atomically(path, buf.getvalue())
+    return True
 
 
 def _unlabel(path: Path, ids: set[str]) -> None:
     """The reviewed set without the rows of these ids (other lines kept as written)."""
     if not ids or not path.is_file():
         return
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = _text(path).splitlines(keepends=True)
     kept = []
     for line in lines:
         try:
@@ -268,7 +319,7 @@ def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[
     question reviewed again replaces nothing: its first label stands, as it was judged."""
     have = set()
     if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in _text(path).splitlines():
             try:
                 have.add(normalize(loads(line)["question"]))
             except (ValueError, KeyError, TypeError):

@@ -270,8 +270,10 @@ def _add_feedback(app: FastAPI, state: ServerState) -> None:
         after a "No" the reply carries the way to a person, logged as a hand-off."""
         if state.log_db is None:
             raise HTTPException(409, "feedback is not recorded: question logging is off on this server")
-        engine = engine_or_503(state)
-        handoff = None if req.helpful else engine.handoff()
+        # The answer it names is in the log already: the feedback needs no index, only the
+        # hand-off does (none while loading: the widget shows the one its answer carried).
+        engine = state.engine
+        handoff = None if req.helpful or engine is None else engine.handoff()
         state.log_feedback(Feedback(req.ref, req.helpful, handoff.target if handoff else None))
         return FeedbackAccepted(True, handoff)
 

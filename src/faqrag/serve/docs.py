@@ -4,7 +4,8 @@
 
 FastAPI's schema is made once; the examples are filled in again when a new
 index is swapped in, so they are never about another corpus. Before the index
-has loaded they are placeholders that say so.
+has loaded, and for content with neither FAQ questions nor headings, the
+question is a made-up one (PLACEHOLDER).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
  *
  * Optional attributes on the tag: data-server (the API root, default: where this
  * script came from), data-title (the panel's heading), data-button (the
- * launcher's label). Everything is drawn in a shadow root, from text nodes only:
- * no answer text is ever read as HTML. Served by `faqrag serve`; no CDN. */
+ * launcher's label), data-timeout (seconds to wait for an answer, default 30).
+ * Everything is drawn in a shadow root, from text nodes only: no answer text is
+ * ever read as HTML. Served by `faqrag serve`; no CDN. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -13,9 +14,13 @@
   var server = (script.getAttribute("data-server") || here.href.replace(/\/widget\.js(?:[?#].*)?$/, "")).replace(/\/+$/, "");
   var title = script.getAttribute("data-title") || "Ask the help guide";
   var buttonLabel = script.getAttribute("data-button") || "Help";
-  var K = 3;
+  var K = 1; // passages a question brings: the widget shows the answer, never the passages under it
+  var seconds = Number(script.getAttribute("data-timeout"));
+  if (!(seconds > 0 && seconds <= 600)) seconds = 30; // unset, not a number, or out of reason
   // Phone-like numbers and addresses are kept on one line ("0800-048-0888" never breaks at a dash).
-  var UNBROKEN = /(\+?\d[\d ().\u2011-]{5,}\d|[^\s@]+@[^\s@]+\.[^\s@]+)/g;
+  // Every run is bounded: with open-ended runs a long unbroken text (a URL, a token) took
+  // time quadratic in its length on the host page's thread (40,000 characters: 4.8 s).
+  var UNBROKEN = /(\+?\d[\d ().\u2011-]{5,40}\d|[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@]{1,63})/g;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -104,7 +109,8 @@
       if (page) box.appendChild(el("p", {}, [page]));
     } else {
       var link = safeLink(h.kind === "email" ? "mailto:" + h.target : h.target, h.kind === "email" ? h.label + " (" + h.target + ")" : h.label);
-      if (link) box.appendChild(el("p", {}, [link]));
+      if (!link) return null; // no address a browser may open: "Need a person?" over nothing helps no one
+      box.appendChild(el("p", {}, [link]));
     }
     return box;
   }
@@ -124,18 +130,23 @@
 
   function sendFeedback(row, resp, helpful) {
     row.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-    post("/v1/feedback", { ref: resp.ref, helpful: helpful }).then(function (body) {
+    function after(message, handoff, failed) {
       var thanks = el("div", { class: "fq-thanks" }, [
-        el("p", { text: helpful ? "Thanks for your feedback." : "Thanks, your feedback was noted." }),
+        el("p", failed ? { class: "fq-error", role: "alert", text: message } : { text: message }),
       ]);
-      if (!helpful) {
-        var h = handoffBlock(body.handoff || resp.handoff);
-        if (h) thanks.appendChild(h);
-      }
+      // A "No" is a visitor who needs a person: shown the way even when the server could not take the feedback.
+      var h = helpful ? null : handoffBlock(handoff || resp.handoff);
+      if (h) thanks.appendChild(h);
       row.replaceWith(thanks);
       if (!helpful) log.scrollTop = log.scrollHeight;
+      // The button pressed is gone: the keyboard goes to the way to a person, else back to the box
+      // (left on the page's body, Escape no longer closed the panel and Tab started over).
+      (thanks.querySelector("a") || input).focus();
+    }
+    post("/v1/feedback", { ref: resp.ref, helpful: helpful }).then(function (body) {
+      after(helpful ? "Thanks for your feedback." : "Thanks, your feedback was noted.", body.handoff);
     }, function (err) {
-      row.replaceWith(el("p", { class: "fq-error", role: "alert", text: err.message }));
+      after("Your feedback could not be sent: " + err.message, null, true);
     });
   }
 
@@ -178,16 +189,29 @@
   }
 
   function post(path, body) {
+    // A server or proxy that never answers must not leave the widget waiting for good.
+    var abort = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = abort && setTimeout(function () { abort.abort(); }, seconds * 1000);
     return fetch(server + path, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      signal: abort ? abort.signal : undefined,
     }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (data) {
-        if (!res.ok) throw new Error(data.error || "the help server answered HTTP " + res.status);
+      return res.json().then(null, function () {
+        if (abort && abort.signal.aborted) throw late();
+        return null;
+      }).then(function (data) {
+        if (!res.ok) throw new Error((data && data.error) || "the help server answered HTTP " + res.status);
+        if (!data || typeof data !== "object") throw new Error("the help server sent a reply that is not JSON");
         return data;
       });
     }, function () {
+      if (abort && abort.signal.aborted) throw late();
       throw new Error("Cannot reach the help server; check your connection and try again.");
-    });
+    }).finally(function () { clearTimeout(timer); });
+  }
+
+  function late() {
+    return new Error("The help server did not answer within " + seconds + " s; try again.");
   }
 
   var busy = false;
@@ -201,9 +225,11 @@
     var wait = say(el("p", { class: "fq-wait", text: "Looking for an answer\u2026" }));
     input.value = "";
     post("/v1/ask", { question: question, k: K }).then(function (resp) {
+      if (typeof resp.abstained !== "boolean") throw new Error("the help server sent a reply that is not an answer");
+      var card = resp.abstained || !resp.answer ? declineCard(resp) : answerCard(resp);
       wait.remove();
-      say(resp.abstained || !resp.answer ? declineCard(resp) : answerCard(resp));
-    }, function (err) {
+      say(card);
+    }).catch(function (err) { // the server's failure, or a reply that could not be drawn
       wait.remove();
       say(el("p", { class: "fq-error", role: "alert", text: err.message }));
     }).then(function () {
