@@ -173,6 +173,49 @@ def test_by_default_the_guides_own_contact_section_is_the_handoff(tmp_path, fake
     assert "555-0199" in h.text and "Contact Customer Support" in h.label
 
 
+DIRECTORY_GUIDE = """\
+Gadget Help
+
+Regional Support Lines
+
+To contact customer support by phone, call the line of your region.
+
+France: 555-0301
+Germany: 555-0302
+Spain: 555-0303
+
+Writing To Us
+
+To e-mail customer support, write to help@gadget.example and include your order number.
+"""
+
+
+def test_a_way_that_serves_every_visitor_is_preferred_to_one_places_phone_line(tmp_path, fake_embedder):
+    h = _engine(tmp_path, fake_embedder, DIRECTORY_GUIDE).handoff()
+    assert h is not None and "help@gadget.example" in h.text and "555-03" not in h.text
+
+
+def _contact_answer(kind: str, text: str, confidence: float) -> Response:
+    a = Answer(text, f"Help \u203a {kind} heading", kind, "g.txt", f"id-{kind}", (0, len(text)))
+    return Response("q", False, confidence, a, [], [], [], None)
+
+
+@pytest.mark.parametrize("entry_confidence", [0.99, 0.9, 0.7])
+def test_one_places_line_gives_way_to_any_way_that_serves_everyone_however_sure(entry_confidence):
+    line = _contact_answer("entry", "France: 555-0301", entry_confidence)
+    for kind in ("section", "faq", "passage", "list"):
+        other = _contact_answer(kind, "Write to help@gadget.example.", 0.66)
+        assert handoff.best([line, other]).text == other.answer.text
+        assert handoff.best([other, line]).text == other.answer.text
+    assert handoff.best([line]).text == line.answer.text  # nothing else: that line is better than none
+
+
+def test_one_places_line_is_the_handoff_only_when_the_guide_has_nothing_else(tmp_path, fake_embedder):
+    only_lines = DIRECTORY_GUIDE.split("Writing To Us")[0] + "\nE-mail Customer Support\n\nFrance: help@fr.example\n"
+    h = _engine(tmp_path, fake_embedder, only_lines).handoff()
+    assert h is not None and "help@fr.example" in h.text
+
+
 def test_a_guide_without_a_contact_section_has_no_handoff_and_off_turns_it_off(tmp_path, fake_embedder):
     assert _engine(tmp_path, fake_embedder, "Notes\n\nSetting Up\n\nCharge it for two hours.\n").handoff() is None
     off = _engine(tmp_path, fake_embedder, CONTACT_GUIDE, Settings(handoff="off"), name="off")
