@@ -16,6 +16,8 @@ CONTRACT = {
     "suggestions",
     "notice",
     "read_as",
+    "label",
+    "reason",
     "timings_ms",
 }
 

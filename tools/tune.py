@@ -23,7 +23,11 @@ Choosing settings on a group of sets:
    each set weighted equally within its class;
 3. the decline threshold declines at most 5% of the covered questions, all
    sets of the group pooled, in the middle of the gap below the lowest
-   covered question it must answer.
+   covered question it must answer;
+4. the labels: High from the lowest confidence above which answers were at
+   least 95% right on every set of the group, Medium from where they were 80%
+   right averaged over its sets (an answered uncovered question is wrong).
+   The reliability table shows, per set left out, what each label meant.
 
 For FAQ-file corpora the table also gives question-only dense matching (the
 question against FAQ questions alone, same model): the floor our first hit
@@ -196,6 +200,40 @@ def fit_confidence(rows: list[dict]) -> tuple[np.ndarray, float]:
     return w, (top + float(below.max())) / 2 if below.size else top
 
 
+# An answer's label is High where at least this share of answers was right on
+# every set tuned on, Medium where this share was right on average over the sets.
+HIGH_PRECISION, MEDIUM_PRECISION = 0.95, 0.80
+
+
+def answered(rows: list[dict], settings: Settings) -> list[tuple[str, float, bool]]:
+    """(set, confidence, right) of each question answered rather than declined;
+    an answered uncovered question is a wrong answer."""
+    conf = _confidences(rows, np.r_[settings.conf_weights, settings.conf_bias])
+    return [
+        (r["set"], float(c), bool(r["covered"] and r["right"]))
+        for r, c in zip(rows, conf)
+        if c >= settings.abstain_below
+    ]
+
+
+def label_cuts(rows: list[dict], settings: Settings) -> tuple[float, float]:
+    """The confidences from which an answer is labelled High and Medium: the
+    lowest at which answers above it were at least HIGH_PRECISION right on every
+    set, and MEDIUM_PRECISION right averaged over the sets (each set the same)."""
+    ans = answered(rows, settings)
+    high = medium = 1.0
+    for t in sorted({c for _, c, _ in ans}, reverse=True):
+        per: dict[str, list[bool]] = {}
+        for name, c, ok in ans:
+            if c >= t:
+                per.setdefault(name, []).append(ok)
+        if all(np.mean(v) >= HIGH_PRECISION for v in per.values()):
+            high = t
+        if np.mean([np.mean(v) for v in per.values()]) >= MEDIUM_PRECISION:
+            medium = t
+    return round(high, 4), round(min(medium, high), 4)
+
+
 def sweep(sets, embedder, base: Settings) -> dict[tuple, tuple[Settings, list[dict]]]:
     """Every ranking configuration of GRID, answered once over all the sets."""
     out = {}
@@ -215,14 +253,18 @@ def choose(swept, names: set[str], log=print) -> Settings:
         if best is None or score > best[0]:
             best = (score, s, values)
     _, chosen, values = best
-    w, t = fit_confidence([r for r in swept[values][1] if r["set"] in names])
+    rows = [r for r in swept[values][1] if r["set"] in names]
+    w, t = fit_confidence(rows)
     chosen = replace(
         chosen,
         conf_weights=tuple(round(float(v), 3) for v in w[:-1]),
         conf_bias=round(float(w[-1]), 3),
         abstain_below=round(t, 3),
     )
-    log(f"  chosen on {', '.join(sorted(names))}: " + ", ".join(f"{k}={getattr(chosen, k)}" for k in GRID))
+    high, medium = label_cuts(rows, chosen)
+    chosen = replace(chosen, high_from=high, medium_from=max(medium, chosen.abstain_below))
+    shown = [*GRID, "abstain_below", "high_from", "medium_from"]
+    log(f"  chosen on {', '.join(sorted(names))}: " + ", ".join(f"{k}={getattr(chosen, k)}" for k in shown))
     return chosen
 
 
@@ -246,20 +288,46 @@ def figures(rows: list[dict], settings: Settings) -> dict:
         "unc_declined": np.mean([conf[i] < settings.abstain_below for i in unc]) if unc else float("nan"),
         "cov_declined": np.mean([conf[i] < settings.abstain_below for i in cov]),
         "median_chars": float(np.median(answered)) if answered else 0.0,
+        "bands": bands(rows, settings),
     }
 
 
-def print_table(title: str, table: dict[str, dict], baseline: dict[str, float]) -> None:
+def bands(rows: list[dict], settings: Settings) -> dict[str, tuple[int, int]]:
+    """Answers by label: (answered, right) for High, Medium and Low."""
+    out = {"High": [0, 0], "Medium": [0, 0], "Low": [0, 0]}
+    for _name, c, ok in answered(rows, settings):
+        band = "High" if c >= settings.high_from else "Medium" if c >= settings.medium_from else "Low"
+        out[band][0] += 1
+        out[band][1] += ok
+    return {k: (n, right) for k, (n, right) in out.items()}
+
+
+def print_reliability(title: str, table: dict[str, dict]) -> None:
+    """Answers by label and how many were right, per set: what High, Medium and Low meant."""
     print(f"\n{title}")
-    heads = ("set", "n", "answer", "hit@1", "hit@5", "unc.decl", "cov.decl", "chars", "unit@1", "q-only@1")
-    print(f"{heads[0]:15s}" + "".join(f"{h:>9s}" for h in heads[1:]))
+    print(f"{'set':20s}" + "".join(f"{b:>22s}" for b in ("High", "Medium", "Low")))
+    for name, f in table.items():
+        cells = []
+        for b in ("High", "Medium", "Low"):
+            n, right = f["bands"][b]
+            cells.append(f"{right}/{n}" + (f" ({right / n * 100:.1f}%)" if n else ""))
+        print(f"{name:20s}" + "".join(f"{c:>22s}" for c in cells))
+
+
+def print_table(title: str, table: dict[str, dict], baseline: dict[str, float]) -> None:
+    """One row a set: the short answer beside the first unit (and the gap between
+    them: what composing the answer loses), then ranking, declining and length."""
+    print(f"\n{title}")
+    heads = ("set", "n", "answer", "unit@1", "gap", "hit@1", "hit@5", "unc.decl", "cov.decl", "chars", "q-only@1")
+    print(f"{heads[0]:20s}" + "".join(f"{h:>9s}" for h in heads[1:]))
     for name, f in table.items():
         q = f"{baseline[name] * 100:8.1f}%" if name in baseline else "        -"
-        cells = [f["answer"], f["hit1"], f["hit5"], f["unc_declined"], f["cov_declined"]]
+        cells = [f["answer"], f["unit1"], f["unit1"] - f["answer"], f["hit1"], f["hit5"]]
+        cells += [f["unc_declined"], f["cov_declined"]]
         print(
-            f"{name:15s}{f['n']:>9s}"
+            f"{name:20s}{f['n']:>9s}"
             + "".join("        -" if x != x else f"{x * 100:8.1f}%" for x in cells)  # x != x: NaN, no such questions
-            + f"{f['median_chars']:9.0f}{f['unit1'] * 100:8.1f}%{q}"
+            + f"{f['median_chars']:9.0f}{q}"
         )
 
 
@@ -305,6 +373,7 @@ def main() -> None:
             f" ({', '.join(sorted(never & set(names)))}: never tuned on, shipped settings)" if never else ""
         )
         print_table(title, held_out, baseline)
+        print_reliability("Answers by label, leave-one-corpus-out (right / answered)", held_out)
 
     table = {n: figures(rows_for(swept, pooled, n), pooled) for n in names}
     print_table("In-sample (settings chosen on all sets; decides nothing)", table, baseline)
@@ -316,7 +385,7 @@ def main() -> None:
         f"\nconfidence weights ({', '.join(CONFIDENCE_FEATURES)}): {list(pooled.conf_weights)}, bias {pooled.conf_bias}"
     )
     if args.write:
-        keys = [*GRID, "lexical_weight", "conf_weights", "conf_bias", "abstain_below"]
+        keys = [*GRID, "lexical_weight", "conf_weights", "conf_bias", "abstain_below", "high_from", "medium_from"]
         print(json.dumps({k: getattr(pooled, k) for k in keys}, indent=2))
 
 

@@ -71,6 +71,11 @@ class Settings:
     faq_list_within: float = _share(0.1)  # FAQ entries listed when their score is this close to the top hit's
     value_margin: float = _share(0.1)  # a hit holding the asked-for kind of value answers if this close to the top
     whole_section_chars: int = _count(500)  # a section this short is answered whole
+    # A long unit's answer is its window with the most evidence (answer/window.py): these weigh
+    # the asked-for kind of value it holds, and its opening when the unit's own question or
+    # heading matched.
+    window_value_bonus: float = bounded(0.1, -10, 10)
+    window_opening_bonus: float = bounded(0.5, -10, 10)
     # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
     # for how these and the threshold were chosen. The bounds keep the sum finite.
     conf_weights: tuple[float, ...] = bounded(
@@ -78,6 +83,11 @@ class Settings:
     )
     conf_bias: float = bounded(-6.803, -100, 100)
     abstain_below: float = _share(0.279)
+    # An answer's label (answer.confidence.label): High from high_from, Medium from
+    # medium_from, Low below; chosen by tools/tune.py where measured precision reaches
+    # 95% (High) and 80% (Medium) on every labelled set.
+    high_from: float = _share(0.95)
+    medium_from: float = _share(0.65)
     suggestions: int = _count(3)
     # The question log (qlog.py): on or off, and how much it keeps.
     log_questions: bool = True

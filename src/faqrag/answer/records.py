@@ -62,6 +62,10 @@ class Response:
     suggestions: list[str]
     notice: str | None
     read_as: str | None = None  # words read differently: "Frnace → France; Lyon → France"
+    # How far to trust an answer, from measured precision (settings.high_from, medium_from):
+    # "High", "Medium" or "Low"; None when declined.
+    label: str | None = None
+    reason: str | None = None  # why a question was declined, when more is known than "not covered"
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,5 +90,7 @@ class Response:
             suggestions=list(d["suggestions"]),
             notice=d.get("notice"),
             read_as=d.get("read_as"),
+            label=d.get("label"),
+            reason=d.get("reason"),
             timings_ms=dict(d.get("timings_ms") or {}),
         )
