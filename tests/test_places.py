@@ -119,3 +119,9 @@ def test_a_question_naming_no_place_is_answered_as_before(directory):
 def test_passages_moved_for_a_place_still_read_in_score_order(directory, question):
     scores = [p.score for p in directory.ask(question, k=10).passages]
     assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("question", ["What is the best pizza in Munich?", "Who was the first king of France?"])
+def test_a_listed_place_declined_for_another_reason_is_not_said_to_be_missing(bare_directory, question):
+    r = Engine(bare_directory.stored, bare_directory.embedder, Settings(abstain_below=0.99)).ask(question)
+    assert r.abstained and r.reason is None  # the directory lists the place; it just does not answer this

@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import sys
 import tempfile
 from dataclasses import replace
@@ -231,7 +232,8 @@ def label_cuts(rows: list[dict], settings: Settings) -> tuple[float, float]:
             high = t
         if np.mean([np.mean(v) for v in per.values()]) >= MEDIUM_PRECISION:
             medium = t
-    return round(high, 4), round(min(medium, high), 4)
+    # Cut at 4 places, down, so the answer the cut was measured at stays above it.
+    return math.floor(high * 1e4) / 1e4, math.floor(min(medium, high) * 1e4) / 1e4
 
 
 def sweep(sets, embedder, base: Settings) -> dict[tuple, tuple[Settings, list[dict]]]:

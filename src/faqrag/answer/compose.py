@@ -42,9 +42,8 @@ def compose(
     found = arrange(found[:GAP_HITS], settings, types, terms) + found[GAP_HITS:]
     conf = confidence(confidence_features(found[:GAP_HITS], terms, types), settings)
     # Only other places' units came near: the corpus has nothing for this place, and says so.
-    other_places = [ev for ev in found[:GAP_HITS] if elsewhere(ev, terms)]
     abstained = conf < settings.abstain_below or bool(found and elsewhere(found[0], terms))
-    reason = _no_entry(terms) if abstained and other_places else None
+    reason = _no_entry(terms) if abstained and _only_elsewhere(found[:GAP_HITS], terms) else None
 
     # Each shown chunk's parts ranked once: the highlight and the short answer share it.
     rankings = {ev.hit.chunk: rank_parts(ev, terms, types, settings) for ev in found[:k]}
@@ -100,6 +99,12 @@ def compose(
         label=label(conf, abstained, settings),
         reason=reason,
     )
+
+
+def _only_elsewhere(found: list[Evidence], terms: QueryTerms) -> bool:
+    """Other places' units came near, and none about the place asked for."""
+    units = [ev.fuller or ev for ev in found]
+    return any(elsewhere(ev, terms) for ev in found) and not any(u.places & terms.places for u in units)
 
 
 def _no_entry(terms: QueryTerms) -> str:
