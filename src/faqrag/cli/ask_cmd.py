@@ -75,11 +75,12 @@ def format_response(resp) -> str:
     # Say how the question was read first: it explains an answer about another word.
     lines = [f"(read as: {resp.read_as})"] if getattr(resp, "read_as", None) else []
     if resp.abstained:
-        lines.append("The guide does not seem to cover this question.")
+        lines.append(getattr(resp, "reason", None) or "The guide does not seem to cover this question.")
         if resp.suggestions:
             lines.append("Nearby topics: " + "; ".join(resp.suggestions))
     else:
-        lines += [resp.answer.text, "", f"Source: {resp.answer.source}  (confidence {resp.confidence:.2f})"]
+        label = f"{resp.label}, " if getattr(resp, "label", None) else ""
+        lines += [resp.answer.text, "", f"Source: {resp.answer.source}  (confidence {label}{resp.confidence:.2f})"]
         if resp.notice:
             lines.append(f"Note: {resp.notice}")
     if resp.passages and not resp.abstained:  # under a decline, weak passages read like an answer
