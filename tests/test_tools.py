@@ -50,7 +50,7 @@ def test_label_cuts_are_where_measured_precision_reaches_95_on_every_set_and_80_
 
     from faqrag.settings import Settings
 
-    tune = _load(ROOT / "tools" / "tune.py")
+    tune = _load(ROOT / "tools" / "tune.py")  # it shows what outcomes.py works out
     settings = Settings(conf_weights=(1.0,) + (0.0,) * 8, conf_bias=0.0, abstain_below=0.0)
 
     def at(conf):  # a feature vector whose confidence is ``conf``
@@ -77,3 +77,27 @@ def replace_cuts(settings, high, medium):
     from dataclasses import replace
 
     return replace(settings, high_from=high, medium_from=medium)
+
+
+def test_covered_questions_are_counted_by_what_happened_to_them():
+    import numpy as np
+
+    from faqrag.settings import Settings
+
+    outcomes = _load(ROOT / "tools" / "outcomes.py")
+
+    def row(covered=True, right=False, unit1=False, hit5=False):
+        return {"covered": covered, "right": right, "unit1": unit1, "hit5": hit5}
+
+    rows = [row(right=True, unit1=True), row(unit1=True), row(unit1=True), row(hit5=True), row(), row(covered=False)]
+    rows += [row(unit1=True), row()]  # declined below
+    conf = np.array([0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.1, 0.1])
+    counts = dict(zip(outcomes.KINDS, outcomes.kinds(rows, conf, Settings(abstain_below=0.5))))
+    assert counts == {
+        "right": 1,
+        "composition": 2,
+        "declined, unit@1 right": 1,
+        "declined, unit@1 wrong": 1,
+        "ranking": 1,
+        "retrieval": 1,
+    }

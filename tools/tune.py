@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import sys
 import tempfile
 from dataclasses import replace
@@ -59,6 +58,9 @@ from faqrag.models.torch_embedder import SentenceTransformerEmbedder  # noqa: E4
 from faqrag.records import QUESTION  # noqa: E402
 from faqrag.settings import CONFIDENCE_FEATURES, Settings  # noqa: E402
 from faqrag.text import contains  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tools"))
+from outcomes import KINDS, bands, confidences, kinds, label_cuts, print_reliability  # noqa: E402
 
 GRID = {
     "dense_weight": (0.6, 0.7),
@@ -179,11 +181,6 @@ def _macro(rows: list[dict], key: str) -> float:
     return sum(sum(v) / len(v) for v in per.values()) / len(per)
 
 
-def _confidences(rows: list[dict], w: np.ndarray) -> np.ndarray:
-    x = np.array([r["features"] for r in rows])
-    return 1 / (1 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w)))
-
-
 def fit_confidence(rows: list[dict]) -> tuple[np.ndarray, float]:
     use = [r for r in rows if (r["covered"] and r["right"]) or not r["covered"]]
     y = np.array([1.0 if r["covered"] else 0.0 for r in use])
@@ -194,46 +191,11 @@ def fit_confidence(rows: list[dict]) -> tuple[np.ndarray, float]:
     sets_in = {c: len({s for s, cov in counts if cov == c}) for c in (True, False)}
     sw = np.array([1.0 / (counts[(r["set"], r["covered"])] * sets_in[r["covered"]]) for r in use])
     w = fit_logistic(np.array([r["features"] for r in use]), y, sw)
-    conf = _confidences(rows, w)
+    conf = confidences(rows, w)
     covered = np.sort(conf[[r["covered"] for r in rows]])
     top = float(covered[int(np.floor(0.05 * len(covered)))])  # lowest covered question answered
     below = conf[conf < top]
     return w, (top + float(below.max())) / 2 if below.size else top
-
-
-# An answer's label is High where at least this share of answers was right on
-# every set tuned on, Medium where this share was right on average over the sets.
-HIGH_PRECISION, MEDIUM_PRECISION = 0.95, 0.80
-
-
-def answered(rows: list[dict], settings: Settings) -> list[tuple[str, float, bool]]:
-    """(set, confidence, right) of each question answered rather than declined;
-    an answered uncovered question is a wrong answer."""
-    conf = _confidences(rows, np.r_[settings.conf_weights, settings.conf_bias])
-    return [
-        (r["set"], float(c), bool(r["covered"] and r["right"]))
-        for r, c in zip(rows, conf)
-        if c >= settings.abstain_below
-    ]
-
-
-def label_cuts(rows: list[dict], settings: Settings) -> tuple[float, float]:
-    """The confidences from which an answer is labelled High and Medium: the
-    lowest at which answers above it were at least HIGH_PRECISION right on every
-    set, and MEDIUM_PRECISION right averaged over the sets (each set the same)."""
-    ans = answered(rows, settings)
-    high = medium = 1.0
-    for t in sorted({c for _, c, _ in ans}, reverse=True):
-        per: dict[str, list[bool]] = {}
-        for name, c, ok in ans:
-            if c >= t:
-                per.setdefault(name, []).append(ok)
-        if all(np.mean(v) >= HIGH_PRECISION for v in per.values()):
-            high = t
-        if np.mean([np.mean(v) for v in per.values()]) >= MEDIUM_PRECISION:
-            medium = t
-    # Cut at 4 places, down, so the answer the cut was measured at stays above it.
-    return math.floor(high * 1e4) / 1e4, math.floor(min(medium, high) * 1e4) / 1e4
 
 
 def sweep(sets, embedder, base: Settings) -> dict[tuple, tuple[Settings, list[dict]]]:
@@ -277,7 +239,7 @@ def rows_for(swept, settings: Settings, name: str) -> list[dict]:
 
 def figures(rows: list[dict], settings: Settings) -> dict:
     w = np.r_[settings.conf_weights, settings.conf_bias]
-    conf = _confidences(rows, w)
+    conf = confidences(rows, w)
     cov = [i for i, r in enumerate(rows) if r["covered"]]
     unc = [i for i, r in enumerate(rows) if not r["covered"]]
     answered = [rows[i]["chars"] for i in cov if conf[i] >= settings.abstain_below and rows[i]["chars"]]
@@ -291,29 +253,8 @@ def figures(rows: list[dict], settings: Settings) -> dict:
         "cov_declined": np.mean([conf[i] < settings.abstain_below for i in cov]),
         "median_chars": float(np.median(answered)) if answered else 0.0,
         "bands": bands(rows, settings),
+        "kinds": kinds(rows, conf, settings),
     }
-
-
-def bands(rows: list[dict], settings: Settings) -> dict[str, tuple[int, int]]:
-    """Answers by label: (answered, right) for High, Medium and Low."""
-    out = {"High": [0, 0], "Medium": [0, 0], "Low": [0, 0]}
-    for _name, c, ok in answered(rows, settings):
-        band = "High" if c >= settings.high_from else "Medium" if c >= settings.medium_from else "Low"
-        out[band][0] += 1
-        out[band][1] += ok
-    return {k: (n, right) for k, (n, right) in out.items()}
-
-
-def print_reliability(title: str, table: dict[str, dict]) -> None:
-    """Answers by label and how many were right, per set: what High, Medium and Low meant."""
-    print(f"\n{title}")
-    print(f"{'set':20s}" + "".join(f"{b:>22s}" for b in ("High", "Medium", "Low")))
-    for name, f in table.items():
-        cells = []
-        for b in ("High", "Medium", "Low"):
-            n, right = f["bands"][b]
-            cells.append(f"{right}/{n}" + (f" ({right / n * 100:.1f}%)" if n else ""))
-        print(f"{name:20s}" + "".join(f"{c:>22s}" for c in cells))
 
 
 def print_table(title: str, table: dict[str, dict], baseline: dict[str, float]) -> None:
@@ -376,6 +317,10 @@ def main() -> None:
         )
         print_table(title, held_out, baseline)
         print_reliability("Answers by label, leave-one-corpus-out (right / answered)", held_out)
+        print("\nCovered questions by what happened to them, leave-one-corpus-out")
+        print(f"{'set':20s}" + "".join(f"{k:>24s}" for k in KINDS))
+        for name, f in held_out.items():
+            print(f"{name:20s}" + "".join(f"{n:24d}" for n in f["kinds"]))
 
     table = {n: figures(rows_for(swept, pooled, n), pooled) for n in names}
     print_table("In-sample (settings chosen on all sets; decides nothing)", table, baseline)

