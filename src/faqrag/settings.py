@@ -86,8 +86,8 @@ class Settings:
     # An answer's label (answer.confidence.label): High from high_from, Medium from
     # medium_from, Low below; chosen by tools/tune.py where measured precision reaches
     # 95% on every labelled set (High) and 80% on average over them (Medium).
-    high_from: float = _share(0.9991)
-    medium_from: float = _share(0.4731)
+    high_from: float = _share(0.999)
+    medium_from: float = _share(0.473)
     suggestions: int = _count(3)
     # The question log (qlog.py): on or off, and how much it keeps.
     log_questions: bool = True
