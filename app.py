@@ -53,19 +53,6 @@ CONTACT_LINE = (
 )
 # In the same box as a document's notice, which usually says to confirm details already.
 CONTACT_SHORT = "Contact details in this answer are quoted from the guide; check them before use."
-# Label thresholds, as the README states them ("High from 0.85, Medium from 0.65, Low below").
-CONFIDENCE_LABELS = ((0.85, "High"), (0.65, "Medium"), (0.0, "Low"))
-
-
-# ------------------------------------------------------------- pure helpers
-
-
-def confidence_label(confidence: float) -> str:
-    # Answers below the engine's abstain threshold are never shown, so "Low" still means "answered".
-    for floor, label in CONFIDENCE_LABELS:
-        if confidence >= floor:
-            return label
-    return CONFIDENCE_LABELS[-1][1]
 
 
 # ------------------------------------------------------------------ sidebar
@@ -201,7 +188,8 @@ def render_answer(guide: Guide, resp: Response) -> None:
         st.html(as_html(a.text, cls="fq-answer"))
         dated = f" (dated {doc.date})" if doc.date else ""
         st.html(as_html(f"Source: {a.source}{dated}", cls="fq-source"))
-        st.text(f"Confidence: {confidence_label(resp.confidence)} ({resp.confidence:.2f})")
+        # The label comes with the answer: where measured precision put it (settings.high_from, medium_from).
+        st.text(f"Confidence: {resp.label} ({resp.confidence:.2f})")
         # One box for both cautions: the document's notice and the contact-details line say much the same.
         cautions = [md_escape(resp.notice)] if resp.notice else []
         if quotes_contact_details(a.text):
@@ -217,7 +205,7 @@ def render_answer(guide: Guide, resp: Response) -> None:
 
 
 def render_abstention(resp: Response) -> None:
-    st.warning("The guide does not cover this question, so there is no answer to show.")
+    st.warning(resp.reason or "The guide does not cover this question, so there is no answer to show.")
     if resp.suggestions:
         st.caption("Nearby topics the guide does cover:")
         question_buttons(resp.suggestions, "suggestion")

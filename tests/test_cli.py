@@ -1,6 +1,7 @@
 """The CLI end to end with the fake model: commands, JSON contract, bad input."""
 
 import json
+import re
 
 import pytest
 
@@ -16,6 +17,8 @@ CONTRACT = {
     "suggestions",
     "notice",
     "read_as",
+    "label",
+    "reason",
     "timings_ms",
     "handoff",
     "weak_support",
@@ -99,6 +102,17 @@ def test_human_output_names_the_source(cli_index, capsys):
     assert main(["ask", "--index", str(cli_index), "How", "do", "I", "reset", "my", "widget?"]) == 0
     out = capsys.readouterr().out
     assert "Hold the power button" in out and "Source: Acme Widgets Help Centre \u203a FAQs" in out
+    assert re.search(r"\(confidence (High|Medium|Low), \d\.\d\d\)", out)  # the label beside the number
+
+
+def test_human_output_of_a_decline_says_why_when_it_is_known():
+    from faqrag.answer.records import Response
+    from faqrag.cli.ask_cmd import format_response
+
+    known = Response("q?", True, 0.1, None, [], [], [], None, reason="The guide lists no entry for Sweden.")
+    assert format_response(known).splitlines()[0] == "The guide lists no entry for Sweden."
+    plain = Response("q?", True, 0.1, None, [], [], [], None)
+    assert format_response(plain).splitlines()[0] == "The guide does not seem to cover this question."
 
 
 def test_info_reports_staleness(cli_index, guide_corpus, capsys):

@@ -37,8 +37,8 @@ class Engine:
         self.stored = stored
         self.embedder = embedder
         self.settings = settings or Settings()
-        self.retriever = Retriever(stored, self.settings)
         self.rewriter = Rewriter(stored.chunks)
+        self.retriever = Retriever(stored, self.settings, self.rewriter.places)
         self._handoff: Handoff | None | str = _UNKNOWN
         self._content = Content(self.rewriter.places.corpus_places, self.retriever.lexical.idf)  # for weak_support
         # Every answer carries the way to a person. A one-question process that shows it
@@ -148,14 +148,14 @@ class Engine:
         (settings.CONFIDENCE_FEATURES); for tuning and tests. ``qvec`` embeds
         ``rw.text`` (the rewritten question)."""
         rw = rw or self.rewriter.rewrite(q)
-        terms = self.retriever.lexical.terms(rw.lexical_text, not_names=rw.resolved_words)
+        terms = self.retriever.lexical.terms(rw.lexical_text, not_names=rw.resolved_words, places=rw.asked)
         types = expected_types(q)
         found = self.retriever.evidence(self.retriever.search(qvec, terms, MIN_HITS, types), qvec)
         return confidence_features(arrange(found, self.settings, types, terms), terms, types)
 
     def _answer(self, q: str, rw: Rewritten, qvec, k: int, embed_ms: float, *, framed: bool = True) -> Response:
         t1 = time.perf_counter()
-        terms = self.retriever.lexical.terms(rw.lexical_text, not_names=rw.resolved_words)
+        terms = self.retriever.lexical.terms(rw.lexical_text, not_names=rw.resolved_words, places=rw.asked)
         types = expected_types(q)
         found = self.retriever.evidence(self.retriever.search(qvec, terms, max(k, MIN_HITS), types), qvec)
         t2 = time.perf_counter()

@@ -87,6 +87,10 @@ class Response:
     # place read from the question that the answer is not about. Empty when declined.
     weak_support: list[str] = field(default_factory=list)
     ref: str | None = None  # the server's reference for this answer's log row (POST /v1/feedback)
+    # How far to trust an answer, from measured precision (settings.high_from, medium_from):
+    # "High", "Medium" or "Low"; None when declined.
+    label: str | None = None
+    reason: str | None = None  # why a question was declined, when more is known than "not covered"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -110,6 +114,8 @@ class Response:
             suggestions=list(d["suggestions"]),
             notice=d.get("notice"),
             read_as=d.get("read_as"),
+            label=d.get("label"),
+            reason=d.get("reason"),
             timings_ms=dict(d.get("timings_ms") or {}),
             handoff=Handoff(**d["handoff"]) if d.get("handoff") else None,
             weak_support=[str(w) for w in d.get("weak_support") or []],

@@ -80,7 +80,7 @@ def format_response(resp) -> str:
     # Say how the question was read first: it explains an answer about another word.
     lines = [f"(read as: {resp.read_as})"] if getattr(resp, "read_as", None) else []
     if resp.abstained:
-        lines.append("The guide does not seem to cover this question.")
+        lines.append(getattr(resp, "reason", None) or "The guide does not seem to cover this question.")
         if resp.suggestions:
             lines.append("Nearby topics: " + "; ".join(resp.suggestions))
         if resp.handoff:
@@ -88,7 +88,8 @@ def format_response(resp) -> str:
     else:
         if resp.answer.question_answered:  # an FAQ answer read without its question misleads
             lines.append(f'(answers the question: "{resp.answer.question_answered}")')
-        lines += [resp.answer.text, "", f"Source: {resp.answer.source}  (confidence {resp.confidence:.2f})"]
+        label = f"{resp.label}, " if getattr(resp, "label", None) else ""
+        lines += [resp.answer.text, "", f"Source: {resp.answer.source}  (confidence {label}{resp.confidence:.2f})"]
         if resp.answer.url:
             lines.append(f"Page: {resp.answer.url}")
         if resp.notice:

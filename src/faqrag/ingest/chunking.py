@@ -120,6 +120,11 @@ def _faq(doc: Document, b: Block) -> Chunk:
     offset = len(b.question) + 1
     parts = [(s + offset, e + offset) for s, e in split_sentences(b.text)]
     views = [(b.question, QUESTION), (f"{b.question} {b.text}", WHOLE)]
+    # Each sentence of a longer answer alone too, so a short answer can be taken
+    # from the sentences the question is about. They do not rank the entry
+    # (search/retrieve.py): an FAQ is found by its question and its whole answer.
+    if len(parts) > 1:
+        views += [(text[s:e], i) for i, (s, e) in enumerate(parts)]
     return _make(
         doc,
         "faq",
