@@ -39,12 +39,12 @@ serve: index
 	$(BIN)/faqrag serve --host $(HOST) --port $(API_PORT)
 
 test: install
-	$(BIN)/ruff check src tests app.py bench tools pages
+	$(BIN)/ruff check src tests app.py bench tools app_pages
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check src tests app.py bench tools pages
-	$(BIN)/ruff format --check src tests app.py bench tools pages
+	$(BIN)/ruff check src tests app.py bench tools app_pages
+	$(BIN)/ruff format --check src tests app.py bench tools app_pages
 
 # Every labelled set in eval/ against its own corpus (other corpora are indexed
 # under build/eval-index/), one summary table; reports in build/eval-report/.

@@ -19,10 +19,13 @@ from pathlib import Path
 import streamlit as st
 
 from faqrag import env
+from faqrag.answer.framing import passages_to_list
 from faqrag.answer.records import Response
 from faqrag.errors import FaqragError
 from faqrag.learn import qlog
 from faqrag.page import (
+    CSS,
+    NO_INPUT_HINT,
     Guide,
     as_html,
     excerpt,
@@ -33,6 +36,8 @@ from faqrag.page import (
     open_guide,
     password_ok,
     public,
+    render_handoff,
+    render_index_facts,
     site,
 )
 from faqrag.search.answer_type import quotes_contact_details
@@ -42,33 +47,12 @@ BOX = "question_box"  # session-state key of the question input
 ASKED = "asked"  # session-state key of the question to answer on this run
 log = logging.getLogger("faqrag.app")
 
-CSS = """<style>
-.fq-text { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.5; }
-.fq-answer { font-size: 1.2rem; font-weight: 500; }
-.fq-source { color: rgba(128, 128, 128, 0.95); font-size: 0.875rem; }
-.fq-text mark { background: #ffe58f; color: inherit; padding: 0 0.1em; border-radius: 0.2em; }
-@media (prefers-color-scheme: dark) { .fq-text mark { background: #7a6200; } }
-</style>"""
-
 CONTACT_LINE = (
     "Contact details in this answer are quoted from the guide. Confirm them on the official site "
     "before sharing personal or payment details."
 )
 # In the same box as a document's notice, which usually says to confirm details already.
 CONTACT_SHORT = "Contact details in this answer are quoted from the guide; check them before use."
-# Label thresholds, as the README states them ("High from 0.85, Medium from 0.65, Low below").
-CONFIDENCE_LABELS = ((0.85, "High"), (0.65, "Medium"), (0.0, "Low"))
-
-
-# ------------------------------------------------------------- pure helpers
-
-
-def confidence_label(confidence: float) -> str:
-    # Answers below the engine's abstain threshold are never shown, so "Low" still means "answered".
-    for floor, label in CONFIDENCE_LABELS:
-        if confidence >= floor:
-            return label
-    return CONFIDENCE_LABELS[-1][1]
 
 
 # ------------------------------------------------------------------ sidebar
@@ -77,16 +61,8 @@ def confidence_label(confidence: float) -> str:
 def render_sidebar(guide: Guide | None, index: Path, corpus: Path) -> tuple[int, bool]:
     """Index facts, staleness with a rebuild button, and display settings."""
     bar = st.sidebar
-    bar.header("Index")
-    model_id = None
-    if guide is not None:
-        m = guide.engine.stored.manifest
-        model_id = m["model"]["id"]
-        counts = m["counts"]
-        bar.text(
-            f"Documents: {counts['documents']}\nChunks: {counts['chunks']}\n"
-            f"Model: {model_id}\nBuilt: {m['built_at'].replace('T', ' ').replace('Z', ' UTC')}"
-        )
+    render_index_facts(guide)
+    model_id = guide.engine.stored.manifest["model"]["id"] if guide is not None else None
     try:
         problem = index_problem(str(index.resolve()), str(corpus.resolve()))
     except FaqragError as err:
@@ -207,10 +183,13 @@ def render_answer(guide: Guide, resp: Response) -> None:
     a = resp.answer
     doc = guide.engine.stored.documents[a.doc]
     with st.container(border=True):
+        if a.question_answered:  # an FAQ answer read without its question misleads ("Yes." to what?)
+            st.html(as_html(f"Answers the question \u201c{a.question_answered}\u201d", cls="fq-source"))
         st.html(as_html(a.text, cls="fq-answer"))
         dated = f" (dated {doc.date})" if doc.date else ""
         st.html(as_html(f"Source: {a.source}{dated}", cls="fq-source"))
-        st.text(f"Confidence: {confidence_label(resp.confidence)} ({resp.confidence:.2f})")
+        # The label comes with the answer: where measured precision put it (settings.high_from, medium_from).
+        st.text(f"Confidence: {resp.label} ({resp.confidence:.2f})")
         # One box for both cautions: the document's notice and the contact-details line say much the same.
         cautions = [md_escape(resp.notice)] if resp.notice else []
         if quotes_contact_details(a.text):
@@ -221,15 +200,16 @@ def render_answer(guide: Guide, resp: Response) -> None:
             s, e = a.span
             found = locate(doc.text, a.text, s, e) or (s, e)  # mark the answer itself when it is verbatim
             st.html(as_html(*excerpt(doc.text, found)))
-        if doc.url and doc.url.startswith(("https://", "http://")):
-            st.link_button("Open the original page", doc.url)
+        if a.url:
+            st.link_button("Open the original page", a.url)
 
 
 def render_abstention(resp: Response) -> None:
-    st.warning("The guide does not cover this question, so there is no answer to show.")
+    st.warning(resp.reason or "The guide does not cover this question, so there is no answer to show.")
     if resp.suggestions:
         st.caption("Nearby topics the guide does cover:")
         question_buttons(resp.suggestions, "suggestion")
+    render_handoff(resp.handoff)
 
 
 def shown_apart(resp: Response, items: list, k: int | None = None) -> list:
@@ -239,29 +219,38 @@ def shown_apart(resp: Response, items: list, k: int | None = None) -> list:
     return kept[:k] if k is not None else kept
 
 
-def render_faq(resp: Response, show_scores: bool) -> None:
+def render_faq(resp: Response, show_scores: bool) -> list[str]:
+    """The FAQ entries listed apart; their chunk ids, which are not listed again as passages."""
     faq = shown_apart(resp, resp.faq)
     if not faq:
-        return
+        return []
     st.subheader("Closest FAQ entries" if resp.abstained else "Matching FAQ entries")
     for f in faq:
         with st.container(border=True):
             st.html(as_html(f.question, cls="fq-answer"))
             st.html(as_html(f.answer))
             st.html(as_html(f.source + (f"  ·  score {f.score:.2f}" if show_scores else ""), cls="fq-source"))
+    return [f.chunk_id for f in faq]
 
 
-def render_passages(guide: Guide, resp: Response, show_scores: bool, k: int) -> None:
-    passages = shown_apart(resp, resp.passages, k)
-    if not passages:
-        return
-    if resp.abstained:
+def render_passages(guide: Guide, resp: Response, show_scores: bool, k: int, shown: list[str]) -> None:
+    close, weaker = passages_to_list(resp, shown)
+    close, weaker = close[:k], weaker[: max(0, k - len(close))]
+    if resp.abstained and close:
         st.subheader("Closest passages")
         st.caption("None of these answers the question; they are only the nearest text in the guide.")
-    else:
+    elif close:
         st.subheader("Passages")
+    render_passage_list(guide, close, show_scores, 1)
+    if weaker:
+        st.subheader("Weaker matches")
+        st.caption("These score well below the answer; they are only nearby text in the guide.")
+        render_passage_list(guide, weaker, show_scores, len(close) + 1)
+
+
+def render_passage_list(guide: Guide, passages: list, show_scores: bool, first: int) -> None:
     documents = guide.engine.stored.documents
-    for n, p in enumerate(passages, 1):
+    for n, p in enumerate(passages, first):
         with st.container(border=True):
             score = f"  ·  score {p.score:.2f}" if show_scores else ""
             st.html(as_html(f"{n}. {p.source}{score}", cls="fq-source"))
@@ -289,6 +278,7 @@ def render_result(guide: Guide, k: int, show_scores: bool) -> None:
         log.exception("answering %r failed", question)
         st.error(md_escape(f"something went wrong answering this question ({type(err).__name__}); see the server log"))
         return
+    st.html(NO_INPUT_HINT)
     if resp.read_as:  # why an answer may be about a word the person did not type
         st.caption(md_escape(f"Read as: {resp.read_as}"))
     if resp.abstained:
@@ -301,8 +291,7 @@ def render_result(guide: Guide, k: int, show_scores: bool) -> None:
         render_feedback(guide, question, resp)
         show = True
     if show:
-        render_faq(resp, show_scores)
-        render_passages(guide, resp, show_scores, k)
+        render_passages(guide, resp, show_scores, k, render_faq(resp, show_scores))
     st.caption(f"Answered in {resp.timings_ms.get('total', 0):.0f} ms.")
 
 
@@ -325,12 +314,14 @@ def render_feedback(guide: Guide, question: str, resp: Response, ask: bool = Tru
         return
     if f"feedback-{qid}" in st.session_state:
         st.caption("Thanks, your feedback was noted.")
+        if st.session_state[f"feedback-{qid}"] is False:
+            render_handoff(resp.handoff)  # the answer did not help: the way to a person
         return
 
     def give(helpful: bool) -> None:
         st.session_state[f"feedback-{qid}"] = helpful
-        try:
-            qlog.record_feedback(db, qid, helpful)
+        try:  # a "No" is shown the way to a person, logged as a hand-off
+            qlog.record_feedback(db, qid, helpful, qlog.handoff_target(resp))
         except FaqragError as err:
             log.warning("feedback not stored: %s", err)
 
@@ -345,7 +336,7 @@ def main() -> None:
     st.html(CSS)
     s = site()
     index, corpus = s.index, s.corpus
-    guide, problem = open_guide(index)
+    guide, problem = open_guide(index, s.settings)
     k, show_scores = render_sidebar(guide, index, corpus)
     st.title("Ask the guide")
     if guide is None:
@@ -375,6 +366,8 @@ if __name__ == "__main__":  # Streamlit runs this file as __main__; tests import
     st.navigation(
         [
             st.Page(run, title="Ask the guide", icon=":material/chat:", default=True),
-            st.Page(HERE / "pages" / "review.py", title="Review questions", icon=":material/rule:", url_path="review"),
+            st.Page(
+                HERE / "app_pages" / "review.py", title="Review questions", icon=":material/rule:", url_path="review"
+            ),
         ]
     ).run()

@@ -131,7 +131,7 @@ def real_index(tmp_path_factory) -> Path:
     index = tmp_path_factory.getbasetemp() / "real-guide-index"
     if not (index / "manifest.json").exists():
         summary = build_index(REPO / "corpus", index, SentenceTransformerEmbedder())
-        assert summary.chunks > 50 and summary.embedded == summary.views
+        assert summary.chunks > 50 and 0 < summary.embedded <= summary.views  # equal view texts: embedded once
     return index
 
 

@@ -91,7 +91,6 @@ def _section_answer(heading: str, part_text: str) -> str:
 
 
 def _section_answer_with(heading: str, part_text: str, restated: bool) -> str:
-    from faqrag.answer.compose import _short_answer
     from faqrag.ingest.chunking import chunk_document
     from faqrag.ingest.parse import parse_guide
     from faqrag.records import Document
@@ -100,9 +99,21 @@ def _section_answer_with(heading: str, part_text: str, restated: bool) -> str:
     _, blocks = parse_guide(TROUBLE, markdown=True)
     doc = Document("t.md", "Tool FAQ", "guide", TROUBLE, "")
     (c,) = [c for c in chunk_document(doc, blocks, ChunkSettings()) if c.question == heading]
+    return f"{c.question}\n" + _window_answer(c, part_text, restated, 500 - len(c.question) - 1)
+
+
+def _window_answer(c, part_text: str, opening: bool, room: int = 500, cosine: float = 1.0, words: bool = True) -> str:
+    """The window of ``c`` chosen when the part holding ``part_text`` is all the
+    evidence (its ``cosine`` to the question, and the question's words if ``words``)."""
+    from faqrag.answer.window import Ask, PartEvidence, choose, write
+
     best = next(i for i in range(len(c.parts)) if part_text in c.part_text(i))
-    ranking = [best] + [i for i in range(len(c.parts)) if i != best]
-    return _short_answer(c, ranking, Settings(whole_section_chars=1), restated)
+    parts = [
+        PartEvidence(frozenset({1} if i == best else ()), frozenset(), cosine * (i == best))
+        for i in range(len(c.parts))
+    ]
+    ask = Ask({1: 1.0} if words else {}, frozenset(), opening)
+    return write(c, choose(c, parts, ask, Settings(), room), room)
 
 
 @pytest.mark.parametrize(
@@ -121,9 +132,12 @@ def test_an_answer_carries_the_context_its_best_part_needs(heading, best, must_h
     assert text.startswith(heading + "\n") and best in text and must_hold in text
 
 
-def test_a_sentence_that_stands_alone_does_not_drag_its_neighbours():
-    text = _section_answer("App crashes on startup", "An update can leave")
-    assert "Support staff" not in text
+def test_a_sentence_that_stands_alone_starts_the_window_and_what_is_left_out_is_marked():
+    text = _section_answer("App crashes on startup", "Support staff see this often.")
+    assert text == "App crashes on startup\n\u2026 Support staff see this often."
+    assert _section_answer("App crashes on startup", "An update can leave").startswith(
+        "App crashes on startup\nAn update can leave"
+    )
 
 
 def test_question_answered_by_url_prefers_text_with_an_address():
@@ -253,8 +267,7 @@ def test_a_unit_whose_own_heading_matched_is_answered_from_its_opening():
     assert text.startswith("Clear the cache\nRun this command to clear the cache:\ntool cache --clear")
 
 
-def test_a_long_faq_answer_not_matched_on_its_question_gives_its_best_sentences():
-    from faqrag.answer.compose import _short_answer
+def test_a_long_faq_answer_not_matched_on_its_question_gives_the_window_of_its_evidence():
     from faqrag.ingest.chunking import chunk_document
     from faqrag.ingest.parse import parse_guide
     from faqrag.records import Document
@@ -264,10 +277,11 @@ def test_a_long_faq_answer_not_matched_on_its_question_gives_its_best_sentences(
     guide = f"Help\n\nFAQs\n\nWhat does it cost?\n\n{body}\n"
     _, blocks = parse_guide(guide)
     (c,) = chunk_document(Document("g.txt", "Help", "guide", guide, ""), blocks, ChunkSettings())
-    best = next(i for i in range(len(c.parts)) if "fee" in c.part_text(i))
-    ranking = [best] + [i for i in range(len(c.parts)) if i != best]
-    assert "The fee is 7 euros." in _short_answer(c, ranking, Settings(), restated=False)
-    assert "The fee is 7 euros." not in _short_answer(c, ranking, Settings(), restated=True)  # its opening
+    assert "The fee is 7 euros." in _window_answer(c, "The fee", opening=False, cosine=0.3, words=False)
+    # Its own question matched: its opening, unless a later window's evidence outweighs the opening's bonus.
+    opening = _window_answer(c, "The fee", opening=True, cosine=0.3, words=False)
+    assert opening.startswith("Filler sentence number 0") and "The fee is 7 euros." not in opening
+    assert "The fee is 7 euros." in _window_answer(c, "The fee", opening=True, cosine=1.0)
 
 
 def test_a_section_is_matched_by_bm25_block_by_block():

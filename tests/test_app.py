@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from faqrag import env, page
 from faqrag.engine import Engine
 from faqrag.search.answer_type import quotes_contact_details
+from faqrag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -119,25 +120,24 @@ def test_contact_details_are_detected(text, expected):
     assert quotes_contact_details(text) is expected
 
 
-def test_confidence_labels():
-    assert [app.confidence_label(c) for c in (0.99, 0.85, 0.8499, 0.65, 0.6499, 0.3, 0.0)] == [
-        "High",
-        "High",
-        "Medium",
-        "Medium",
-        "Low",
-        "Low",
-        "Low",
-    ]
+@pytest.mark.parametrize(
+    "confidence, abstained, expected",
+    [(0.99, False, "High"), (0.9, False, "High"), (0.8999, False, "Medium"), (0.5, False, "Medium")]
+    + [(0.4999, False, "Low"), (0.1, False, "Low"), (0.99, True, None), (0.1, True, None)],
+)
+def test_an_answers_label_comes_from_the_measured_cuts_in_the_settings(confidence, abstained, expected):
+    from faqrag.answer.confidence import label
+
+    assert label(confidence, abstained, Settings(high_from=0.9, medium_from=0.5)) == expected
 
 
-def test_confidence_labels_are_the_ones_the_readme_states():
+def test_the_label_cuts_are_the_ones_the_page_doc_states():
     import re
 
-    readme = " ".join((ROOT / "docs" / "page.md").read_text(encoding="utf-8").split())
-    stated = re.search(r"High from ([\d.]+), Medium from ([\d.]+), Low below", readme)
+    doc = " ".join((ROOT / "docs" / "page.md").read_text(encoding="utf-8").split())
+    stated = re.search(r"High from ([\d.]+), Medium from ([\d.]+), Low below", doc)
     assert stated, "docs/page.md no longer states the confidence labels"
-    assert (float(stated[1]), float(stated[2])) == tuple(floor for floor, _ in app.CONFIDENCE_LABELS[:2])
+    assert (float(stated[1]), float(stated[2])) == (Settings().high_from, Settings().medium_from)
 
 
 @pytest.mark.parametrize(
@@ -220,8 +220,10 @@ def test_covered_question_shows_answer_source_and_passages(monkeypatch, real_ind
     text = page_text(at)
     assert "0800-048-0888" in text
     assert "Source:" in text and "Confidence:" in text
-    assert any("Passages" == h.value for h in at.subheader)
-    assert len([e for e in at.expander if e.label.startswith("Show the full section")]) == 5
+    # Far below the answer, the passages are listed as weaker matches; the same number from a
+    # second list of the guide is not listed again.
+    assert [h.value for h in at.subheader] == ["Weaker matches"]
+    assert len([e for e in at.expander if e.label.startswith("Show the full section")]) == 4
     # The document's notice and the contact-details line share one box (the answer quotes a phone number).
     (caution,) = at.warning
     assert "quoted from the guide" in caution.value and "third" in caution.value.lower()

@@ -1,6 +1,7 @@
 """The CLI end to end with the fake model: commands, JSON contract, bad input."""
 
 import json
+import re
 
 import pytest
 
@@ -16,7 +17,12 @@ CONTRACT = {
     "suggestions",
     "notice",
     "read_as",
+    "label",
+    "reason",
     "timings_ms",
+    "handoff",
+    "weak_support",
+    "ref",
 }
 
 
@@ -55,7 +61,7 @@ def test_ask_json_contract_and_faq_answer(cli_index, capsys):
     assert r["answer"]["kind"] == "faq"
     assert r["answer"]["text"].startswith("Hold the power button")
     assert r["answer"]["source"] == "Acme Widgets Help Centre \u203a FAQs"
-    assert set(r["answer"]) == {"text", "source", "kind", "doc", "chunk_id", "span"}
+    assert set(r["answer"]) == {"text", "source", "kind", "doc", "chunk_id", "span", "question_answered", "url"}
     for p in r["passages"]:
         assert set(p) == {"text", "score", "source", "kind", "doc", "chunk_id", "highlight", "span"}
     assert set(r["faq"][0]) == {"question", "answer", "score", "source", "doc", "chunk_id"}
@@ -96,6 +102,17 @@ def test_human_output_names_the_source(cli_index, capsys):
     assert main(["ask", "--index", str(cli_index), "How", "do", "I", "reset", "my", "widget?"]) == 0
     out = capsys.readouterr().out
     assert "Hold the power button" in out and "Source: Acme Widgets Help Centre \u203a FAQs" in out
+    assert re.search(r"\(confidence (High|Medium|Low), \d\.\d\d\)", out)  # the label beside the number
+
+
+def test_human_output_of_a_decline_says_why_when_it_is_known():
+    from faqrag.answer.records import Response
+    from faqrag.cli.ask_cmd import format_response
+
+    known = Response("q?", True, 0.1, None, [], [], [], None, reason="The guide lists no entry for Sweden.")
+    assert format_response(known).splitlines()[0] == "The guide lists no entry for Sweden."
+    plain = Response("q?", True, 0.1, None, [], [], [], None)
+    assert format_response(plain).splitlines()[0] == "The guide does not seem to cover this question."
 
 
 def test_info_reports_staleness(cli_index, guide_corpus, capsys):
@@ -196,3 +213,48 @@ def test_a_folder_that_is_no_index_is_named_for_what_it_holds(tmp_path, use_fake
     empty.mkdir()
     assert main(["info", "--index", str(empty)]) == 1
     assert "no index at" in capsys.readouterr().err  # an empty folder can take a build
+
+
+def test_the_stale_warning_names_the_build_that_rebuilds_this_index(cli_index, guide_corpus, capsys, monkeypatch):
+    """With --index DIR the warning names DIR and its corpus: a bare 'faqrag build'
+    would rebuild the default index from the default corpus instead."""
+    monkeypatch.chdir(cli_index.parent)  # where index/ and corpus/ are the defaults
+    (guide_corpus / "acme-help.txt").write_text("Changed\n\nText.\n")
+    assert main(["ask", "--index", "index", "widget"]) == 0
+    assert "rebuild it with 'faqrag build'\n" in capsys.readouterr().err
+    moved = cli_index.parent / "other index"
+    cli_index.rename(moved)
+    assert main(["ask", "--index", str(moved), "widget"]) == 0
+    assert "rebuild it with 'faqrag build --index 'other index''" in capsys.readouterr().err
+    elsewhere = cli_index.parent / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["info", "--index", str(moved)]) == 0
+    assert f"run faqrag build --corpus {guide_corpus} --index '{moved}'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["-idx", "--index", "-", "a b", "ünï 'x'"])
+def test_the_build_command_named_in_a_warning_runs_as_printed(tmp_path, monkeypatch, name):
+    import shlex
+    from pathlib import Path
+
+    from faqrag.cli.common import build_command
+    from faqrag.cli.main import parser
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).mkdir()
+    command = build_command(Path(name), tmp_path / "corpus")
+    args = parser().parse_args(shlex.split(command)[1:])  # as a shell would hand it over
+    assert args.command == "build" and args.index.resolve() == (tmp_path / name).resolve()
+
+
+def test_plain_ask_shows_the_question_an_answer_answers_and_the_way_to_a_person(cli_index, capsys, tmp_path):
+    assert main(["ask", "--index", str(cli_index), "widget reset button hold"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('(answers the question: "How do I reset my widget?")\nHold the power button')
+    settings = tmp_path / "s.json"
+    settings.write_text('{"handoff": "help@acme.example", "handoff_label": "Write to the help team"}')
+    assert main(["ask", "--index", str(cli_index), "--settings", str(settings), "zebra quantum saxophone"]) == 0
+    out = capsys.readouterr().out
+    assert "does not seem to cover" in out and "Need a person? Write to the help team: help@acme.example" in out
+    assert "Passages" not in out and "Weaker" not in out

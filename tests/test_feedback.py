@@ -123,3 +123,17 @@ def test_page_without_logging_asks_no_feedback(monkeypatch, tmp_path, built_inde
     at = ask(start(monkeypatch, built_index, tmp_path / "corpus"), "How do I reset my widget?")
     assert not any("Did this answer" in c.value for c in at.caption)
     assert not (tmp_path / "logs.db").exists()
+
+
+def test_log_lists_hand_offs_and_answers_given_with_weak_support(cli_index, tmp_path, capsys):
+    settings = tmp_path / "s.json"
+    settings.write_text('{"handoff": "https://help.example/form"}')
+    assert main(["ask", "--index", str(cli_index), "--settings", str(settings), "zebra quantum saxophone"]) == 0
+    assert main(["ask", "--index", str(cli_index), "What is the Bayview phone number in Northern Region?"]) == 0
+    capsys.readouterr()
+    assert main(["log", "--index", str(cli_index)]) == 0
+    out = capsys.readouterr().out
+    assert "declined  [handed off]" in out and "?  the question names Northern; the answer does not" in out
+    assert main(["log", "--index", str(cli_index), "--weak", "--json"]) == 0
+    [weak] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert weak["question"].startswith("What is the Bayview") and weak["weak"] and weak["handed_off"] is False

@@ -117,7 +117,8 @@ def test_a_code_block_after_a_step_stays_with_that_step():
     md = "# Install\n\n## Steps\n\n1. Add the key.\n\n   ```\n   curl -o key.asc https://x.example/key\n   ```\n\n2. Install it.\n"
     _, blocks = parse_guide(md, markdown=True)
     (steps,) = blocks_of("list", blocks)
-    assert steps.items == ("Add the key.\n   curl -o key.asc https://x.example/key", "Install it.")
+    # The code as the code is: the indentation that puts it under its step is not part of it.
+    assert steps.items == ("Add the key.\ncurl -o key.asc https://x.example/key", "Install it.")
 
 
 def test_a_lead_in_ending_in_a_colon_introduces_its_code_block():

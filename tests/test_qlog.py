@@ -47,6 +47,8 @@ def test_a_logged_answer_keeps_what_was_asked_and_answered_only(tmp_path):
         "doc",
         "chunk_id",
         "answer",
+        "weak",  # why the answer may be wrong, as the engine saw it
+        "ref",  # a random reference the server sent with the answer, for its feedback: no user, no session
     }
 
 
@@ -255,3 +257,109 @@ def test_a_log_this_process_cannot_write_is_read_as_it_stands(tmp_path, monkeypa
     rows = qlog.recent(db, 10)
     assert [r.question for r in rows] == ["second?", "first?"]
     assert db.stat().st_size > 0 and [r.question for r in qlog.recent(db, 1)] == ["second?"]
+
+
+# ------------------------------------------------ hand-offs, weak support, refs
+
+
+HANDOFF = {"kind": "link", "target": "https://help.example/contact", "label": "Contact us", "text": "", "url": None}
+
+
+def test_a_decline_shown_the_way_to_a_person_is_logged_as_a_hand_off(tmp_path):
+    db = tmp_path / "logs.db"
+    declined, plain = qlog.log_answers(
+        db, [("Who painted it?", {**DECLINED, "handoff": HANDOFF}), ("Who sculpted it?", DECLINED)], "page"
+    )
+    rows = {r.id: r for r in qlog.recent(db)}
+    assert rows[declined].handed_off and not rows[plain].handed_off
+    answered = qlog.log_answer(db, "How do I reset it?", {**ANSWERED, "handoff": HANDOFF}, "page")
+    assert not {r.id: r for r in qlog.recent(db)}[answered].handed_off  # answered: not until a "No"
+    assert qlog.record_feedback(db, answered, False, HANDOFF["target"])
+    row = {r.id: r for r in qlog.recent(db)}[answered]
+    assert row.helpful is False and row.handed_off
+    assert row.to_dict()["handed_off"] is True
+
+
+def test_weak_support_is_kept_and_filtered_on(tmp_path):
+    db = tmp_path / "logs.db"
+    weak = qlog.log_answer(
+        db, "phone in Sweden?", {**ANSWERED, "weak_support": ["Sweden was read as Europe", "a close second"]}, "api"
+    )
+    qlog.log_answer(db, "fine", ANSWERED, "api")
+    [row] = qlog.recent(db, weak=True)
+    assert row.id == weak and row.weak == ("Sweden was read as Europe", "a close second")
+    assert row.to_dict()["weak"] == ["Sweden was read as Europe", "a close second"]
+
+
+def test_feedback_through_the_writer_names_its_answer_by_ref_and_lands_after_it(tmp_path):
+    from faqrag.learn import log_writer
+
+    db = tmp_path / "logs.db"
+    writer = log_writer.BackgroundWriter(db, "api")
+    writer.put([("How do I reset it?", {**ANSWERED, "ref": "ref-one-abcdef"})])
+    writer.put_feedback(log_writer.Feedback("ref-one-abcdef", False, "https://help.example/contact"))
+    writer.put_feedback(log_writer.Feedback("ref-unknown-xyz", True))  # never asked: dropped with a warning
+    writer.close(timeout=15)
+    [row] = qlog.recent(db)
+    assert row.helpful is False and row.handed_off
+    assert qlog.question_by_ref(db, "ref-one-abcdef") == row.id and qlog.question_by_ref(db, "nope") is None
+
+
+def test_a_flood_of_feedback_for_unknown_answers_is_dropped_and_said_once_with_its_count(tmp_path, caplog):
+    """POST /v1/feedback is public: forged refs must neither reach the log nor write a
+    line each into the server's own log."""
+    from faqrag.learn import log_writer
+
+    db = tmp_path / "logs.db"
+    writer = log_writer.BackgroundWriter(db, "api")
+    writer.put([("How do I reset it?", {**ANSWERED, "ref": "ref-one-abcdef"})])
+    with caplog.at_level("WARNING", logger="faqrag.qlog"):
+        for n in range(500):
+            writer.put_feedback(log_writer.Feedback(f"forged-{n:06d}", n % 2 == 0))
+            if n == 250:
+                writer.put_feedback(log_writer.Feedback("ref-one-abcdef", True))
+        writer.close(timeout=30)
+    said = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert 1 <= len(said) <= 2 and sum(int(m.split()[0]) for m in said) == 500
+    [row] = qlog.recent(db)
+    assert row.helpful is True
+    with qlog.connect(db) as c:
+        assert c.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "log"), [("index", "logs.db"), ("covid-index", "covid-index.logs.db"), ("idx.v2", "idx.v2.logs.db")]
+)
+def test_each_index_folder_has_its_own_log_beside_it(tmp_path, monkeypatch, name, log):
+    monkeypatch.delenv(qlog.ENV, raising=False)
+    assert qlog.log_path(tmp_path / name) == tmp_path / log
+    assert qlog.log_path(tmp_path / name / "") == tmp_path / log  # a trailing slash names the same folder
+
+
+@pytest.mark.parametrize("given", ["..", "../..", "sub/..", ".", "./", "sub/../.."])
+def test_an_index_named_by_dots_has_its_log_beside_that_folder_never_inside_it(tmp_path, monkeypatch, given):
+    monkeypatch.delenv(qlog.ENV, raising=False)
+    here = tmp_path / "a" / "b"
+    (here / "sub").mkdir(parents=True)
+    monkeypatch.chdir(here)
+    folder = Path(os.path.normpath(here / given))
+    db = qlog.log_path(Path(given))
+    assert db == folder.parent / f"{folder.name}.logs.db"
+    assert folder not in db.parents  # a rebuild replaces the index folder whole
+
+
+@pytest.mark.parametrize("where", ["missing", "under a file", "a folder"])
+def test_feedback_for_a_log_that_is_missing_or_cannot_be_opened_is_dropped_quietly(tmp_path, caplog, where):
+    """Feedback can come before any answer was logged (a fresh server, a forged ref), or
+    to a log that cannot be written: dropped and counted, never a traceback."""
+    from faqrag.learn import log_writer
+
+    db = {"missing": tmp_path / "logs.db", "under a file": tmp_path / "f" / "logs.db", "a folder": tmp_path}[where]
+    (tmp_path / "f").write_text("a file, not a folder")
+    with caplog.at_level("WARNING", logger="faqrag.qlog"):
+        assert qlog.question_by_ref(db, "ref-before-any-answer") is None
+        writer = log_writer.BackgroundWriter(db, "api")
+        writer.put_feedback(log_writer.Feedback("ref-before-any-answer", False))
+        writer.close(timeout=15)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage() for r in caplog.records]
+    assert any("1 feedback(s)" in r.getMessage() for r in caplog.records)

@@ -158,3 +158,24 @@ def test_reports_say_when_nothing_was_missed():
     rep = {"summary": summarize(rows, 1.0), "outcomes": {}}
     assert "Missed questions (0)" in render(".html", rep, rows)
     assert "None: every question was answered or declined as expected." in render(".md", rep, rows)
+
+
+def test_the_reliability_table_counts_answers_by_label_and_an_answered_uncovered_question_as_wrong():
+    rows = [
+        {**row("a", "faq", ["g"], answer="g", hit=True), "label": "High"},
+        {**row("b", "faq", ["g"], answer="x"), "label": "High"},  # wrong
+        {**row("c", "oos", [], answer="x"), "label": "Medium"},  # answered, should have declined
+        {**row("d", "faq", ["g"], answer="g", hit=True), "label": "Low"},
+        {**row("e", "faq", ["g"], abstained=True), "label": None},  # declined: in no band
+        row("f", "faq", ["g"], answer="g", hit=True),  # a result from before labels: in no band
+    ]
+    bands = summarize(rows, 1.0)["reliability"]
+    assert bands == {
+        "High": {"answered": 2, "right": 1},
+        "Medium": {"answered": 1, "right": 0},
+        "Low": {"answered": 1, "right": 1},
+    }
+    report = {"summary": summarize(rows, 1.0), "outcomes": {}}
+    md = render(".md", report, rows)
+    assert "## Reliability: answers by confidence label" in md and "| High | 2 | 1 | 50.0% |" in md
+    assert "<h2>Reliability: answers by confidence label</h2>" in render(".html", report, rows)

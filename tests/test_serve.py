@@ -70,11 +70,12 @@ def test_ask_returns_exactly_the_cli_answer_json(client, built_index, fake_embed
     want = Engine(load_index(built_index), fake_embedder).ask(question, k=3).to_dict()
     assert set(got) == set(want)  # a field added to Response must reach the API too
     got_t, want_t = got.pop("timings_ms"), want.pop("timings_ms")
+    assert isinstance(got.pop("ref"), str) and want.pop("ref") is None  # the server's log reference alone differs
     assert got == want
     assert set(got_t) == {"embed", "search", "compose", "total"} == set(want_t)
     assert len(got["passages"]) == 3 and got["answer"]["text"].startswith("Hold the power button")
     documented = client.get("/openapi.json").json()["components"]["schemas"]["Response"]["properties"]
-    assert set(documented) == set(want) | {"timings_ms"}  # the schema at /docs is the answer JSON
+    assert set(documented) == set(want) | {"timings_ms", "ref"}  # the schema at /docs is the answer JSON
     assert Response.from_dict(r.json()).to_dict() == r.json()  # and ask --server reads all of it back
     schema = TypeAdapter(AskResponse)
     schema.validate_python(r.json())
@@ -82,21 +83,30 @@ def test_ask_returns_exactly_the_cli_answer_json(client, built_index, fake_embed
         schema.validate_python(each)
 
 
-def test_ask_json_the_api_and_the_client_carry_one_schema(client, built_index, use_fake_model, capsys):
+@pytest.mark.parametrize(
+    ("question", "answers"),
+    [("How do I reset my widget?", None), ("widget reset button hold", "How do I reset my widget?")],
+)
+def test_ask_json_the_api_and_the_client_carry_one_schema(
+    client, built_index, use_fake_model, capsys, question, answers
+):
     """One record, three shells: `faqrag ask --json`, POST /v1/ask and the HTTP client's
-    round trip give the same fields and values (timings aside)."""
+    round trip give the same fields and values (timings and the server's log reference
+    aside), the question an answer answers among them."""
     import json
 
     from faqrag.cli import main
 
-    question = "How do I reset my widget?"
     assert main(["ask", "--index", str(built_index), "--json", "--k", "3", question]) == 0
     cli = json.loads(capsys.readouterr().out)
     api = client.post("/v1/ask", json={"question": question, "k": 3}).json()
     back = Response.from_dict(api).to_dict()
+    assert api["ref"] and api["ref"] == back["ref"] and cli["ref"] is None  # only the server logs by reference
     for d in (cli, api, back):
         d.pop("timings_ms")
+        d.pop("ref")
     assert cli == api == back
+    assert api["answer"]["question_answered"] == answers
 
 
 def test_the_fast_path_and_the_long_way_give_the_same_answer(client, built_index, fake_embedder):
@@ -108,9 +118,11 @@ def test_the_fast_path_and_the_long_way_give_the_same_answer(client, built_index
         assert r.status_code == 200 and r.headers["content-type"] == "application/json"
         body = r.json()
         body.pop("timings_ms")
+        body.pop("ref")
         got.append(body)
     want = Engine(load_index(built_index), fake_embedder).ask(q, k=4).to_dict()
     want.pop("timings_ms")
+    want.pop("ref")
     assert got[0] == got[1] == want
 
 
@@ -668,14 +680,14 @@ def test_the_question_log_is_written_from_its_own_thread_while_the_database_is_l
     holds the write lock, and the rows land once it lets go; close() writes what is queued."""
     import sqlite3
 
-    from faqrag.learn import qlog
+    from faqrag.learn import log_writer, qlog
 
     db = tmp_path / "logs.db"
     declined = {"abstained": True, "confidence": 0.1, "answer": None}
     qlog.log_answers(db, [("first", declined)], "api")  # creates the schema
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
-    writer = qlog.BackgroundWriter(db, "api")
+    writer = log_writer.BackgroundWriter(db, "api")
     t0 = time.perf_counter()
     for i in range(5):
         writer.put([(f"q{i}", declined)])

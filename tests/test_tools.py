@@ -6,6 +6,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -41,3 +43,61 @@ def test_summary_table_lines_up():
 def test_an_unknown_set_is_one_line(capsys):
     assert eval_all.main(["--only", "nope"]) == 1
     assert capsys.readouterr().err.strip() == "eval_all: no set named nope"
+
+
+def test_label_cuts_are_where_measured_precision_reaches_95_on_every_set_and_80_on_average():
+    import math
+
+    from faqrag.settings import Settings
+
+    tune = _load(ROOT / "tools" / "tune.py")  # it shows what outcomes.py works out
+    settings = Settings(conf_weights=(1.0,) + (0.0,) * 8, conf_bias=0.0, abstain_below=0.0)
+
+    def at(conf):  # a feature vector whose confidence is ``conf``
+        return (math.log(conf / (1 - conf)),) + (0.0,) * 8
+
+    def rows(name, answers):
+        return [{"set": name, "covered": True, "right": ok, "features": at(c)} for c, ok in answers]
+
+    # Set a: right from 0.9 up, one wrong at 0.85. Set b: right from 0.95 up, wrong at 0.92;
+    # an uncovered question answered at 0.5 counts as a wrong answer.
+    a = rows("a", [(0.99, True), (0.95, True), (0.9, True), (0.85, False), (0.7, True), (0.6, True)])
+    b = rows("b", [(0.98, True), (0.96, True), (0.92, False), (0.8, True), (0.75, True)])
+    b.append({"set": "b", "covered": False, "right": False, "features": at(0.5)})
+    high, medium = tune.label_cuts(a + b, settings)
+    assert high == pytest.approx(0.95, abs=1e-4)  # at 0.92, set b's answers above are 2 of 3 right
+    assert medium == pytest.approx(
+        0.6, abs=1e-4
+    )  # 5/6 right on a and 4/6 on b above 0.5: 75% on average; 83% and 80% above 0.6
+    bands = tune.bands(a + b, replace_cuts(settings, high, medium))
+    assert bands == {"High": (4, 4), "Medium": (7, 5), "Low": (1, 0)}
+
+
+def replace_cuts(settings, high, medium):
+    from dataclasses import replace
+
+    return replace(settings, high_from=high, medium_from=medium)
+
+
+def test_covered_questions_are_counted_by_what_happened_to_them():
+    import numpy as np
+
+    from faqrag.settings import Settings
+
+    outcomes = _load(ROOT / "tools" / "outcomes.py")
+
+    def row(covered=True, right=False, unit1=False, hit5=False):
+        return {"covered": covered, "right": right, "unit1": unit1, "hit5": hit5}
+
+    rows = [row(right=True, unit1=True), row(unit1=True), row(unit1=True), row(hit5=True), row(), row(covered=False)]
+    rows += [row(unit1=True), row()]  # declined below
+    conf = np.array([0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.1, 0.1])
+    counts = dict(zip(outcomes.KINDS, outcomes.kinds(rows, conf, Settings(abstain_below=0.5))))
+    assert counts == {
+        "right": 1,
+        "composition": 2,
+        "declined, unit@1 right": 1,
+        "declined, unit@1 wrong": 1,
+        "ranking": 1,
+        "retrieval": 1,
+    }

@@ -46,7 +46,7 @@ def decline_ceiling(rows: list[dict]) -> tuple[float, float, float]:
     """Confidence fitted on these rows alone: (uncovered declined at <= 5% covered
     declined, covered declined at >= 85% uncovered declined, AUC)."""
     w, _ = tune.fit_confidence(rows)
-    conf = tune._confidences(rows, w)
+    conf = tune.confidences(rows, w)
     cov = np.array([c for c, r in zip(conf, rows) if r["covered"]])
     unc = np.array([c for c, r in zip(conf, rows) if not r["covered"]])
     if not len(unc):

@@ -23,7 +23,11 @@ Choosing settings on a group of sets:
    each set weighted equally within its class;
 3. the decline threshold declines at most 5% of the covered questions, all
    sets of the group pooled, in the middle of the gap below the lowest
-   covered question it must answer.
+   covered question it must answer;
+4. the labels: High from the lowest confidence above which answers were at
+   least 95% right on every set of the group, Medium from where they were 80%
+   right averaged over its sets (an answered uncovered question is wrong).
+   The reliability table shows, per set left out, what each label meant.
 
 For FAQ-file corpora the table also gives question-only dense matching (the
 question against FAQ questions alone, same model): the floor our first hit
@@ -54,6 +58,9 @@ from faqrag.models.torch_embedder import SentenceTransformerEmbedder  # noqa: E4
 from faqrag.records import QUESTION  # noqa: E402
 from faqrag.settings import CONFIDENCE_FEATURES, Settings  # noqa: E402
 from faqrag.text import contains  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tools"))
+from outcomes import KINDS, bands, confidences, kinds, label_cuts, print_reliability  # noqa: E402
 
 GRID = {
     "dense_weight": (0.6, 0.7),
@@ -174,11 +181,6 @@ def _macro(rows: list[dict], key: str) -> float:
     return sum(sum(v) / len(v) for v in per.values()) / len(per)
 
 
-def _confidences(rows: list[dict], w: np.ndarray) -> np.ndarray:
-    x = np.array([r["features"] for r in rows])
-    return 1 / (1 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w)))
-
-
 def fit_confidence(rows: list[dict]) -> tuple[np.ndarray, float]:
     use = [r for r in rows if (r["covered"] and r["right"]) or not r["covered"]]
     y = np.array([1.0 if r["covered"] else 0.0 for r in use])
@@ -189,7 +191,7 @@ def fit_confidence(rows: list[dict]) -> tuple[np.ndarray, float]:
     sets_in = {c: len({s for s, cov in counts if cov == c}) for c in (True, False)}
     sw = np.array([1.0 / (counts[(r["set"], r["covered"])] * sets_in[r["covered"]]) for r in use])
     w = fit_logistic(np.array([r["features"] for r in use]), y, sw)
-    conf = _confidences(rows, w)
+    conf = confidences(rows, w)
     covered = np.sort(conf[[r["covered"] for r in rows]])
     top = float(covered[int(np.floor(0.05 * len(covered)))])  # lowest covered question answered
     below = conf[conf < top]
@@ -215,14 +217,18 @@ def choose(swept, names: set[str], log=print) -> Settings:
         if best is None or score > best[0]:
             best = (score, s, values)
     _, chosen, values = best
-    w, t = fit_confidence([r for r in swept[values][1] if r["set"] in names])
+    rows = [r for r in swept[values][1] if r["set"] in names]
+    w, t = fit_confidence(rows)
     chosen = replace(
         chosen,
         conf_weights=tuple(round(float(v), 3) for v in w[:-1]),
         conf_bias=round(float(w[-1]), 3),
         abstain_below=round(t, 3),
     )
-    log(f"  chosen on {', '.join(sorted(names))}: " + ", ".join(f"{k}={getattr(chosen, k)}" for k in GRID))
+    high, medium = label_cuts(rows, chosen)
+    chosen = replace(chosen, high_from=high, medium_from=max(medium, chosen.abstain_below))
+    shown = [*GRID, "abstain_below", "high_from", "medium_from"]
+    log(f"  chosen on {', '.join(sorted(names))}: " + ", ".join(f"{k}={getattr(chosen, k)}" for k in shown))
     return chosen
 
 
@@ -233,7 +239,7 @@ def rows_for(swept, settings: Settings, name: str) -> list[dict]:
 
 def figures(rows: list[dict], settings: Settings) -> dict:
     w = np.r_[settings.conf_weights, settings.conf_bias]
-    conf = _confidences(rows, w)
+    conf = confidences(rows, w)
     cov = [i for i, r in enumerate(rows) if r["covered"]]
     unc = [i for i, r in enumerate(rows) if not r["covered"]]
     answered = [rows[i]["chars"] for i in cov if conf[i] >= settings.abstain_below and rows[i]["chars"]]
@@ -246,20 +252,25 @@ def figures(rows: list[dict], settings: Settings) -> dict:
         "unc_declined": np.mean([conf[i] < settings.abstain_below for i in unc]) if unc else float("nan"),
         "cov_declined": np.mean([conf[i] < settings.abstain_below for i in cov]),
         "median_chars": float(np.median(answered)) if answered else 0.0,
+        "bands": bands(rows, settings),
+        "kinds": kinds(rows, conf, settings),
     }
 
 
 def print_table(title: str, table: dict[str, dict], baseline: dict[str, float]) -> None:
+    """One row a set: the short answer beside the first unit (and the gap between
+    them: what composing the answer loses), then ranking, declining and length."""
     print(f"\n{title}")
-    heads = ("set", "n", "answer", "hit@1", "hit@5", "unc.decl", "cov.decl", "chars", "unit@1", "q-only@1")
-    print(f"{heads[0]:15s}" + "".join(f"{h:>9s}" for h in heads[1:]))
+    heads = ("set", "n", "answer", "unit@1", "gap", "hit@1", "hit@5", "unc.decl", "cov.decl", "chars", "q-only@1")
+    print(f"{heads[0]:20s}" + "".join(f"{h:>9s}" for h in heads[1:]))
     for name, f in table.items():
         q = f"{baseline[name] * 100:8.1f}%" if name in baseline else "        -"
-        cells = [f["answer"], f["hit1"], f["hit5"], f["unc_declined"], f["cov_declined"]]
+        cells = [f["answer"], f["unit1"], f["unit1"] - f["answer"], f["hit1"], f["hit5"]]
+        cells += [f["unc_declined"], f["cov_declined"]]
         print(
-            f"{name:15s}{f['n']:>9s}"
+            f"{name:20s}{f['n']:>9s}"
             + "".join("        -" if x != x else f"{x * 100:8.1f}%" for x in cells)  # x != x: NaN, no such questions
-            + f"{f['median_chars']:9.0f}{f['unit1'] * 100:8.1f}%{q}"
+            + f"{f['median_chars']:9.0f}{q}"
         )
 
 
@@ -305,6 +316,11 @@ def main() -> None:
             f" ({', '.join(sorted(never & set(names)))}: never tuned on, shipped settings)" if never else ""
         )
         print_table(title, held_out, baseline)
+        print_reliability("Answers by label, leave-one-corpus-out (right / answered)", held_out)
+        print("\nCovered questions by what happened to them, leave-one-corpus-out")
+        print(f"{'set':20s}" + "".join(f"{k:>24s}" for k in KINDS))
+        for name, f in held_out.items():
+            print(f"{name:20s}" + "".join(f"{n:24d}" for n in f["kinds"]))
 
     table = {n: figures(rows_for(swept, pooled, n), pooled) for n in names}
     print_table("In-sample (settings chosen on all sets; decides nothing)", table, baseline)
@@ -316,7 +332,7 @@ def main() -> None:
         f"\nconfidence weights ({', '.join(CONFIDENCE_FEATURES)}): {list(pooled.conf_weights)}, bias {pooled.conf_bias}"
     )
     if args.write:
-        keys = [*GRID, "lexical_weight", "conf_weights", "conf_bias", "abstain_below"]
+        keys = [*GRID, "lexical_weight", "conf_weights", "conf_bias", "abstain_below", "high_from", "medium_from"]
         print(json.dumps({k: getattr(pooled, k) for k in keys}, indent=2))
 
 

@@ -15,6 +15,7 @@ INDEX = "FAQRAG_INDEX"  # the pages' index folder (default: index/ beside app.py
 CORPUS = "FAQRAG_CORPUS"  # the pages' corpus folder (default: corpus/ beside app.py)
 REVIEWED = "FAQRAG_REVIEWED"  # the review page's labelled set (default: eval/reviewed.jsonl)
 SETS = "FAQRAG_SETS"  # the labelled sets checked before a reviewed index goes live (default: eval/sets.json)
+SETTINGS = "FAQRAG_SETTINGS"  # the pages' answering settings file (JSON, as --settings); unset: the defaults
 ADMIN_PASSWORD = "FAQRAG_ADMIN_PASSWORD"  # the pages' rebuild and review password; unset: review off
 API_TOKEN = "FAQRAG_API_TOKEN"  # the API's bearer token for write endpoints; unset: they are off
 SERVER = "FAQRAG_SERVER"  # `faqrag ask --server`'s default URL

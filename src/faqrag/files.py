@@ -1,5 +1,5 @@
 """Writing files so that a reader never meets half of one: the one place faqrag
-writes a file whole or appends lines to one.
+writes a file whole or appends lines to one, and lets writers of one folder take turns.
 
 A file is written to a temporary sibling and renamed over the target, so a
 process killed at any instant leaves the old file or the new, never a torn
@@ -42,15 +42,17 @@ def inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def confine(path: Path, folder: Path) -> Path:
+def confine(path: Path, folder: Path, *beside: str) -> Path:
     """``path``, a file faqrag keeps in ``folder`` (the corpus, eval/, the index):
     a FaqragError when it links outside it, so nothing elsewhere (/etc/passwd, a
-    file of another project) is ever read as, or written as, that file."""
-    if not inside(path, folder):
-        raise FaqragError(
-            f"{path} links outside {folder}, so faqrag neither reads nor writes it; "
-            "replace the link with the file itself"
-        )
+    file of another project) is ever read as, or written as, that file. ``beside``:
+    suffixes of files kept with it (SQLite's ``-wal``), held to the same."""
+    for name in (path.name, *(path.name + s for s in beside)):
+        if not inside(path.with_name(name), folder):
+            raise FaqragError(
+                f"{path.with_name(name)} links outside {folder}, so faqrag neither reads nor writes it; "
+                "replace the link with the file itself"
+            )
     return path
 
 
@@ -120,3 +122,22 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Writers of ``folder`` one at a time, across threads and processes: an flock on the
+    folder itself, which the kernel drops however its holder ends (no lock file is left).
+    For a writer that reads a file, changes it and writes it whole, so that another
+    writer's lines appended meanwhile are not lost."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no locking
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -22,9 +22,12 @@ from pathlib import Path
 import streamlit as st
 
 from faqrag import env
-from faqrag.engine import Engine
+from faqrag.answer.handoff import link_of
+from faqrag.answer.records import Handoff
+from faqrag.engine import Engine, example_questions
 from faqrag.errors import FaqragError
 from faqrag.records import Chunk
+from faqrag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]  # the project: app.py, corpus/, index/, eval/
 log = logging.getLogger("faqrag.page")
@@ -40,14 +43,17 @@ class Site:
     corpus: Path
     reviewed: Path  # the labelled set reviews are written to
     sets: Path  # the labelled sets checked before a reviewed index goes live
+    settings: Path | None = None  # answering settings (the hand-off among them); None: the defaults
 
 
 def site() -> Site:
+    given = env.get(env.SETTINGS)
     return Site(
         index=env.folder(env.INDEX, ROOT / "index"),
         corpus=env.folder(env.CORPUS, ROOT / "corpus"),
         reviewed=env.folder(env.REVIEWED, ROOT / "eval" / "reviewed.jsonl"),
         sets=env.folder(env.SETS, ROOT / "eval" / "sets.json"),
+        settings=Path(given) if given else None,
     )
 
 
@@ -75,13 +81,24 @@ def md_escape(text: str) -> str:
 
 
 def as_html(text: str, mark: tuple[int, int] | None = None, cls: str = "") -> str:
-    """``text`` escaped into a div, with ``text[mark[0]:mark[1]]`` in a <mark>."""
+    """``text`` escaped into a div, with ``text[mark[0]:mark[1]]`` in a <mark>, and phone
+    numbers kept on one line (a browser breaks "0800-048-0888" after a dash)."""
     if mark and 0 <= mark[0] < mark[1] <= len(text):
         s, e = mark
-        body = f"{html.escape(text[:s])}<mark>{html.escape(text[s:e])}</mark>{html.escape(text[e:])}"
+        body = f"{_escaped(text[:s])}<mark>{_escaped(text[s:e])}</mark>{_escaped(text[e:])}"
     else:
-        body = html.escape(text)
+        body = _escaped(text)
     return f'<div class="fq-text {cls}">{body}</div>'
+
+
+# A phone-like number: digits with dashes, spaces, dots or brackets between them.
+UNBROKEN = re.compile(r"\+?\d[\d ().\u2011-]{5,}\d")
+
+
+def _escaped(text: str) -> str:
+    # Escaping leaves digits, spaces, dashes, dots and brackets as they are: the pattern
+    # finds the same numbers in the escaped text, and wraps nothing else.
+    return UNBROKEN.sub(lambda m: f'<span class="fq-nowrap">{m.group(0)}</span>', html.escape(text))
 
 
 def locate(text: str, needle: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
@@ -125,6 +142,49 @@ def shown_path(path: Path) -> str:
     return str(rel) if rel.parts else "."
 
 
+# ------------------------------------------------------------ shared pieces
+
+CSS = """<style>
+.fq-text { white-space: pre-wrap; overflow-wrap: break-word; line-height: 1.5; }
+.fq-nowrap { white-space: nowrap; }
+.fq-answer { font-size: 1.2rem; font-weight: 500; }
+.fq-source { color: rgba(128, 128, 128, 0.95); font-size: 0.875rem; }
+.fq-text mark { background: #ffe58f; color: inherit; padding: 0 0.1em; border-radius: 0.2em; }
+@media (prefers-color-scheme: dark) { .fq-text mark { background: #7a6200; } }
+</style>"""
+# Once an answer is shown, Streamlit's "Press Enter to submit form" under the box is noise.
+NO_INPUT_HINT = '<style>[data-testid="InputInstructions"] { display: none; }</style>'
+
+
+def render_handoff(h: Handoff | None) -> None:
+    """The way to a person (answer/handoff.py), after "No" and under a decline."""
+    if h is None:
+        return
+    with st.container(border=True):
+        st.markdown("**Need a person?**")
+        if h.kind == "section":
+            st.html(as_html(f"From the guide: {h.label}", cls="fq-source"))
+            st.html(as_html(h.text))
+        link = link_of(h)
+        if link:
+            label = "Open the page" if h.kind == "section" else h.label
+            st.link_button(md_escape(label), link, help=h.target if h.kind == "email" else None)
+
+
+def render_index_facts(guide: Guide | None) -> None:
+    """The index in use, in the sidebar of both pages."""
+    bar = st.sidebar
+    bar.header("Index")
+    if guide is None:
+        return
+    m = guide.engine.stored.manifest
+    counts = m["counts"]
+    bar.text(
+        f"Documents: {counts['documents']}\nChunks: {counts['chunks']}\n"
+        f"Model: {m['model']['id']}\nBuilt: {m['built_at'].replace('T', ' ').replace('Z', ' UTC')}"
+    )
+
+
 # ------------------------------------------------------- loaded once per process
 
 
@@ -138,15 +198,6 @@ def section_spans(chunks: list[Chunk]) -> dict[str, tuple[int, int]]:
     return {c.id: extent[(c.doc, c.trail)] for c in chunks}
 
 
-def example_questions(chunks: list[Chunk], n: int = 4) -> list[str]:
-    """Questions the guide can answer: its FAQ questions, else its section headings."""
-    out: list[str] = []
-    for q in [c.question for c in chunks if c.kind == "faq"] + [c.trail[-1] for c in chunks if c.trail]:
-        if q and q not in out:
-            out.append(q)
-    return out[:n]
-
-
 @dataclass(frozen=True)
 class Guide:
     """An opened engine plus what the page derives from its index once."""
@@ -157,10 +208,12 @@ class Guide:
 
 
 # Keyed on the manifest's mtime too, so an index rebuilt outside the page (faqrag build)
-# is picked up on the next run; two entries at most, the old one only until sessions drop it.
+# is picked up on the next run (and a settings file's, so an edit to it is); two entries
+# at most, the old one only until sessions drop it.
 @st.cache_resource(show_spinner="Loading the index and the model…", max_entries=2)
-def load_guide(index_dir: str, built_stamp: int) -> Guide:
-    engine = Engine.open(Path(index_dir))
+def load_guide(index_dir: str, built_stamp: int, settings_file: str | None = None, settings_stamp: int = 0) -> Guide:
+    settings = Settings.from_file(Path(settings_file)) if settings_file else None
+    engine = Engine.open(Path(index_dir), settings=settings)
     engine.warm_up()  # so the first question is as fast as the rest
     one_torch_thread()
     chunks = engine.stored.chunks
@@ -189,15 +242,21 @@ def index_problem(index_dir: str, corpus_dir: str) -> str | None:
     return needs_build(Path(index_dir), Path(corpus_dir), None)
 
 
-def open_guide(index: Path) -> tuple[Guide | None, str | None]:
+def open_guide(index: Path, settings: Path | None = None) -> tuple[Guide | None, str | None]:
+    """The guide both pages answer from, or why there is none (one line, no server path)."""
     try:
         stamp = (index / "manifest.json").stat().st_mtime_ns
     except OSError:
         stamp = 0  # no manifest: load_guide raises the engine's own message
     try:
-        return load_guide(str(index.resolve()), stamp), None
+        settings_stamp = settings.stat().st_mtime_ns if settings is not None else 0
+    except OSError:
+        settings_stamp = -1  # missing: Settings.from_file says so
+    try:
+        named = str(settings.resolve()) if settings is not None else None
+        return load_guide(str(index.resolve()), stamp, named, settings_stamp), None
     except FaqragError as err:
-        return None, public(str(err), index)
+        return None, public(str(err), index, *([settings.parent] if settings is not None else []))
     except Exception as err:  # anything else is our bug: log it, show one line
         log.exception("cannot open the index at %s", index)
         return None, f"the index at {shown_path(index)} could not be opened ({type(err).__name__}); see the server log"

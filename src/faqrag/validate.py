@@ -15,7 +15,7 @@ from dataclasses import field, fields
 from typing import Any
 
 from faqrag.errors import FaqragError
-from faqrag.limits import shown
+from faqrag.limits import bad_character, shown
 
 
 def bounded(default: Any, lo: float | None = None, hi: float | None = None, *, length: int | None = None) -> Any:
@@ -53,6 +53,16 @@ def check_fields(record: Any, what: str = "setting") -> None:  # noqa: C901  # o
             if not (ok and all(is_number(v) and _within(v, lo, hi) for v in value)):
                 count = f"{n} numbers" if n else "numbers"
                 raise FaqragError(f"{name} must be a list of {count}{_span(lo, hi, each=True)}, not {shown(value)}")
+        elif f.type == "str":
+            n = f.metadata.get("length")
+            if not isinstance(value, str) or (n is not None and len(value) > n):
+                raise FaqragError(
+                    f"{name} must be text{f' of at most {n:,} characters' if n else ''}, not {shown(value)}"
+                )
+            # Shown to visitors and sent in every answer: a lone surrogate would make each
+            # answer's JSON fail to encode, a control character would garble a line.
+            if bad := bad_character(value):
+                raise FaqragError(f"{name} holds {bad}; remove it")
         elif f.type.startswith("tuple[str"):
             if not (isinstance(value, tuple) and all(isinstance(v, str) and v.strip() for v in value)):
                 raise FaqragError(f"{name} must be a list of non-empty strings, not {shown(value)}")

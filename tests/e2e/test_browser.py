@@ -156,6 +156,9 @@ def test_a_person_asks_a_covered_and_an_uncovered_question(browser, page_url):
     assert "does not cover" not in text
     assert "Traceback" not in text
     assert "Deploy" not in text  # the project's .streamlit/config.toml keeps the toolbar minimal
+    assert "Press Enter to submit form" not in text  # the hint goes once the answer is there
+    number = browser.find_element(By.XPATH, "//span[@class='fq-nowrap' and text()='0800-048-0888']")
+    assert number.value_of_css_property("white-space") == "nowrap"  # a number never breaks at its dashes
     # The sidebar names both pages for what they do (not after their files).
     nav = browser.find_element(By.CSS_SELECTOR, '[data-testid="stSidebarNav"]').text
     assert "Ask the guide" in nav and "Review questions" in nav and "app" not in nav.split()

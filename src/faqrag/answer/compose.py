@@ -1,23 +1,23 @@
 """From ranked hits to what a person reads: a short answer, its source, or a
 plain "not covered" with nearby topics.
 
-The short answer depends on what was found: an FAQ entry gives its answer, a
-directory line gives itself with its block's shared lines (hours, languages), a
-list gives its lead-in and items, and a passage gives the one to three
-sentences that best match the question. ``compose`` reads only the evidence
-it is handed (search/retrieve.py), never the index or the retriever.
+The short answer depends on what was found: a directory line gives itself
+with its block's shared lines (hours, languages), a list its lead-in and
+items, and any other unit itself when it fits, else its window with the most
+evidence (window.py). ``compose`` reads only the evidence it is handed
+(search/retrieve.py), never the index or the retriever.
 """
 
 from __future__ import annotations
 
 import re
 
-from faqrag.answer.arrange import arrange
-from faqrag.answer.confidence import GAP_HITS, confidence, confidence_features
-from faqrag.answer.context import render, with_context
+from faqrag.answer.arrange import arrange, elsewhere
+from faqrag.answer.confidence import GAP_HITS, confidence, confidence_features, label
 from faqrag.answer.parts import rank_parts
 from faqrag.answer.records import Answer, FaqMatch, Passage, Response
-from faqrag.records import ALTERNATE, HEADING, QUESTION, Chunk, Document
+from faqrag.answer.window import OPENING_MARGIN, PartEvidence, ask_of, choose, write
+from faqrag.records import ALTERNATE, Chunk, Document
 from faqrag.search.lexical import QueryTerms
 from faqrag.search.retrieve import Evidence
 from faqrag.settings import Settings
@@ -41,7 +41,9 @@ def compose(
     # how many passages were asked for.
     found = arrange(found[:GAP_HITS], settings, types, terms) + found[GAP_HITS:]
     conf = confidence(confidence_features(found[:GAP_HITS], terms, types), settings)
-    abstained = conf < settings.abstain_below
+    # Only other places' units came near: the corpus has nothing for this place, and says so.
+    abstained = conf < settings.abstain_below or bool(found and elsewhere(found[0], terms))
+    reason = _no_entry(terms) if abstained and _only_elsewhere(found[:GAP_HITS], terms) else None
 
     # Each shown chunk's parts ranked once: the highlight and the short answer share it.
     rankings = {ev.hit.chunk: rank_parts(ev, terms, types, settings) for ev in found[:k]}
@@ -77,17 +79,37 @@ def compose(
         c = unit.chunk
         if unit.hit.chunk not in rankings:
             rankings[unit.hit.chunk] = rank_parts(unit, terms, types, settings)
-        # The best match was the unit's own question or heading: its opening answers.
-        restated = top.fuller is None and (
-            top.hit.role in (QUESTION, HEADING)
-            or (top.hit.role == ALTERNATE and top.hit.dense >= settings.alternate_threshold)
-        )
-        text = _short_answer(c, rankings[unit.hit.chunk], settings, restated)
+        # A linked phrasing nearly restated: the unit's opening answers, as for its own question.
+        linked = top.fuller is None and top.hit.role == ALTERNATE and top.hit.dense >= settings.alternate_threshold
+        text = _short_answer(unit, rankings[unit.hit.chunk], terms, types, settings, linked)
         answer = Answer(text, source_of(unit.doc, c), c.kind, c.doc, c.id, c.span)
         notice = unit.doc.notice
     else:
         suggestions = _suggestions(found, settings.suggestions)
-    return Response(question, abstained, round(conf, 4), answer, passages, faqs, suggestions, notice, read_as)
+    return Response(
+        question,
+        abstained,
+        round(conf, 4),
+        answer,
+        passages,
+        faqs,
+        suggestions,
+        notice,
+        read_as,
+        label=label(conf, abstained, settings),
+        reason=reason,
+    )
+
+
+def _only_elsewhere(found: list[Evidence], terms: QueryTerms) -> bool:
+    """Other places' units came near, and none about the place asked for."""
+    units = [ev.fuller or ev for ev in found]
+    return any(elsewhere(ev, terms) for ev in found) and not any(u.places & terms.places for u in units)
+
+
+def _no_entry(terms: QueryTerms) -> str:
+    places = " or ".join(sorted(p.title() for p in terms.places))
+    return f"The guide lists no entry for {places}."
 
 
 def source_of(doc: Document, chunk: Chunk) -> str:
@@ -109,26 +131,39 @@ def _highlight(c: Chunk, ranking: list[int]) -> str:
     return c.part_text(ranking[0]) if ranking else ""
 
 
-def _short_answer(c: Chunk, ranking: list[int], settings: Settings, restated: bool = False) -> str:
-    """``restated``: the question matched the unit's own question or heading,
-    so the unit's opening answers it; otherwise its best part does."""
+def _short_answer(  # noqa: PLR0913  # the unit, its ranking and what the question asks: each is read
+    ev: Evidence,
+    ranking: list[int],
+    terms: QueryTerms,
+    types: frozenset[str],
+    settings: Settings,
+    linked: bool = False,
+) -> str:
+    """A unit that fits is its own answer; a longer one gives its window with
+    the most evidence (window.py), from its opening by default when the
+    question matched the unit's own question or heading at least as well as
+    any of its parts (or a linked phrasing of it, ``linked``)."""
+    c = ev.chunk
     limit = settings.max_answer_chars
     if c.kind == "entry":
         return truncate(c.text, limit)  # the line and its block's shared lines
     if c.kind == "list":
         return _list_answer(c, ranking, limit)
-    if c.kind == "faq":
-        if len(c.answer) <= limit or restated or not ranking:
-            return _first_sentences(c.answer, c, limit)
-        return truncate(render(c, with_context(c, ranking, limit)), limit)
-    if not ranking:
-        return truncate(c.text, limit)
     # A section's answer opens with its heading: it says what the lines below answer.
     head = f"{c.question}\n" if c.kind == "section" and c.question else ""
-    if head and len(head) + len(c.text) <= settings.whole_section_chars:
-        return head + c.text  # a short section is its own best answer, in order, with its context
-    order = list(range(len(c.parts))) if head and restated else ranking
-    return truncate(head + render(c, with_context(c, order, limit - len(head), grow=bool(head and restated))), limit)
+    body = c.answer if c.kind == "faq" else c.text
+    fits = settings.whole_section_chars if head else limit
+    if len(head) + len(body) <= fits or not c.parts:
+        return truncate(head + body, limit)
+    n = len(c.parts)
+    parts = [
+        PartEvidence(toks, held, ev.part_dense.get(i, ev.hit.dense if n == 1 else 0.0))
+        for i, (toks, held) in enumerate(ev.part_facts)
+    ]
+    opening = linked or (c.question != "" and ev.hit.head_sim >= max(p.dense for p in parts) - OPENING_MARGIN)
+    ask = ask_of(terms, ev.head_terms, types, opening)
+    room = limit - len(head)
+    return truncate(head + write(c, choose(c, parts, ask, settings, room), room), limit)
 
 
 def _list_answer(c: Chunk, ranking: list[int], limit: int) -> str:
@@ -146,18 +181,6 @@ def _list_answer(c: Chunk, ranking: list[int], limit: int) -> str:
         if len(render(sorted(keep + [i]))) <= limit:
             keep.append(i)
     return truncate(render(sorted(keep)), limit)
-
-
-def _first_sentences(text: str, c: Chunk, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    out = ""
-    for s, e in c.parts:
-        piece = c.text[s:e]
-        if len(out) + len(piece) + 1 > limit:
-            break
-        out = f"{out} {piece}".strip()
-    return out or truncate(text, limit)
 
 
 def _suggestions(found: list[Evidence], n: int) -> list[str]:

@@ -55,3 +55,14 @@ def confidence_features(
 def confidence(features: tuple[float, ...], settings: Settings) -> float:
     z = settings.conf_bias + sum(w * x for w, x in zip(settings.conf_weights, features, strict=True))
     return 1.0 / (1.0 + math.exp(-max(-500.0, min(500.0, z))))  # no OverflowError, whatever the weights
+
+
+def label(confidence: float, abstained: bool, settings: Settings) -> str | None:
+    """How far to trust an answer: "High" from ``settings.high_from`` (where at
+    least 95% of answers were right on every labelled set), "Medium" from
+    ``settings.medium_from``, "Low" below; None for a declined question."""
+    if abstained:
+        return None
+    if confidence >= settings.high_from:
+        return "High"
+    return "Medium" if confidence >= settings.medium_from else "Low"

@@ -34,45 +34,6 @@ def needs(c: Chunk, i: int, depth: int = 0) -> set[int]:
     return out
 
 
-def with_context(c: Chunk, ranking: list[int], limit: int, grow: bool = False) -> list[int]:  # noqa: C901  # one decision per kind of part (item, step, code, line, sentence); split, the order of the checks would hide
-    """The best part with the context it needs; a list whole when it fits (steps
-    stay in order); a short answer with the part that follows it in its block.
-    ``grow``: keep adding parts in ``ranking`` order while they fit (a unit's
-    opening, read in order)."""
-    roles, groups = roles_of(c)
-    best = ranking[0]
-    chosen = needs(c, best)
-
-    def size(parts: set[int]) -> int:
-        return sum(c.parts[i][1] - c.parts[i][0] + 3 for i in parts)
-
-    if grow:
-        for j in ranking[1:]:
-            more = chosen | needs(c, j)
-            if size(more) > limit:
-                break
-            chosen = more
-        return sorted(chosen)
-
-    if roles[best] in (ITEM, LEAD):
-        group = {j for j in range(len(c.parts)) if groups[j] == groups[best]}
-        if size(group) <= limit:
-            chosen |= group
-        else:
-            for j in ranking[1:]:
-                if j in group and roles[j] == ITEM and size(chosen | {j}) <= limit:
-                    chosen.add(j)
-    if size(chosen) < 160:
-        nxt, prv = max(chosen) + 1, min(chosen) - 1
-        for j in (nxt, prv):
-            if 0 <= j < len(c.parts) and (groups[j] == groups[best] or roles[j] == CODE):
-                more = chosen | needs(c, j)
-                if size(more) <= limit:
-                    chosen = more
-                    break
-    return sorted(chosen)
-
-
 def render(c: Chunk, parts: list[int]) -> str:
     roles, groups = roles_of(c)
     out = ""

@@ -21,6 +21,24 @@ class Answer:
     doc: str
     chunk_id: str
     span: tuple[int, int]  # the unit's character range in its document's text
+    # The FAQ question or question heading this answer answers, when the answer
+    # does not open with it and what was asked does not nearly restate it
+    # (answer/framing.py): "Is it a scam?" answered from "Is the program legitimate?".
+    question_answered: str | None = None
+    url: str | None = None  # the page the answer comes from, when its document names one
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """The way to a person, for a visitor the guide did not help (after "No", under a
+    decline): a link or e-mail address from the settings, else the guide's own contact
+    section (answer/handoff.py)."""
+
+    kind: str  # link | email | section
+    target: str  # the URL, the e-mail address, or the contact section's chunk id
+    label: str  # what to call it: the settings' label, or the section's source
+    text: str = ""  # the contact section's short answer (kind section)
+    url: str | None = None  # the contact section's page, when its document names one
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,16 @@ class Response:
     notice: str | None
     read_as: str | None = None  # words read differently: "Frnace → France; Lyon → France"
     timings_ms: dict[str, float] = field(default_factory=dict)
+    handoff: Handoff | None = None  # the way to a person (the same for every answer of one index)
+    # Why an answer given with confidence may still be wrong (answer/support.py): a name
+    # the question gives that the answer lacks, a second unit scoring about as high, a
+    # place read from the question that the answer is not about. Empty when declined.
+    weak_support: list[str] = field(default_factory=list)
+    ref: str | None = None  # the server's reference for this answer's log row (POST /v1/feedback)
+    # How far to trust an answer, from measured precision (settings.high_from, medium_from):
+    # "High", "Medium" or "Low"; None when declined.
+    label: str | None = None
+    reason: str | None = None  # why a question was declined, when more is known than "not covered"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -86,5 +114,10 @@ class Response:
             suggestions=list(d["suggestions"]),
             notice=d.get("notice"),
             read_as=d.get("read_as"),
+            label=d.get("label"),
+            reason=d.get("reason"),
             timings_ms=dict(d.get("timings_ms") or {}),
+            handoff=Handoff(**d["handoff"]) if d.get("handoff") else None,
+            weak_support=[str(w) for w in d.get("weak_support") or []],
+            ref=d.get("ref"),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -45,3 +46,23 @@ def count(text: str) -> int:
     if not 1 <= n <= 100_000:
         raise argparse.ArgumentTypeError("must be between 1 and 100000")
     return n
+
+
+def build_command(index: Path, corpus: Path | str | None = None) -> str:
+    """The ``faqrag build`` that rebuilds this index from this corpus: with --index and
+    --corpus where they are not the defaults (a bare 'faqrag build' builds index/ from corpus/)."""
+    parts = ["faqrag build"]
+    if corpus is not None and Path(corpus).resolve() != DEFAULT_CORPUS.resolve():
+        parts.append(f"--corpus {shlex.quote(shown(Path(corpus)))}")
+    if Path(index).resolve() != DEFAULT_INDEX.resolve():
+        parts.append(f"--index {shlex.quote(shown(Path(index)))}")
+    return " ".join(parts)
+
+
+def shown(path: Path) -> str:
+    """A path as the user would type it here: relative to the working folder when inside it."""
+    try:
+        rel = str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+    return f"./{rel}" if rel.startswith("-") else rel  # "--index -idx" would read as an option

@@ -80,6 +80,11 @@ def format_table(summary: dict) -> str:
         ("median answer length", f"{summary['median_answer_chars']} chars"),
     ]
     out = [f"{k:<24}{v}" for k, v in rows]
+    bands = summary.get("reliability") or {}
+    if bands:  # what each confidence label meant here: right / answered
+        out.append(
+            "answers by label        " + "  ".join(f"{k} {b['right']}/{b['answered']}" for k, b in bands.items())
+        )
     out.append("")
     out.append(f"{'type':<12}{'n':>4}  {'answer':>7}  {'hit@5':>7}  {'unc.decl':>8}")
     for t, m in summary["by_type"].items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from faqrag.cli.common import warn
+from faqrag.cli.common import build_command, warn
 from faqrag.errors import FaqragError
 from faqrag.limits import dumps
 
@@ -58,5 +58,6 @@ def cmd_info(args) -> int:
     if problem:
         print(f"status:    CORRUPT: {problem}")
         return 1
-    print(f"status:    {'STALE: ' + ', '.join(stale) + ' changed; run faqrag build' if stale else 'up to date'}")
+    rebuild = build_command(args.index, args.corpus or manifest["corpus"]["dir"])
+    print(f"status:    {'STALE: ' + ', '.join(stale) + f' changed; run {rebuild}' if stale else 'up to date'}")
     return 0

@@ -63,10 +63,16 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="print the manifest and staleness as JSON")
 
     g = sub.add_parser("log", help="list recently asked questions with their answers and feedback")
-    g.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder; the log is logs.db beside it")
+    g.add_argument(
+        "--index",
+        type=Path,
+        default=DEFAULT_INDEX,
+        help="index folder; its log is beside it (logs.db, or NAME.logs.db)",
+    )
     g.add_argument("--limit", type=count, default=20, help="questions to list (default 20)")
     g.add_argument("--declined", action="store_true", help="only questions the guide declined")
     g.add_argument("--unhelpful", action="store_true", help="only answers marked unhelpful (with --declined: either)")
+    g.add_argument("--weak", action="store_true", help="only answers given with weak support (with the others: any)")
     g.add_argument("--json", action="store_true", help="one JSON object per line")
 
     t = sub.add_parser("tune", help="refit the decline threshold on this corpus's reviewed questions")

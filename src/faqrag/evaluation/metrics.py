@@ -4,6 +4,7 @@
 - ``answer_right``: covered questions answered, with a gold string in the short answer;
 - ``uncovered_declined``: uncovered questions declined, as they should be;
 - ``covered_declined``: covered questions declined, which they should not be;
+- ``reliability``: answers by confidence label (High, Medium, Low), and how many were right;
 - ``hit@k``, MRR@10, nDCG@10: over the list [short answer, passage 1, passage 2, ...],
   the rank of the first item that holds a gold string. There is one relevant item
   per question, so nDCG@10 is 1/log2(1 + rank) and MRR@10 is 1/rank (0 past rank 10).
@@ -89,7 +90,24 @@ def summarize(results: list[dict], wall_seconds: float) -> dict:
         "questions_per_second": round(len(results) / wall_seconds, 2) if wall_seconds else None,
         "median_answer_chars": median(answers) if answers else 0,
         "by_type": by_type,
+        "reliability": reliability(results),
     }
+
+
+LABELS = ("High", "Medium", "Low")
+
+
+def reliability(results: list[dict]) -> dict[str, dict[str, int]]:
+    """Answers by confidence label and how many were right (an answered uncovered
+    question is wrong): what each label meant on these questions."""
+    out = {label: {"answered": 0, "right": 0} for label in LABELS}
+    for r in results:
+        band = out.get(r.get("label") or "")
+        if band is None or r["abstained"]:
+            continue
+        band["answered"] += 1
+        band["right"] += bool(r["answers"] and r["hit_answer"])
+    return out
 
 
 def outcome(r: dict) -> bool:

@@ -115,6 +115,19 @@ def metric_rows(s: dict) -> list[tuple[str, str]]:
     ]
 
 
+def reliability_rows(s: dict) -> list[list[str]]:
+    """[label, answered, right, share right] per confidence label (reports written before labels have none)."""
+    rows = []
+    for label, band in (s.get("reliability") or {}).items():
+        n, right = band["answered"], band["right"]
+        rows.append([label, str(n), str(right), _pct(right / n if n else None)])
+    return rows
+
+
+RELIABILITY_HEAD = ["label", "answered", "right", "share right"]
+RELIABILITY_TITLE = "Reliability: answers by confidence label"
+
+
 def _compare_rows(report: dict, results: list[dict]) -> list[tuple[str, str, str]]:
     """(better|worse, id, question) for each question whose outcome changed."""
     c = report.get("compare")
@@ -136,6 +149,7 @@ th{background:#f7fafc}td.n{text-align:right;font-variant-numeric:tabular-nums}
 
 
 def _html(report: dict, results: list[dict], misses: list[Miss]) -> str:
+    # One page written top to bottom, each section in the order it is read: split, the order would hide.
     e = html.escape
     s = report["summary"]
     parts = [
@@ -152,6 +166,17 @@ def _html(report: dict, results: list[dict], misses: list[Miss]) -> str:
         "<h2>Metrics</h2><table>",
         *(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in metric_rows(s)),
         "</table>",
+        *(
+            [
+                f"<h2>{RELIABILITY_TITLE}</h2><table><tr>"
+                + "".join(f"<th>{h}</th>" for h in RELIABILITY_HEAD)
+                + "</tr>",
+                *("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in reliability_rows(s)),
+                "</table>",
+            ]
+            if reliability_rows(s)
+            else []
+        ),
         "<h2>By question type</h2>",
         bar_chart(s["by_type"]),
         "<table><tr><th>type</th><th>n</th><th>answer right</th><th>hit@5</th><th>uncovered declined</th></tr>",
@@ -260,6 +285,9 @@ def _markdown(report: dict, results: list[dict], misses: list[Miss]) -> str:
         out += _table(["run", ""], [[k, v] for k, v in run_rows(report)])
     out += ["## Metrics", ""]
     out += _table(["metric", "value"], [[k, v] for k, v in metric_rows(s)])
+    if reliability_rows(s):
+        out += [f"## {RELIABILITY_TITLE}", ""]
+        out += _table(RELIABILITY_HEAD, reliability_rows(s))
     out += ["## By question type", ""]
     out += _table(
         ["type", "n", "answer right", "hit@5", "uncovered declined"],

@@ -129,6 +129,9 @@ def _parse(
             if c.id not in seen:  # an identical block twice in one place adds nothing
                 seen.add(c.id)
                 chunks.append(c)
+    left_out = corpus.left_out_line()
+    if left_out:
+        log(left_out)
     if not chunks:
         raise FaqragError(f"no chunks were made from {corpus_dir}; check the corpus files")
     chunks = alternates.attach(chunks, corpus.alternates, {d.doc_id: d.title for d in documents}, warn)

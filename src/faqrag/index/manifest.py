@@ -18,7 +18,7 @@ from faqrag.errors import IndexStateError
 from faqrag.index.swap import recover
 from faqrag.limits import CONTROL, MAX_MANIFEST_BYTES, loads, read_capped, read_json, shown
 
-FORMAT_VERSION = 4  # 2: section chunks, part roles; 3: tables, code with its step or lead-in, entry trail views; 4: alternates have their own role
+FORMAT_VERSION = 5  # 2: section chunks, part roles; 3: tables, code with its step or lead-in, entry trail views; 4: alternates have their own role; 5: an FAQ answer's sentences as views
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"

@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
+
+from faqrag.files import folder_lock
 
 
 def replace_folder(
@@ -29,7 +30,7 @@ def replace_folder(
     ``target``; ``check(target)`` runs under the lock, before any writing."""
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(target.parent):
+    with folder_lock(target.parent):
         for dead in _restore(target, marker):
             shutil.rmtree(dead, ignore_errors=True)
         check(target)
@@ -62,25 +63,10 @@ def recover(target: Path, marker: str) -> None:
     if target.exists() or not target.parent.is_dir():
         return
     try:
-        with _lock(target.parent):
+        with folder_lock(target.parent):
             _restore(target, marker)
     except OSError:
         pass  # a read-only folder: nothing can be put back, and the reader finds nothing
-
-
-@contextmanager
-def _lock(folder: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no locking, so no tidying of others' work
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _restore(target: Path, marker: str) -> list[Path]:

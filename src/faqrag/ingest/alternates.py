@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faqrag.errors import CorpusError
-from faqrag.files import append_lines, confine, inside
+from faqrag.files import append_lines, confine, inside, write_atomically
 from faqrag.ingest.reading import read_bytes
 from faqrag.ingest.tabular import jsonl_rows
 from faqrag.limits import MAX_FILE_BYTES, bad_character, line_at
@@ -78,9 +78,8 @@ def read(
     out, seen = [], set()
     for line, row in jsonl_rows(text, path, CorpusError):
         alt = _alternate(row, path, line)
-        key = (normalize(alt.question), alt.doc, alt.target, alt.text)
-        if key not in seen:
-            seen.add(key)
+        if key(alt) not in seen:
+            seen.add(key(alt))
             out.append(alt)
     return out
 
@@ -134,19 +133,51 @@ def attach(
     ]
 
 
+def key(a: Alternate) -> tuple[str, str, str, str]:
+    """What makes two alternates the same link (the question's spacing and case aside)."""
+    return (normalize(a.question), a.doc, a.target, a.text)
+
+
 def append(corpus_dir: Path, alternates: Iterable[Alternate]) -> int:
     """Add alternates to the corpus folder's file (each line written whole); how many were new."""
+    return len(append_new(corpus_dir, alternates))
+
+
+def append_new(corpus_dir: Path, alternates: Iterable[Alternate]) -> list[Alternate]:
+    """``append``, returning the alternates it added (those not in the file already)."""
     path = corpus_dir / FILE
-    have = {(normalize(a.question), a.doc, a.target, a.text) for a in read(corpus_dir)}
-    lines = []
+    have = {key(a) for a in read(corpus_dir)}
+    added, lines = [], []
     for a in alternates:
-        key = (normalize(a.question), a.doc, a.target, a.text)
-        if key not in have:
-            have.add(key)
-            row = {"question": a.question, "doc": a.doc, "target": a.target}
-            if a.text:
-                row["text"] = a.text
-            lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+        if key(a) not in have:
+            have.add(key(a))
+            added.append(a)
+            lines.append(_line(a))
     if lines:
         append_lines(path, "".join(lines), within=corpus_dir)
-    return len(lines)
+    return added
+
+
+def remove(corpus_dir: Path, alternates: Iterable[Alternate]) -> int:
+    """Take alternates out of the corpus folder's file (a review undone), writing it
+    whole; how many were removed. Every other link is kept (a duplicate line once)."""
+    path = corpus_dir / FILE
+    gone = {key(a) for a in alternates}
+    if not gone or not path.is_file():
+        return 0
+    kept, removed = [], 0
+    for a in read(corpus_dir):
+        if key(a) in gone:
+            removed += 1
+        else:
+            kept.append(_line(a))
+    if removed:
+        write_atomically(path, "".join(kept), within=corpus_dir)
+    return removed
+
+
+def _line(a: Alternate) -> str:
+    row = {"question": a.question, "doc": a.doc, "target": a.target}
+    if a.text:
+        row["text"] = a.text
+    return json.dumps(row, ensure_ascii=False) + "\n"

@@ -36,6 +36,12 @@ def chunk_document(doc: Document, blocks: list[Block], settings: ChunkSettings) 
     return chunks
 
 
+def item_marks(b: Block) -> list[str]:
+    """Each list item's mark as shown: its number for a step ("3."), a bullet otherwise."""
+    marks = b.marks or ("",) * len(b.items)
+    return [mark or "\u2022" for mark in marks]
+
+
 def heading_of(doc_title: str, trail: tuple[str, ...]) -> str:
     """The heading a chunk's views are prefixed with (cut to MAX_SHARED_CHARS: a
     document's title comes from its metadata, which no parser bounds)."""
@@ -104,11 +110,12 @@ def _sub_span(b: Block, start: int, end: int) -> tuple[int, int]:
 
 def _list(doc: Document, b: Block) -> Chunk:
     head = heading_of(doc.title, b.trail)
-    lines = ([b.lead] if b.lead else []) + ["\u2022 " + it for it in b.items]
+    marks = [f"{mark} " for mark in item_marks(b)]
+    lines = ([b.lead] if b.lead else []) + [mark + it for mark, it in zip(marks, b.items)]
     text = "\n".join(lines)
     parts, pos = [], len(b.lead) + 1 if b.lead else 0
-    for it in b.items:
-        start = pos + 2  # after the bullet and its space
+    for mark, it in zip(marks, b.items):
+        start = pos + len(mark)  # after the bullet (or the step's number) and its space
         parts.append((start, start + len(it)))
         pos = start + len(it) + 1
     lead = f"{shared(b.lead)} " if b.lead else ""
@@ -121,6 +128,11 @@ def _faq(doc: Document, b: Block) -> Chunk:
     offset = len(b.question) + 1
     parts = [(s + offset, e + offset) for s, e in split_sentences(b.text)]
     views = [(b.question, QUESTION), (f"{b.question} {b.text}", WHOLE)]
+    # Each sentence of a longer answer alone too, so a short answer can be taken
+    # from the sentences the question is about. They do not rank the entry
+    # (search/retrieve.py): an FAQ is found by its question and its whole answer.
+    if len(parts) > 1:
+        views += [(text[s:e], i) for i, (s, e) in enumerate(parts)]
     return _make(
         doc,
         "faq",
@@ -187,8 +199,8 @@ def _section(doc: Document, b: Block) -> Chunk:
         if m.kind == "list":
             if m.lead:
                 add_line(m.lead, [(0, len(m.lead))], LEAD, g)
-            for it in m.items:
-                add_line("\u2022 " + it, [(2, 2 + len(it))], ITEM, g)
+            for mark, it in zip(item_marks(m), m.items):
+                add_line(f"{mark} {it}", [(len(mark) + 1, len(mark) + 1 + len(it))], ITEM, g)
         elif m.kind == "code":
             if m.lead:
                 add_line(m.lead, [(0, len(m.lead))], SENTENCE, g)

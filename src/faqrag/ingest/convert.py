@@ -44,7 +44,8 @@ class Converted:
         return {k: v for k, v in (("title", self.title), ("url", self.url), ("date", self.date)) if v}
 
 
-def convert_file(path: Path, raw: bytes, warn: Warn) -> Converted | None:
+def convert_file(path: Path, raw: bytes, warn: Warn, **options) -> Converted | None:
+    """``options`` go to the format's converter (a web page's ``drop``: the parts its site repeats)."""
     module_name, package = CONVERTERS[path.suffix.lower()]
     try:
         module = importlib.import_module(f".{module_name}", __package__)
@@ -53,7 +54,7 @@ def convert_file(path: Path, raw: bytes, warn: Warn) -> Converted | None:
             f"{path}: reading {path.suffix} files needs the '{package}' package ({err.name} is missing); "
             f"install it with 'pip install {package}'"
         ) from None
-    converted = module.convert(raw, path, warn)
+    converted = module.convert(raw, path, warn, **options)
     # A converted file is bounded as a text file is: a few KB of compressed XML or
     # PDF streams can hold far more text than the corpus limits let in.
     if converted is not None and len(converted.text) > MAX_FILE_BYTES:

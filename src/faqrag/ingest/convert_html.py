@@ -32,6 +32,7 @@ from pathlib import Path
 
 from faqrag.errors import CorpusError
 from faqrag.ingest.convert import Converted, Warn
+from faqrag.ingest.html_cms import contents_lists, label_tabs, link_bars_before, pseudo_headings
 from faqrag.ingest.html_prune import only_links, prune
 from faqrag.ingest.html_walk import Walker, text_of
 from faqrag.ingest.structured import clean
@@ -62,30 +63,19 @@ _BOILERPLATE = re.compile(
     r"site-?footer|footer|masthead|feedback|article-votes|rating)(?:$|[-_\s])",
     re.I,
 )
+ARTICLE_SHARE = 0.6  # of a landmark-less page's text, the block around its title that is its article
+_MAX_CLIMB = 30  # ancestors of the title looked at (each is read whole once)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
-def convert(raw: bytes, path: Path, warn: Warn) -> Converted:
-    html = _decode(raw, path, warn)
-    if _too_deep(html):
-        raise CorpusError(
-            f"{path}: elements are nested over {MAX_NESTING:,} deep, which no real page is; "
-            "save the page again from a browser"
-        )
-    from selectolax.lexbor import LexborHTMLParser  # deferred: only HTML files need it
-
-    try:
-        tree = LexborHTMLParser(html)
-    except Exception as err:  # the parser's own error text; the user needs the file name
-        raise CorpusError(f"{path}: cannot be read as HTML ({err}); check the file") from None
+def convert(raw: bytes, path: Path, warn: Warn, drop: frozenset[bytes] = frozenset()) -> Converted:
+    """``drop``: fingerprints of the parts that repeat across the page's site (site.py)."""
+    tree = _parse(raw, path, warn)
     faq = _json_ld_faq(tree)
     url, date, head_title = _head_meta(tree)
-    root = _content_root(tree)
-    if root is None:
-        raise CorpusError(f"{path}: the page has no body; check that it is a saved web page")
-    _strip_boilerplate(root, trust_root=root.tag != "body")
-    walker = Walker()
+    root = main_content(tree, path, drop)
+    walker = Walker(pseudo_headings(root))
     walker.walk(root, 0)
     walker.flush()
     w = walker.out
@@ -100,6 +90,53 @@ def convert(raw: bytes, path: Path, warn: Warn) -> Converted:
     if not text.strip():
         raise CorpusError(f"{path}: no main content was found in the page; save the page with its text")
     return Converted(text, title=walker.h1 or head_title, url=url, date=date)
+
+
+def _parse(raw: bytes, path: Path, warn: Warn):
+    html = _decode(raw, path, warn)
+    if _too_deep(html):
+        raise CorpusError(
+            f"{path}: elements are nested over {MAX_NESTING:,} deep, which no real page is; "
+            "save the page again from a browser"
+        )
+    from selectolax.lexbor import LexborHTMLParser  # deferred: only HTML files need it
+
+    try:
+        return LexborHTMLParser(html)
+    except Exception as err:  # the parser's own error text; the user needs the file name
+        raise CorpusError(f"{path}: cannot be read as HTML ({err}); check the file") from None
+
+
+def _landmark_root(tree, path: Path):
+    """The page's content by its landmarks, what the page marks as not content taken out."""
+    root = _content_root(tree)
+    if root is None:
+        raise CorpusError(f"{path}: the page has no body; check that it is a saved web page")
+    label_tabs(root)  # before hidden elements go: a hidden tab panel is content
+    _strip_boilerplate(root, trust_root=root.tag != "body")
+    for toc in contents_lists(root):
+        toc.decompose()
+    return root
+
+
+def main_content(tree, path: Path, drop: frozenset[bytes] = frozenset()):
+    """The page's main content: by its landmarks, less what its site repeats
+    (``drop``, site.py), and on a page without landmarks the block around its title."""
+    root = _landmark_root(tree, path)
+    if drop:
+        from faqrag.ingest.site import drop_repeated
+
+        drop_repeated(root, drop)
+    return _around_title(root) if root.tag == "body" else root
+
+
+def content_of(raw: bytes, path: Path):
+    """A page's content by its landmarks (what site.py compares across pages), or
+    None if it cannot be read; silent: the page's own conversion says what is wrong."""
+    try:
+        return _landmark_root(_parse(raw, path, lambda _msg: None), path)
+    except CorpusError:
+        return None
 
 
 # ------------------------------------------------------------------ decoding
@@ -308,6 +345,27 @@ def _content_root(tree):
     if len(articles) == 1 and articles[0].text(strip=True):
         return articles[0]
     return tree.body
+
+
+def _around_title(body):
+    """A page without landmarks: its article is the smallest block around its one
+    ``<h1>`` that holds most of the page's text (what is outside it is the site's
+    banner, side column and footer), less the link bars over the title (breadcrumbs)."""
+    h1s = body.css("h1")
+    if len(h1s) != 1:
+        return body
+    total = len(clean(body.text(deep=True) or ""))
+    node, article = h1s[0].parent, body
+    for _ in range(_MAX_CLIMB):
+        if node is None or node.tag in ("body", "html"):
+            break
+        if len(clean(node.text(deep=True) or "")) >= ARTICLE_SHARE * total:
+            article = node
+            break
+        node = node.parent
+    for bar in link_bars_before(article, h1s[0]):
+        bar.decompose()
+    return article
 
 
 def _strip_boilerplate(root, *, trust_root: bool) -> None:

@@ -15,11 +15,11 @@ what is only left out is a warning.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +29,11 @@ from faqrag.ingest import alternates
 from faqrag.ingest.alternates import Alternate
 from faqrag.ingest.convert import CONVERTERS, convert_file, mark_pages
 from faqrag.ingest.faq_files import faq_blocks
-from faqrag.ingest.metadata import META_SUFFIX, front_matter, read_sidecar, sidecar_path
+from faqrag.ingest.front_matter import read_front_matter
+from faqrag.ingest.metadata import META_SUFFIX, read_sidecar, sidecar_path
 from faqrag.ingest.parse import Block, parse_guide
 from faqrag.ingest.reading import Reader, inside, read_bytes
+from faqrag.ingest.site import HTML_SUFFIXES, MIN_PAGES, SitePage, browser_assets, mirror_url, site_pages, under_title
 from faqrag.limits import (
     CONTROL,
     MAX_CORPUS_BYTES,
@@ -79,6 +81,7 @@ def corpus_files(corpus_dir: Path, warn: Warn = _ignore) -> list[Path]:  # noqa:
         except OSError as err:
             raise CorpusError(f"{folder}: cannot be listed ({err.strerror}); check its permissions") from None
         listed += len(entries)
+        names = {e.name for e in entries}
         if listed > MAX_LISTED_ENTRIES:
             raise CorpusError(
                 f"corpus folder {corpus_dir} holds over {MAX_LISTED_ENTRIES:,} files and folders; "
@@ -105,6 +108,8 @@ def corpus_files(corpus_dir: Path, warn: Warn = _ignore) -> list[Path]:  # noqa:
                 is_file = not is_dir and entry.is_file()
             except OSError:
                 continue  # vanished or unreadable link; nothing to index
+            if is_dir and browser_assets(folder, entry.name, names):
+                continue  # a saved page's scripts, styles and frames: assets, skipped without a word
             if is_dir:
                 real = path.resolve()
                 if real not in seen:  # a link back up the tree would loop
@@ -156,6 +161,19 @@ class Corpus:
     loaded: list[tuple[Document, list[Block]]]  # each document with its blocks
     alternates: list[Alternate]  # linked phrasings (alternates.py)
     hashes: dict[str, str]  # sha256 of every file read, by path relative to the folder
+    left_out_keys: dict[str, int]  # front matter keys read as no metadata -> how many files had them
+
+    def left_out_line(self) -> str | None:
+        """One line naming the front matter keys that were left out, for the build's log."""
+        if not self.left_out_keys:
+            return None
+        keys = sorted(self.left_out_keys, key=lambda k: (-self.left_out_keys[k], k.lower()))
+        named = ", ".join(f"{k} ({self.left_out_keys[k]})" if self.left_out_keys[k] > 1 else k for k in keys[:20])
+        more = f" and {len(keys) - 20} more" if len(keys) > 20 else ""
+        return (
+            f"front matter keys left out (read: title, description, date, url and their aliases; "
+            f"files in brackets): {named}{more}"
+        )
 
 
 def read_corpus(
@@ -165,12 +183,15 @@ def read_corpus(
     read = Reader(corpus_dir)
     root = corpus_dir.resolve()
     files = corpus_files(corpus_dir, warn)
+    keys: Counter[str] = Counter()
+    read_once, sites = _site_pages(files, corpus_dir, read)
     loaded, size = [], 0
     for p in files:
-        doc = load_file(p, corpus_dir, warn, read=read, section_max=section_max)
-        if doc:
-            loaded.append(doc)
-            size += len(doc[0].text)  # converted files hold more text than their bytes
+        site = sites.get(p.relative_to(corpus_dir).as_posix())
+        d = load_file(p, corpus_dir, warn, read=read_once, section_max=section_max, left_out=keys, site=site)
+        if d:
+            loaded.append(d)
+            size += len(d[0].text)  # converted files hold more text than their bytes
             if size > MAX_CORPUS_BYTES:
                 raise CorpusError(
                     f"corpus folder {corpus_dir} holds over {mib(MAX_CORPUS_BYTES)} of text (PDF and Word files "
@@ -181,7 +202,28 @@ def read_corpus(
         if side and side.relative_to(corpus_dir).as_posix() not in read.hashes:
             read(side)
     _warn_conflicting_faqs(loaded, corpus_dir, warn)
-    return Corpus(loaded, alternates.read(corpus_dir, read=read, warn=warn), dict(sorted(read.hashes.items())))
+    return Corpus(
+        loaded, alternates.read(corpus_dir, read=read, warn=warn), dict(sorted(read.hashes.items())), dict(keys)
+    )
+
+
+def _site_pages(
+    files: list[Path], corpus_dir: Path, read: Callable[[Path], bytes]
+) -> tuple[Callable[[Path], bytes], dict[str, SitePage]]:
+    """What each saved page's site says about it (site.py), and a reader that
+    hands out the pages already read for that, so each file is still read once."""
+    pages = [p for p in files if p.suffix.lower() in HTML_SUFFIXES]
+    if len(pages) < MIN_PAGES:
+        return read, {}
+    from faqrag.ingest.convert_html import content_of  # deferred: selectolax, only for sites of pages
+
+    raws = {p: read(p) for p in pages}
+    sites = site_pages({p.relative_to(corpus_dir).as_posix(): r for p, r in raws.items()}, corpus_dir, content_of)
+
+    def read_once(path: Path) -> bytes:
+        return raws.pop(path) if path in raws else read(path)
+
+    return read_once, sites
 
 
 def load_corpus(corpus_dir: Path, warn: Warn = _ignore) -> list[tuple[Document, list[Block]]]:
@@ -193,13 +235,10 @@ def _warn_conflicting_faqs(loaded: list[tuple[Document, list[Block]]], corpus_di
     """The same FAQ question with two different answers: whichever ranks first
     would answer, so say where both are."""
     first: dict[str, tuple[str, Document, int]] = {}  # folded question -> (folded answer, where)
-    breaks: dict[str, list[int]] = {}  # each document's line breaks, found once it has a conflict
 
     def where(doc: Document, offset: int) -> str:
-        # Counting the lines before every pair from the file's start was quadratic in its rows.
-        if doc.doc_id not in breaks:
-            breaks[doc.doc_id] = [m.start() for m in re.finditer("\n", doc.text)]
-        return f"{corpus_dir / doc.doc_id}, line {bisect.bisect_left(breaks[doc.doc_id], offset) + 1}"
+        # Only for the conflicts shown: counted for every pair, it was quadratic in the rows.
+        return f"{corpus_dir / doc.doc_id}, line {doc.text.count(chr(10), 0, offset) + 1}"
 
     conflicts = 0
     for doc, blocks in loaded:
@@ -227,12 +266,16 @@ def load_file(
     *,
     read: Callable[[Path], bytes] = read_bytes,
     section_max: int = ChunkSettings.section_max_chars,
+    left_out: Counter[str] | None = None,
+    site: SitePage | None = None,
 ) -> tuple[Document, list[Block]] | None:
-    """One file's document and blocks; None for a document with no text to index (after a warning)."""
+    """One file's document and blocks; None for a document with no text to index (after a warning).
+    ``left_out`` counts the front matter keys read as no metadata; ``site``: what a saved
+    page's site says about it (site.py)."""
     rel = path.relative_to(corpus_dir).as_posix()
     raw = read(path)
     if path.suffix.lower() in CONVERTERS:
-        return _load_converted(path, rel, raw, warn, corpus_dir, read, section_max)
+        return _load_converted(path, raw, warn, corpus_dir, read, section_max, site or SitePage())
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise CorpusError(
@@ -252,13 +295,8 @@ def load_file(
     meta = read_sidecar(path, corpus_dir.resolve(), warn, read)
     suffix = path.suffix.lower()
     if suffix in GUIDE_SUFFIXES:
-        front, body = front_matter(text, path)
-        for key, value in front.items():
-            meta.setdefault(key, value)
-        parsed_title, blocks = parse_guide(body, markdown=GUIDE_SUFFIXES[suffix], section_max=section_max)
+        parsed_title, blocks = _guide(text, path, meta, warn, section_max, left_out)
         kind = "guide"
-        if not blocks:
-            raise CorpusError(f"{path}: no text to index was found; check the file's content")
     else:
         parsed_title = None
         blocks = faq_blocks(text, path, warn, jsonl=suffix == ".jsonl")
@@ -277,20 +315,59 @@ def load_file(
     return doc, blocks
 
 
-def _load_converted(
-    path: Path, rel: str, raw: bytes, warn: Warn, corpus_dir: Path, read: Callable[[Path], bytes], section_max: int
+def _guide(  # noqa: PLR0913  # one file's text with what the caller collects from it
+    text: str, path: Path, meta: dict[str, str], warn: Warn, section_max: int, left_out: Counter[str] | None
+) -> tuple[str | None, list[Block]]:
+    """A text or Markdown guide's blocks; its front matter fills ``meta`` where the sidecar did not."""
+    front = read_front_matter(text)
+    if front.problem:
+        warn(f"{path}: the block at the top looks like front matter but is {front.problem}; it is read as text")
+    for key, value in front.meta.items():
+        meta.setdefault(key, value)
+    if left_out is not None:
+        left_out.update(front.left_out)
+    parsed_title, blocks = parse_guide(
+        front.body, markdown=GUIDE_SUFFIXES[path.suffix.lower()], section_max=section_max
+    )
+    if front.description_span and normalize(front.description) not in normalize(front.body):
+        # The page's summary, unless its body already says it: what the page is about, answerable.
+        blocks.insert(0, Block("passage", front.description, front.description_span, ()))
+    if not blocks:
+        raise CorpusError(f"{path}: no text to index was found; check the file's content")
+    return parsed_title, blocks
+
+
+def _load_converted(  # noqa: PLR0913  # one file and what the corpus read around it
+    path: Path,
+    raw: bytes,
+    warn: Warn,
+    corpus_dir: Path,
+    read: Callable[[Path], bytes],
+    section_max: int,
+    site: SitePage,
 ) -> tuple[Document, list[Block]] | None:
     if not raw.strip():
         raise CorpusError(f"{path}: the file is empty; add content or remove it from the corpus")
-    converted = convert_file(path, raw, warn)
+    converted = convert_file(path, raw, warn, drop=site.drop) if site.drop else convert_file(path, raw, warn)
     if converted is None:
         return None
+    rel = path.relative_to(corpus_dir).as_posix()
     meta = read_sidecar(path, corpus_dir.resolve(), warn, read)
     for key, value in converted.meta().items():
         meta.setdefault(key, value)
-    parsed_title, blocks = parse_guide(converted.text, markdown=True, section_max=section_max)
+    if "url" not in meta and path.suffix.lower() in HTML_SUFFIXES:
+        url = mirror_url(rel)  # a page of a wget mirror, saved under its host's name
+        if url:
+            meta["url"] = url
+    parsed_title, blocks = parse_guide(converted.text, markdown=True, section_max=section_max, structured=True)
+    if not blocks and site.drop:
+        # A site's home or section page: a title over links that every page of its site shows.
+        warn(f"{path}: left out, it holds only a title and what every page of its site repeats")
+        return None
     if not blocks:
         raise CorpusError(f"{path}: no text to index was found; check the file's content")
+    if site.of_site and parsed_title:
+        blocks = under_title(blocks, parsed_title)
     doc = Document(
         doc_id=rel,
         title=meta.get("title") or parsed_title or _title_from_name(path),

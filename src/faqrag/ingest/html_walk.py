@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
+from faqrag.ingest.html_cms import header_like, list_numbers
 from faqrag.ingest.html_prune import same
-from faqrag.ingest.structured import Writer, clean
+from faqrag.ingest.structured import Writer, clean, heading_text
 
 MAX_DEPTH = 200  # deeper than any real page; past it a subtree is read as plain text
 _BLOCK = frozenset(
@@ -25,7 +26,8 @@ _SOURCE_BREAK = re.compile(r"[\r\n]+")
 class Walker:
     """Walks the content tree once, writing blocks; inline text collects until a block ends it."""
 
-    def __init__(self) -> None:
+    def __init__(self, pseudo: dict[int, int] | None = None) -> None:
+        self.pseudo = pseudo or {}  # paragraphs that read as headings (html_cms.py): mem_id -> level
         self.out = Writer()
         self.buf: list[str] = []
         self.h1: str | None = None
@@ -61,10 +63,10 @@ class Walker:
 
     def block(self, node, depth: int) -> None:
         tag = node.tag
-        if tag in _HEADING:
-            text = clean(text_of(node))
+        if tag in _HEADING or node.mem_id in self.pseudo:
+            text = heading_text(text_of(node))
             if text:
-                level = _HEADING[tag]
+                level = _HEADING.get(tag) or self.pseudo[node.mem_id]
                 if tag == "h1" and self.h1 is None:
                     self.h1 = text
                 self.out.heading(level, text)
@@ -76,7 +78,7 @@ class Walker:
             items: list[tuple[int, str, bool]] = []
             self._list(node, 0, items)
             self.out.items(items)
-            self.seen.extend(t for _, t, _ in items)
+            self.seen.extend(item[1] for item in items)
             return
         if tag == "table":
             self._table(node, depth)
@@ -98,19 +100,20 @@ class Walker:
     def _list(self, node, level: int, items) -> None:
         """The items of a list and of the lists nested in it, depth first, by a loop:
         lists nested a thousand deep (well within MAX_NESTING) overflowed the recursion."""
-        # Each frame: the children still to read, whether they are an <ol>'s, their level.
-        # A frame of nested lists (ordered None) holds the lists under one item.
-        todo = [(iter(node.iter()), node.tag == "ol", level)]
+        # Each frame: the children still to read, whether they are an <ol>'s, their level,
+        # and the list's own numbers (start, reversed, <li value>). A frame of nested
+        # lists (ordered None) holds the lists under one item.
+        todo = [(iter(node.iter()), node.tag == "ol", level, _numbers(node))]
         while todo:
-            children, ordered, lv = todo[-1]
+            children, ordered, lv, numbers = todo[-1]
             child = next(children, None)
             if child is None:
                 todo.pop()
             elif child.tag in ("ul", "ol"):  # a list under an item, or nested without its <li>
-                todo.append((iter(child.iter()), child.tag == "ol", lv + 1))
+                todo.append((iter(child.iter()), child.tag == "ol", lv + 1, _numbers(child)))
             elif child.tag == "li":
-                items.append((lv, text_of(child, skip=("ul", "ol")), ordered))
-                todo.append((iter([c for c in child.iter() if c.tag in ("ul", "ol")]), None, lv))
+                items.append((lv, text_of(child, skip=("ul", "ol")), ordered, numbers.get(child.mem_id)))
+                todo.append((iter([c for c in child.iter() if c.tag in ("ul", "ol")]), None, lv, {}))
 
     def _table(self, node, depth: int) -> None:
         rows = _rows(node)
@@ -130,20 +133,34 @@ class Walker:
         if caption is not None and clean(caption.text()):
             self.out.paragraph(clean(caption.text()) + ":")
         first = [c for c in rows[0].iter() if c.tag in ("td", "th")] if rows else []
-        has_header = node.css_first("thead") is not None or (first and all(c.tag == "th" for c in first))
+        has_header = (
+            node.css_first("thead") is not None
+            or (first and all(c.tag == "th" for c in first))
+            or header_like(first, grid[1:])  # a CMS's table: a first row of <td> that names the columns
+        )
         header = grid[0] if has_header and len(grid) > 1 else None
         body = grid[1:] if header else grid
         self.out.table(body, header)
         self.seen.extend(" ".join(r) for r in grid)
 
     def _dl(self, node, depth: int) -> None:
-        term, defs = None, []
+        term, defs, dds = None, [], []
+        children = [c for c in node.css("dt, dd") if same(_nearest(c, "dl"), node)]
+        terms = [clean(text_of(c)) for c in children if c.tag == "dt"]
+        faq_list = bool(terms) and all(t.endswith("?") for t in terms)
 
         def emit():
             if term is None and not defs:
                 return
             answer = " ".join(defs)
-            if term and term.endswith("?"):
+            if faq_list:
+                # A list of questions: each heads its answers, which keep their lists and
+                # code, and a question of two sentences ("... UDP loss. Why?") stays one.
+                self.out.heading(min((self._levels[-1] if self._levels else 1) + 1, 6), term or "")
+                for dd in dds:
+                    self.walk(dd, depth + 1)
+                    self.flush()
+            elif term and term.endswith("?"):
                 self.out.paragraph(term)
                 self.out.paragraph(answer)
             elif term and answer:
@@ -152,16 +169,15 @@ class Walker:
                 self.out.paragraph(term or answer)
             self.seen.append(f"{term or ''} {answer}")
 
-        for child in node.css("dt, dd"):
-            if not same(_nearest(child, "dl"), node):
-                continue
+        for child in children:
             text = clean(text_of(child))
             if child.tag == "dt":
                 if defs or term is not None:
                     emit()
-                term, defs = text, []
+                term, defs, dds = text, [], []
             elif text:
                 defs.append(text)
+                dds.append(child)
         emit()
 
     def _details(self, node, depth: int) -> None:
@@ -209,6 +225,10 @@ def text_of(node, depth: int = 0, skip: tuple[str, ...] = ()) -> str:
         else:
             todo.append((c.iter(include_text=True), d + 1, ""))
     return "".join(out)
+
+
+def _numbers(node) -> dict:
+    return list_numbers(node) if node.tag == "ol" else {}
 
 
 def _rows(table) -> list:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from faqrag.ingest.markdown_prep import BLANK
 from faqrag.limits import MAX_HEADING_CHARS
 
 # Patterns run on every line of a guide, so none may backtrack more than linearly
@@ -83,24 +84,25 @@ def _is_prose(s: str) -> bool:
     return len(s) > 140 or (s.endswith(".") and len(s.split()) >= 8) or bool(_SENTENCE_BREAK.search(s))
 
 
-def _classify(line: str, start: int, end: int, markdown: bool) -> Unit:
+def _classify(line: str, start: int, end: int, markdown: bool, inline: bool) -> Unit:
     s = line.strip()
+    md = _strip_md if inline else str.strip  # plain text and converted pages are quoted as written
     m = _MD_HEADING.match(s) if markdown else None
     if m:
-        body = _strip_md(m.group(2).rstrip().rstrip("#").rstrip())  # "## Title ##" closes with hashes
+        body = md(m.group(2).rstrip().rstrip("#").rstrip())  # "## Title ##" closes with hashes
         if len(body) > MAX_HEADING_CHARS:
             return Unit("para", body, start, end)  # no heading is this long; it would head everything under it
         kind = "question" if body.endswith("?") else "heading"
         return Unit(kind, body, start, end, level=len(m.group(1)))
     m = _QA_PREFIX.match(s)
     if m:
-        return Unit("question", _strip_md(m.group(1)), start, end)
+        return Unit("question", md(m.group(1)), start, end)
     if _A_PREFIX.match(s):
-        return Unit("answer", _strip_md(_A_PREFIX.sub("", s)), start, end)
+        return Unit("answer", md(_A_PREFIX.sub("", s)), start, end)
     m = _BULLET.match(line)
     if m:
-        return Unit("bullet", _strip_md(m.group(1)), start, end)
-    bare = _strip_md(s)
+        return Unit("bullet", md(m.group(1)), start, end)
+    bare = md(s)
     if bare.endswith("?") and len(bare) <= 250 and not _SENTENCE_BREAK.search(bare):
         return Unit("question", bare, start, end)
     m = NUMBERED.match(line)
@@ -112,11 +114,11 @@ def _classify(line: str, start: int, end: int, markdown: bool) -> Unit:
     return Unit("para", bare, start, end)
 
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
-
-
 def _strip_md(s: str) -> str:
-    s = _BOLD.sub(lambda m: m.group(1) or m.group(2), s)
+    """A Markdown line as it reads rendered: the syntax markdown_prep blanked gone
+    (emphasis, escapes, tags, link brackets), links as ``text (target)``."""
+    if BLANK in s:
+        s = " ".join(s.replace(BLANK, "").split())
     return _unlink(s).strip()
 
 
@@ -173,7 +175,9 @@ def _opens_table(line: str, text: str, lines: list[tuple[int, int]], i: int) -> 
     return rule is not None and "|" in rule and len(_cells(rule)) == len(_cells(line))
 
 
-def read_units(text: str, *, markdown: bool) -> list[Unit]:  # noqa: C901  # one linear pass over lines whose state (fence, table) decides what each line is
+def read_units(text: str, *, markdown: bool, inline: bool | None = None) -> list[Unit]:  # noqa: C901  # one linear pass over lines whose state (fence, table) decides what each line is
+    """``inline``: read Markdown's inline markup (emphasis, links); by default when ``markdown``."""
+    inline = markdown if inline is None else inline
     raw: list[Unit | None] = []  # None marks a blank line
     lines = _lines(text)
     in_fence = False
@@ -205,7 +209,7 @@ def read_units(text: str, *, markdown: bool) -> list[Unit]:  # noqa: C901  # one
             raw.append(None)
             continue
         if markdown and i + 1 < len(lines) and _SETEXT.match(text[slice(*lines[i + 1])]) and line.strip():
-            heading = _strip_md(line)
+            heading = _strip_md(line) if inline else line.strip()
             if len(heading) <= MAX_HEADING_CHARS:
                 raw.append(Unit("heading", heading, s, e, level=1 if "=" in text[slice(*lines[i + 1])] else 2))
             else:
@@ -236,7 +240,7 @@ def read_units(text: str, *, markdown: bool) -> list[Unit]:  # noqa: C901  # one
                 in_table = True
                 continue
             in_table = False
-        raw.append(_classify(line, s, e, markdown))
+        raw.append(_classify(line, s, e, markdown, inline))
 
     for unit, code in fences:
         unit.text = "\n".join(code)

@@ -4,7 +4,6 @@ from front matter at the top of a guide (``---`` / ``title: ...`` / ``---``)."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,21 +57,3 @@ def _check_meta(data: object, where: Path) -> dict[str, str]:
         if value.strip():
             out[key] = value.strip()
     return out
-
-
-def front_matter(text: str, path: Path) -> tuple[dict[str, str], str]:
-    """Front matter is blanked out (not cut) so character spans stay true to the file."""
-    m = re.match(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", text, re.S)
-    if not m:
-        return {}, text
-    data = {}
-    for line in m.group(1).splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        if not sep:
-            raise CorpusError(f"{path}: front matter line '{line.strip()}' is not 'key: value'")
-        data[key.strip().lower()] = value.strip().strip("'\"")
-    meta = _check_meta(data, path)
-    blank = re.sub(r"[^\n]", " ", text[: m.end()])
-    return meta, blank + text[m.end() :]

@@ -23,8 +23,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from textwrap import dedent  # code in a tab, an admonition or a step is indented in the file, not in the code
 
 from faqrag.ingest.lines import NUMBERED, Unit, read_units
+from faqrag.ingest.markdown_prep import prepare
 from faqrag.limits import MAX_SHARED_CHARS
 from faqrag.settings import ChunkSettings
 
@@ -39,6 +41,7 @@ class Block:
     trail: tuple[str, ...]
     lead: str = ""
     items: tuple[str, ...] = ()
+    marks: tuple[str, ...] = ()  # list blocks: each item's number as shown ("3.", "b)"), "" for a bullet
     question: str = ""
     label: str = ""
     value: str = ""
@@ -48,10 +51,17 @@ class Block:
 
 
 def parse_guide(
-    text: str, *, markdown: bool = False, section_max: int = ChunkSettings.section_max_chars
+    text: str, *, markdown: bool = False, section_max: int = ChunkSettings.section_max_chars, structured: bool = False
 ) -> tuple[str | None, list[Block]]:
-    """Parse a guide; returns its title (first heading, if any) and its blocks."""
-    units = read_units(text, markdown=markdown)
+    """Parse a guide; returns its title (first heading, if any) and its blocks.
+
+    ``structured``: the text a converter wrote (structured.py): Markdown's
+    block structure, but none of its inline markup, so a page's text is
+    quoted as written. A Markdown file is read as it renders: the syntax its
+    generator adds is blanked first (markdown_prep.py), emphasis goes."""
+    if markdown and not structured:
+        text = prepare(text)
+    units = read_units(text, markdown=markdown, inline=markdown and not structured)
     title = None
     if units and units[0].kind == "heading":
         title = units[0].text
@@ -86,7 +96,7 @@ def _blocks(units: list[Unit], section_max: int) -> list[Block]:  # noqa: C901  
             pieces: list[str] = []  # joined once: adding each to the answer so far was quadratic
             while j < len(units) and units[j].kind in ("para", "answer", "bullet", "numbered", "code"):
                 v = units[j]
-                piece = ("\u2022 " + v.text) if v.kind in ("bullet", "numbered") else v.text
+                piece = ("\u2022 " + v.text) if v.kind == "bullet" else v.text  # a step keeps its number
                 # Items and code keep their lines; prose runs on.
                 line_break = (
                     v.kind != "para" and v.kind != "answer" or units[j - 1].kind in ("bullet", "numbered", "code")
@@ -121,23 +131,29 @@ def _blocks(units: list[Unit], section_max: int) -> list[Block]:  # noqa: C901  
             continue
         if u.kind in ("bullet", "numbered"):
             j = i
-            items = []
+            items, marks = [], []
             while j < len(units) and units[j].kind in ("bullet", "numbered", "code"):
                 if units[j].kind == "code":
                     # A code block right after a step belongs to that step: steps keep their commands.
-                    items[-1] = f"{items[-1]}\n{units[j].text}"
+                    items[-1] = f"{items[-1]}\n{dedent(units[j].text)}"
                     j += 1
                     continue
                 m = NUMBERED.match(units[j].text) if units[j].kind == "numbered" else None
                 items.append(m.group(2) if m else units[j].text)
+                marks.append(units[j].text[: m.start(2)].strip() if m else "")
                 j += 1
+            marks = _numbered(marks)
             lead = ""
             start = u.start
             if blocks and blocks[-1].kind == "passage" and blocks[-1].text.endswith(":") and last_kind == "passage":
                 prev = blocks.pop()
                 lead, start = prev.text, prev.span[0]
-            text = (lead + "\n" if lead else "") + "\n".join("\u2022 " + it for it in items)
-            blocks.append(Block("list", text, (start, units[j - 1].end), names, lead=lead, items=tuple(items)))
+            text = (lead + "\n" if lead else "") + "\n".join(
+                f"{mk or chr(0x2022)} {it}" for mk, it in zip(marks, items)
+            )
+            blocks.append(
+                Block("list", text, (start, units[j - 1].end), names, lead=lead, items=tuple(items), marks=tuple(marks))
+            )
             i = j
             last_kind = "list"
             continue
@@ -154,7 +170,7 @@ def _blocks(units: list[Unit], section_max: int) -> list[Block]:  # noqa: C901  
             if blocks and blocks[-1].kind == "passage" and blocks[-1].text.endswith(":") and last_kind == "passage":
                 prev = blocks.pop()
                 lead, start = prev.text, prev.span[0]
-            blocks.append(Block("code", u.text, (start, u.end), names, lead=lead))
+            blocks.append(Block("code", dedent(u.text), (start, u.end), names, lead=lead))
             last_kind = "code"
             i += 1
             continue
@@ -162,6 +178,16 @@ def _blocks(units: list[Unit], section_max: int) -> list[Block]:  # noqa: C901  
         last_kind = "passage"
         i += 1
     return _sections(_attach_entry_context(blocks), section_max)
+
+
+def _numbered(marks: list[str]) -> list[str]:
+    """Steps written "1." each time (Markdown numbers them itself) are numbered 1, 2, 3, as they read."""
+    numbers = [mk for mk in marks if mk]
+    if len(numbers) > 1 and len(set(numbers)) == 1 and numbers[0][:-1].isdigit():
+        first, sep = int(numbers[0][:-1]), numbers[0][-1]
+        counter = iter(range(first, first + len(numbers)))
+        return [f"{next(counter)}{sep}" if mk else "" for mk in marks]
+    return marks
 
 
 def _sections(blocks: list[Block], max_chars: int) -> list[Block]:

@@ -1,7 +1,7 @@
 """Structured plain text: what every format converter writes.
 
 Converters (HTML, PDF, DOCX) do not build blocks themselves. They write the
-small Markdown subset that ``parse.parse_guide(markdown=True)`` already reads:
+small Markdown subset that ``parse.parse_guide(markdown=True, structured=True)`` reads:
 ``#`` headings, ``- `` / ``1. `` list items after their lead-in line, one
 ``Label: value`` line per directory entry, a question line followed by its
 answer, blank lines between blocks. That text becomes the document's text, so
@@ -29,6 +29,14 @@ def clean(text: str) -> str:
     return _SPACE.sub(" ", _CONTROL.sub("", text.replace("\r", " ").replace("\n", " "))).strip()
 
 
+_ANCHOR_MARKS = "#\u00b6\u00a7\U0001f517 "  # what a heading's permalink shows: #, pilcrow, section sign, link
+
+
+def heading_text(text: str) -> str:
+    """A heading's words, without the permalink mark a generator puts after them ("FAQ¶", "Setup#")."""
+    return clean(text).rstrip(_ANCHOR_MARKS).strip()
+
+
 class Writer:
     """Builds the structured text block by block; ``mark()`` records where a page starts."""
 
@@ -51,7 +59,7 @@ class Writer:
         self.marks.append(self._length + (2 if self._parts else 0))
 
     def heading(self, level: int, text: str) -> None:
-        text = clean(text).rstrip("#").strip()
+        text = heading_text(text)
         if text:
             self._block("#" * max(1, min(level, 6)) + " " + text)
 
@@ -63,19 +71,20 @@ class Writer:
         if lines:
             self._block("\n".join(lines))
 
-    def items(self, items: list[tuple[int, str, bool]]) -> None:
-        """List items as (depth, text, ordered)."""
+    def items(self, items: list[tuple]) -> None:
+        """List items as (depth, text, ordered) or (depth, text, ordered, number shown);
+        without a number, an ordered item counts on from the one before it."""
         out: list[str] = []
         number: list[int] = []  # the count so far at each depth up to this item's
-        for depth, text, ordered in items:
+        for depth, text, ordered, *shown in items:
             text = clean(text)
             if not text:
                 continue
             # Deeper counts end with this item; a list is cut, not rebuilt (quadratic in the depth).
             del number[depth + 1 :]
             number.extend([0] * (depth + 1 - len(number)))
-            number[depth] += 1
-            marker = f"{number[depth]}." if ordered and number[depth] < 100 else "-"
+            number[depth] = shown[0] if shown and shown[0] is not None else number[depth] + 1
+            marker = f"{number[depth]}." if ordered and 0 <= number[depth] < 100 else "-"
             out.append("  " * min(depth, 4) + f"{marker} {text}")
         if out:
             self._block("\n".join(out))

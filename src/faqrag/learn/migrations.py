@@ -61,6 +61,41 @@ def m003_reviews(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m004_weak_support_and_refs(db: sqlite3.Connection) -> None:
+    # Why an answer given with confidence may be wrong (answer/support.py), one reason a
+    # line; and the server's reference for an answer, which POST /v1/feedback names.
+    db.execute("ALTER TABLE questions ADD COLUMN weak TEXT")
+    db.execute("ALTER TABLE questions ADD COLUMN ref TEXT")
+    db.execute("CREATE INDEX questions_ref ON questions(ref) WHERE ref IS NOT NULL")
+
+
+@migration
+def m005_handoffs(db: sqlite3.Connection) -> None:
+    # Visitors shown the way to a person (after "No", under a decline), and where to.
+    db.execute(
+        """CREATE TABLE handoffs (
+            question_id INTEGER PRIMARY KEY REFERENCES questions(id) ON DELETE CASCADE,
+            target TEXT NOT NULL,
+            handed_at TEXT NOT NULL
+        )"""
+    )
+
+
+@migration
+def m006_decisions(db: sqlite3.Connection) -> None:
+    # Each review decision with what it wrote (learn/review.py), so it can be undone.
+    db.execute(
+        """CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            action TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            undone_at TEXT
+        )"""
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations this log has not had, in order; the names applied."""
     have = _applied(db)

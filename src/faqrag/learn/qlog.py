@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
-import shutil
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +31,7 @@ from faqrag.files import confine
 from faqrag.learn.migrations import migrate, now_utc
 
 DB_NAME = "logs.db"
+DEFAULT_INDEX_NAME = "index"  # the default index folder keeps the plain name its log always had
 ENV = env.LOG  # a path, or "off"
 OFF = frozenset({"off", "0", "false", "no", "none"})
 CHANNELS = ("page", "cli", "api", "eval")
@@ -62,22 +60,32 @@ class Logged:
     chunk_id: str | None
     answer: str | None
     helpful: bool | None
+    weak: tuple[str, ...] = ()  # why an answer given with confidence may be wrong (answer/support.py)
+    handed_off: bool = False  # shown the way to a person
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "weak": list(self.weak)}
 
 
 # ----------------------------------------------------------------- where
 
 
 def log_path(index_dir: Path, enabled: bool = True) -> Path | None:
-    """Where questions are logged: $FAQRAG_LOG (a path, or "off"), else
-    ``logs.db`` beside the index folder (not inside it: a rebuild replaces that
-    folder whole); None when logging is off."""
+    """Where questions are logged: $FAQRAG_LOG (a path, or "off"), else beside the
+    index folder, named after it (not inside it: a rebuild replaces that folder
+    whole): ``logs.db`` for the default ``index/``, ``NAME.logs.db`` for a folder
+    ``NAME/``, so two indexes side by side never share a log; None when logging is off."""
     given = env.log_setting()
     if given.lower() in OFF or not enabled:
         return None
-    return Path(given) if given else Path(index_dir).absolute().parent / DB_NAME
+    if given:
+        return Path(given)
+    # abspath, not Path.absolute: "..", "a/.." and "." are folded away, so the log of
+    # ``--index ..`` is beside that folder, not "...logs.db" inside it (symlinks are kept:
+    # an index reached through a link keeps its log whichever folder the link names).
+    folder = Path(os.path.abspath(index_dir))
+    name = folder.name or DEFAULT_INDEX_NAME
+    return folder.parent / (DB_NAME if name == DEFAULT_INDEX_NAME else f"{name}.{DB_NAME}")
 
 
 # One connection per log file per process, kept open: closing the last one
@@ -93,7 +101,7 @@ _OPEN_LOCK = threading.Lock()
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
     """An open, migrated connection in autocommit mode (transactions are explicit),
     for this thread alone while the block runs."""
-    path = _confined(Path(path))
+    path = confine(Path(path), Path(path).parent, *SIDE_FILES)
     if path.is_dir():
         raise LogError(f"question log path {path} is a folder; set {ENV} to a file path")
     key = (os.getpid(), str(path.absolute()))
@@ -125,13 +133,8 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
             raise
 
 
-def _confined(path: Path) -> Path:
-    """The log, and the files SQLite keeps beside it, each inside the log's folder:
-    SQLite follows links, so a logs.db (or logs.db-wal) linking elsewhere would be
-    written there."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        confine(path.with_name(path.name + suffix), path.parent)
-    return path
+# SQLite follows links: a logs.db (or its -wal) linking elsewhere would be written there.
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -213,6 +216,8 @@ def log_answers(
             db.execute("BEGIN IMMEDIATE")
             try:
                 ids = [int(db.execute(_INSERT, row).lastrowid) for row in rows]
+                handed = [(i, t, now) for i, (_, r) in zip(ids, answered) if (t := _declined_handoff(r))]
+                db.executemany("INSERT OR REPLACE INTO handoffs VALUES (?, ?, ?)", handed)
                 _trim(db, retention or Retention())
                 db.execute("COMMIT")
             except BaseException:
@@ -224,59 +229,18 @@ def log_answers(
         return None
 
 
-class BackgroundWriter:
-    """``log_answers`` from a thread of its own: a write may wait up to BUSY_MS for
-    another process's lock (a second worker, the review page), and answers must
-    not wait with it. What is waiting when the thread wakes goes in one write."""
-
-    def __init__(self, db_path: Path | None, channel: str, retention: Retention | None = None):
-        self._args = (db_path, channel, retention)
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="faqrag-log", daemon=True)
-        self._thread.start()
-
-    def put(self, answered: list[tuple[str, Any]]) -> None:
-        self._queue.put(answered)
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Write what is queued, then stop."""
-        self._queue.put(None)
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        db_path, channel, retention = self._args
-        stop = False
-        while not stop:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = list(item)
-            while True:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True
-                    break
-                batch.extend(more)
-            try:
-                log_answers(db_path, batch, channel, retention)
-            except Exception:  # log_answers reports its own errors; anything else must not end the thread
-                log.exception("questions not logged")
-
-
 _INSERT = (
-    "INSERT INTO questions (asked_at, channel, question, abstained, confidence, source, doc, chunk_id, answer) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO questions (asked_at, channel, question, abstained, confidence, source, doc, chunk_id, answer, "
+    "weak, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
 def _facts(response: Any) -> tuple:
-    """(abstained, confidence, source, doc, chunk_id, answer text) of a ``Response``
-    or its dict, read without converting the whole answer."""
+    """(abstained, confidence, source, doc, chunk_id, answer text, weak support, ref) of
+    a ``Response`` or its dict, read without converting the whole answer."""
     if isinstance(response, dict):
         a = response.get("answer") or {}
+        weak = response.get("weak_support") or []
         return (
             int(bool(response.get("abstained"))),
             float(response.get("confidence") or 0.0),
@@ -284,13 +248,31 @@ def _facts(response: Any) -> tuple:
             a.get("doc"),
             a.get("chunk_id"),
             a.get("text"),
+            "\n".join(str(w) for w in weak) or None,
+            response.get("ref"),
         )
     a = response.answer
     return (
         int(bool(response.abstained)),
         float(response.confidence or 0.0),
         *((a.source, a.doc, a.chunk_id, a.text) if a else (None, None, None, None)),
+        "\n".join(getattr(response, "weak_support", None) or []) or None,
+        getattr(response, "ref", None),
     )
+
+
+def handoff_target(response: Any) -> str | None:
+    """Where a ``Response`` (or its dict) sends a visitor who wants a person, if anywhere."""
+    h = response.get("handoff") if isinstance(response, dict) else getattr(response, "handoff", None)
+    if not h:
+        return None
+    return h.get("target") if isinstance(h, dict) else h.target
+
+
+def _declined_handoff(response: Any) -> str | None:
+    """A decline shows its way to a person at once: logged as a hand-off with it."""
+    declined = response.get("abstained") if isinstance(response, dict) else response.abstained
+    return handoff_target(response) if declined else None
 
 
 def _trim(db: sqlite3.Connection, keep: Retention) -> None:
@@ -302,8 +284,10 @@ def _trim(db: sqlite3.Connection, keep: Retention) -> None:
     db.execute("DELETE FROM questions WHERE id <= (SELECT MAX(id) FROM questions) - ?", (keep.rows,))
 
 
-def record_feedback(db_path: Path, question_id: int, helpful: bool) -> bool:
-    """Store (or change) whether an answer helped; False when that question is not in the log."""
+def record_feedback(db_path: Path, question_id: int, helpful: bool, handoff: str | None = None) -> bool:
+    """Store (or change) whether an answer helped, and, when the visitor was then
+    shown the way to a person (``handoff``, its target), that hand-off; False when
+    that question is not in the log."""
     with connect(Path(db_path)) as db:
         if db.execute("SELECT 1 FROM questions WHERE id = ?", (question_id,)).fetchone() is None:
             return False
@@ -312,7 +296,17 @@ def record_feedback(db_path: Path, question_id: int, helpful: bool) -> bool:
             "SET helpful = excluded.helpful, given_at = excluded.given_at",
             (question_id, int(bool(helpful)), now_utc()),
         )
+        if handoff and not helpful:
+            db.execute("INSERT OR REPLACE INTO handoffs VALUES (?, ?, ?)", (question_id, handoff, now_utc()))
         return True
+
+
+def question_by_ref(db_path: Path, ref: str) -> int | None:
+    """The log id of the answer the server sent with reference ``ref``, if logged."""
+    if not Path(db_path).is_file():  # nothing logged yet (feedback can come before any answer)
+        return None
+    rows = _read(Path(db_path), "SELECT id FROM questions WHERE ref = ? ORDER BY id DESC LIMIT 1", (ref,))
+    return int(rows[0][0]) if rows else None
 
 
 def record_review(db_path: Path, question_ids: list[int], action: str) -> None:
@@ -335,11 +329,12 @@ def recent(
     declined: bool = False,
     unhelpful: bool = False,
     low_confidence: bool = False,
+    weak: bool = False,
     unreviewed: bool = False,
 ) -> list[Logged]:
     """The newest logged questions, newest first. The filters widen one another
-    (a question declined OR marked unhelpful OR low in confidence), since each
-    is a reason to look at it."""
+    (a question declined OR marked unhelpful OR low in confidence OR answered
+    with weak support), since each is a reason to look at it."""
     if not Path(db_path).exists():
         raise LogError(f"no question log at {db_path}; questions are logged once asked (or set {ENV})")
     reasons = []
@@ -349,19 +344,29 @@ def recent(
         reasons.append("f.helpful = 0")
     if low_confidence:
         reasons.append(f"(q.abstained = 0 AND q.confidence < {LOW_CONFIDENCE})")
+    if weak:
+        reasons.append("(q.abstained = 0 AND q.weak IS NOT NULL)")
     where = [f"({' OR '.join(reasons)})"] if reasons else []
     if unreviewed:
         where.append("r.question_id IS NULL")
     sql = (
         "SELECT q.id, q.asked_at, q.channel, q.question, q.abstained, q.confidence, q.source, q.doc, "
-        "q.chunk_id, q.answer, f.helpful FROM questions q "
-        "LEFT JOIN feedback f ON f.question_id = q.id LEFT JOIN reviews r ON r.question_id = q.id"
+        "q.chunk_id, q.answer, f.helpful, q.weak, h.target IS NOT NULL FROM questions q "
+        "LEFT JOIN feedback f ON f.question_id = q.id LEFT JOIN reviews r ON r.question_id = q.id "
+        "LEFT JOIN handoffs h ON h.question_id = q.id"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY q.id DESC LIMIT ?"
     )
     rows = _read(Path(db_path), sql, (limit,))
     return [
-        Logged(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], None if r[10] is None else bool(r[10]))
+        Logged(
+            *r[:4],
+            bool(r[4]),
+            *r[5:10],
+            helpful=None if r[10] is None else bool(r[10]),
+            weak=tuple(r[11].splitlines()) if r[11] else (),
+            handed_off=bool(r[12]),
+        )
         for r in rows
     ]
 
@@ -369,32 +374,15 @@ def recent(
 def _read(path: Path, sql: str, params: tuple) -> list[tuple]:
     """Rows of a query; a log this process cannot write (a read-only file or folder,
     a copy kept for audit) is read as it stands rather than refused."""
-    _confined(path)
+    confine(path, path.parent, *SIDE_FILES)
     if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
         with connect(path) as db:
             return db.execute(sql, params).fetchall()
-    from urllib.parse import quote
+    from faqrag.learn.log_readonly import read_as_it_stands
 
     try:
-        db = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True)
-        try:
-            return db.execute(sql, params).fetchall()
-        finally:
-            db.close()
-    except sqlite3.Error:  # WAL mode needs a -shm file beside the log, which cannot be made here
-        pass
-    # Read a copy, WAL and all: what the log holds may still be only in its -wal file
-    # (SQLite's immutable mode would read the log without it, and find it empty).
-    try:
-        with tempfile.TemporaryDirectory(prefix="faqrag-log-") as tmp:
-            for suffix in ("", "-wal"):
-                if path.with_name(path.name + suffix).exists():
-                    shutil.copyfile(path.with_name(path.name + suffix), Path(tmp) / (DB_NAME + suffix))
-            db = sqlite3.connect(Path(tmp) / DB_NAME)
-            try:
-                return db.execute(sql, params).fetchall()
-            finally:
-                db.close()
+        return read_as_it_stands(path, sql, params)
     except (OSError, sqlite3.Error) as err:
-        last = err
-    raise LogError(f"question log {path} is read-only and cannot be read ({last}); copy it somewhere writable")
+        raise LogError(
+            f"question log {path} is read-only and cannot be read ({err}); copy it somewhere writable"
+        ) from None

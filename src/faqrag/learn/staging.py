@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faqrag.engine import Engine
@@ -40,6 +40,7 @@ class Trial:
     after: dict[str, float | None]
     better: tuple[str, ...]  # question ids answered right only now
     worse: tuple[str, ...]  # question ids answered right only before
+    asked: dict[str, str] = field(default_factory=dict)  # the question of each id in better and worse
 
 
 @dataclass(frozen=True)
@@ -108,15 +109,11 @@ def stage(
         before = answer_all(live, questions) if live else []
         was = {r["id"]: outcome(r) for r in before}
         now = {r["id"]: outcome(r) for r in after}
+        better = tuple(i for i in now if now[i] and was.get(i) is False)
+        worse = tuple(i for i in now if not now[i] and was.get(i) is True)
+        asked = {r["id"]: r["question"] for r in after if r["id"] in set(better) | set(worse)}
         trials.append(
-            Trial(
-                name,
-                len(questions),
-                figures(before) if before else {},
-                figures(after),
-                tuple(i for i in now if now[i] and was.get(i) is False),
-                tuple(i for i in now if not now[i] and was.get(i) is True),
-            )
+            Trial(name, len(questions), figures(before) if before else {}, figures(after), better, worse, asked)
         )
     return Staged(folder, summary, tuple(trials))
 

@@ -49,6 +49,7 @@ class QueryTerms:
     ask: tuple[tuple[str, float], ...] = ()  # the other content terms (what is asked about them), with IDFs
     known_names: float = 1.0  # share of its names (words, not numbers) the corpus uses at all
     idf_by_id: dict[int, float] = field(default_factory=dict)  # IDF of each of ``ids``
+    places: frozenset[str] = frozenset()  # the countries it is about (search/places.py), lower case
 
     @property
     def coverage(self) -> float:
@@ -86,7 +87,9 @@ class LexicalIndex:
         self.idf = dict(zip(self.vocab, self._bm25.idf.tolist()))  # every vocabulary term is in a document
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
 
-    def terms(self, question: str, not_names: frozenset[str] = frozenset()) -> QueryTerms:
+    def terms(
+        self, question: str, not_names: frozenset[str] = frozenset(), places: frozenset[str] = frozenset()
+    ) -> QueryTerms:
         toks = list(dict.fromkeys(tokenize(question)))
         # Words naming the form of the answer ("URL", "phone") are not its topic:
         # a guide may never say "URL" yet hold the address asked for.
@@ -111,6 +114,7 @@ class LexicalIndex:
             ask,
             known_names,
             {self.vocab[t]: self.idf[t] for t in known},
+            places=places,
         )
 
     def scores(self, terms: QueryTerms) -> np.ndarray:

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from faqrag.index.store import StoredIndex
-from faqrag.records import ALTERNATE, QUESTION, Chunk, Document
+from faqrag.records import ALTERNATE, HEADING, QUESTION, Chunk, Document
 from faqrag.search.answer_type import numbers_in, value_kinds
 from faqrag.search.lexical import LexicalIndex, QueryTerms
+from faqrag.search.places import Places
+from faqrag.search.spelling import english_words
 from faqrag.settings import Settings
 from faqrag.text import tokenize
 
@@ -31,6 +33,7 @@ class Hit:
     lexical: float  # normalised BM25, capped at 1
     role: int  # role of the best view
     question_sim: float  # cosine to the FAQ question view; 0 for other kinds
+    head_sim: float = 0.0  # cosine to the unit's own question or heading view; 0 without one
     # Cosine to each part's view (role >= 0), as search computed it; None: not computed.
     part_dense: Mapping[int, float] | None = field(default=None, compare=False, repr=False)
 
@@ -52,15 +55,18 @@ class Evidence:
     # A directory line whose number exactly one fuller entry (one with its block's
     # shared lines) also quotes: that entry, which answers in its place.
     fuller: Evidence | None = None
+    head_terms: frozenset[int] = frozenset()  # term ids of the unit's own question or heading
+    places: frozenset[str] = frozenset()  # the countries the unit is about (places.unit_places)
 
     def rescored(self, score: float) -> Evidence:
         return replace(self, hit=replace(self.hit, score=score))
 
 
 class Retriever:
-    def __init__(self, stored: StoredIndex, settings: Settings):
+    def __init__(self, stored: StoredIndex, settings: Settings, places: Places | None = None):
         self.stored = stored
         self.settings = settings
+        self.places = places
         self.lexical = LexicalIndex(stored.chunks)
         n = len(stored.chunks)
         # Views of one chunk are contiguous rows: chunk i owns rows [start[i], start[i+1]).
@@ -68,6 +74,10 @@ class Retriever:
         # Which kinds of value (phone, url, ...) each chunk holds, found once here.
         self.chunk_kinds = [value_kinds(c.text) for c in stored.chunks]
         self._part_facts: dict[int, list[tuple[frozenset[int], frozenset[str]]]] = {}
+        # The views a chunk is ranked by: all but an FAQ answer's sentences, which
+        # are there for choosing its short answer (chunking._faq).
+        is_faq = np.array([c.kind == "faq" for c in stored.chunks] or [False])
+        self.ranks = ~((stored.view_role >= 0) & is_faq[stored.view_chunk]) if n else np.ones(0, dtype=bool)
         # Directory entries with shared lines (hours, languages), by the numbers
         # they quote: another line quoting the same number can borrow them.
         self.entries_by_number: dict[str, list[int]] = {}
@@ -96,7 +106,8 @@ class Retriever:
         offsets = np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
         rows = np.arange(int((ends - starts).sum())) + np.repeat(starts - offsets, ends - starts)  # each chunk's views
         sims = stored.vectors[rows] @ qvec
-        dense = np.maximum.reduceat(sims, offsets)
+        ranking = np.where(self.ranks[rows], sims, -np.inf)
+        dense = np.maximum.reduceat(ranking, offsets)
         lexical = np.minimum(lex[chunks], 1.0)
         fused = s.dense_weight * dense + s.lexical_weight * lexical
         if types:
@@ -112,11 +123,13 @@ class Retriever:
         # The top hits' best view, read from Python lists: numpy's per-call cost on
         # slices of a few views was most of this loop's time.
         sims_l, roles_l, lens = sims.tolist(), stored.view_role[rows].tolist(), (ends - starts).tolist()
+        ranking_l = ranking.tolist()
         hits = []
         for j in order.tolist():
             lo = int(offsets[j])
             seg, seg_roles = sims_l[lo : lo + lens[j]], roles_l[lo : lo + lens[j]]
-            best = max(range(len(seg)), key=seg.__getitem__)  # the first of equals, as np.argmax
+            rank_seg = ranking_l[lo : lo + lens[j]]
+            best = max(range(len(seg)), key=rank_seg.__getitem__)  # the first of equals, as np.argmax
             question = [
                 x for x, r in zip(seg, seg_roles) if r == QUESTION or (r == ALTERNATE and x >= s.alternate_threshold)
             ]
@@ -128,6 +141,7 @@ class Retriever:
                     lexical=float(lexical[j]),
                     role=seg_roles[best],
                     question_sim=max(question) if question else 0.0,
+                    head_sim=max((x for x, r in zip(seg, seg_roles) if r in (QUESTION, HEADING)), default=0.0),
                     part_dense={r: x for x, r in zip(seg, seg_roles) if r >= 0},
                 )
             )
@@ -154,6 +168,8 @@ class Retriever:
             self.part_scores(h.chunk, qvec) if h.part_dense is None else h.part_dense,
             self.part_facts(h.chunk),
             fuller,
+            self.head_terms(h.chunk),
+            self.unit_places(h.chunk),
         )
 
     def fuller_entry(self, chunk: int) -> int:
@@ -189,6 +205,18 @@ class Retriever:
             ]
             self._part_facts[chunk] = facts
         return facts
+
+    def unit_places(self, chunk: int) -> frozenset[str]:
+        """The countries a unit is about (none without a gazetteer or places in the corpus)."""
+        if self.places is None or not self.places.corpus_places:
+            return frozenset()
+        return self.places.unit_places(self.stored.chunks, is_common_word=lambda w: w in english_words())[chunk]
+
+    def head_terms(self, chunk: int) -> frozenset[int]:
+        """Term ids of a unit's own question or heading (FAQ entries and sections)."""
+        c = self.stored.chunks[chunk]
+        vocab = self.lexical.vocab
+        return frozenset(vocab[t] for t in tokenize(c.question) if t in vocab) if c.question else frozenset()
 
     def part_scores(self, chunk: int, qvec: np.ndarray) -> dict[int, float]:
         """Cosine of the question to each part view of a chunk (role >= 0)."""

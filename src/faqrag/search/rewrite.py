@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from faqrag.records import Chunk
-from faqrag.search.places import Places, Resolution
+from faqrag.search.places import Mention, Places, Resolution
 from faqrag.search.spelling import Correction, Speller, english_words
 
 _WORD = re.compile(r"[^\W_]+")
@@ -20,6 +20,7 @@ class Rewritten:
     corrections: tuple[Correction, ...] = ()
     places: tuple[Resolution, ...] = ()
     lexical: str = ""  # what BM25 matches: the places in place of the names the corpus does not use
+    asked: frozenset[str] = frozenset()  # the countries the question is about (GeoNames' names, lower case)
 
     @property
     def lexical_text(self) -> str:
@@ -54,11 +55,32 @@ class Rewriter:
         text = question
         for c in corrections:
             text = re.sub(rf"(?<!\w){re.escape(c.typed)}(?!\w)", c.corrected, text)
-        places = tuple(self.places.resolve(text, is_common_word=lambda w: w in english_words()))
+        mentions = self.places.mentions(text, is_common_word=lambda w: w in english_words())
+        asked = frozenset(m.country for m in mentions)
+        places = tuple(_resolutions(mentions))
         if not places:
-            return Rewritten(text, corrections)
+            return Rewritten(text, corrections, asked=asked)
         lexical = text
         for p in places:
             lexical = re.sub(rf"(?<!\w){re.escape(p.mentioned)}(?!\w)", p.place, lexical)
         # The model knows the mentioned place too: it keeps it, with the corpus's name beside it.
-        return Rewritten(f"{text} ({', '.join(dict.fromkeys(p.place for p in places))})", corrections, places, lexical)
+        shown = ", ".join(dict.fromkeys(p.place for p in places))
+        return Rewritten(f"{text} ({shown})", corrections, places, lexical, asked)
+
+
+# How a place the corpus does not list is read: as the corpus would speak of it
+# ("for countries not listed above, call ..."), never as its continent, whose
+# other countries' lines are not its own.
+UNLISTED = "a country not listed"
+
+
+def _resolutions(mentions: list[Mention]) -> list[Resolution]:
+    """The places the corpus names differently: a city by its country; a place
+    whose country it does not list, as one not listed."""
+    out = []
+    for m in mentions:
+        if not m.listed:
+            out.append(Resolution(m.mentioned, UNLISTED))
+        elif m.place and m.place.lower() != m.mentioned.lower():
+            out.append(Resolution(m.mentioned, m.place))
+    return out

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import secrets
 import threading
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -28,10 +31,22 @@ from faqrag import __version__, env
 from faqrag.engine import Engine, check_question
 from faqrag.errors import IndexStateError, QuestionError
 from faqrag.learn import qlog
+from faqrag.learn.log_writer import Feedback
 from faqrag.limits import loads
+from faqrag.serve import docs, widget
 from faqrag.serve.errors import add_error_handlers
 from faqrag.serve.middleware import BodyLimit, FastAsk
-from faqrag.serve.schema import AskRequest, AskResponse, BatchRequest, BatchResponse, ErrorOut, JSONBytes, answer_json
+from faqrag.serve.schema import (
+    AskRequest,
+    AskResponse,
+    BatchRequest,
+    BatchResponse,
+    ErrorOut,
+    FeedbackAccepted,
+    FeedbackRequest,
+    JSONBytes,
+    answer_json,
+)
 from faqrag.serve.settings import ServeSettings, check_token
 from faqrag.serve.state import ServerState, public_manifest
 from faqrag.settings import Settings
@@ -76,6 +91,9 @@ def create_app(
     _add_layers(app, state, ask_one)
     add_error_handlers(app)
     _add_routes(app, state, ask_one)
+    _add_feedback(app, state)
+    widget.add_routes(app)
+    docs.install(app, state)
     return app
 
 
@@ -117,6 +135,8 @@ def _answerer(state: ServerState):
         def then(q: str):
             def done(vec, ms, rw):
                 resp = engine.answer_vector(q, rw, vec, k, ms)
+                if state.log_db is not None:  # what POST /v1/feedback names this answer by
+                    resp = replace(resp, ref=secrets.token_urlsafe(12))
                 return q, resp, answer_json(resp)  # serialised here, off the event loop
 
             return done
@@ -227,12 +247,35 @@ def _add_routes(app: FastAPI, state: ServerState, answer) -> None:
             "version": __version__,
         }
 
+    bearer = HTTPBearer(auto_error=False, scheme_name=docs.BEARER)
+
     @app.post("/v1/rebuild", responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}})
-    async def rebuild(request: Request) -> dict:
+    async def rebuild(request: Request, _token=Security(bearer)) -> dict:  # noqa: B008  # FastAPI's way to declare it
         """Rebuild the index from the corpus and swap it in (needs the bearer token)."""
         authorise(request, state.token)
         engine = engine_or_503(state)
         return await run_in_threadpool(_rebuild, state, engine)
+
+
+def _add_feedback(app: FastAPI, state: ServerState) -> None:
+    @app.post(
+        "/v1/feedback",
+        status_code=202,
+        response_model=FeedbackAccepted,
+        responses={code: {"model": ErrorOut} for code in (409, 413, 415, 422, 503)},
+        summary="Say whether an answer helped",
+    )
+    async def feedback(req: FeedbackRequest) -> Any:
+        """Whether the answer sent with ``ref`` helped. It is logged after that answer;
+        after a "No" the reply carries the way to a person, logged as a hand-off."""
+        if state.log_db is None:
+            raise HTTPException(409, "feedback is not recorded: question logging is off on this server")
+        # The answer it names is in the log already: the feedback needs no index, only the
+        # hand-off does (none while loading: the widget shows the one its answer carried).
+        engine = state.engine
+        handoff = None if req.helpful or engine is None else engine.handoff()
+        state.log_feedback(Feedback(req.ref, req.helpful, handoff.target if handoff else None))
+        return FeedbackAccepted(True, handoff)
 
 
 def authorise(request: Request, token: str | None) -> None:

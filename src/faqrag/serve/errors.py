@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from faqrag.errors import FaqragError, IndexStateError, QuestionError
+from faqrag.serve.schema import BODY_FIELDS
 
 log = logging.getLogger("faqrag.serve")
 
@@ -44,7 +45,7 @@ def add_error_handlers(app: FastAPI) -> None:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if request.method == "POST" and not (kind == "application/json" or kind.endswith("+json")):
             return error(415, "send the body as JSON with the header 'Content-Type: application/json'")
-        return error(422, _validation_message(err.errors()))
+        return error(422, _validation_message(err.errors(), BODY_FIELDS.get(request.url.path, ())))
 
     @app.exception_handler(Exception)
     async def unexpected(_request, err: Exception):
@@ -65,10 +66,18 @@ def _http_message(request: Request, err: HTTPException) -> str:
     return detail
 
 
-def _validation_message(errors: list[dict]) -> str:
-    """One line saying what is wrong with the body and how to fix it."""
+def _validation_message(errors: list[dict], fields: tuple[str, ...] = ()) -> str:
+    """One line saying what is wrong with the body and how to fix it: a field it does
+    not take first (a typo there explains the "missing" error beside it)."""
     if not errors:
         return "the request body is invalid"
+    unknown = [str(e["loc"][-1]) for e in errors if e.get("type") == "extra_forbidden" and e.get("loc")]
+    if unknown:
+        takes = f"; the body takes {', '.join(fields)}" if fields else ""
+        names = ", ".join(repr(u[:40]) for u in unknown[:5]) + (
+            f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        )
+        return f"unknown field{'s' if len(unknown) > 1 else ''} {names}{takes} (see /docs)"
     first = errors[0]
     if first.get("type") == "json_invalid":
         return 'the request body is not valid JSON; send a JSON object such as {"question": "..."}'

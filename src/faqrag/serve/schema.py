@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 from fastapi.responses import Response as HTTPResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from faqrag.answer.records import Response
+from faqrag.answer.records import Handoff, Response
 from faqrag.limits import MAX_K
 
 AskResponse = Response  # the answer JSON, as ``faqrag ask --json`` prints it
@@ -30,9 +30,31 @@ class BatchRequest(BaseModel):
     k: StrictInt = Field(5, ge=1, le=MAX_K)
 
 
+class FeedbackRequest(BaseModel):
+    """Whether an answer helped, naming it by the ``ref`` the server sent with it."""
+
+    model_config = ConfigDict(extra="forbid")
+    ref: StrictStr = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    helpful: StrictBool
+
+
 @dataclass(frozen=True)
 class BatchResponse:
     answers: list[Response]
+
+
+@dataclass(frozen=True)
+class FeedbackAccepted:
+    recorded: bool  # queued for the question log, after the answer it is about
+    handoff: Handoff | None  # after a "No": the way to a person, to show now
+
+
+# Each body's fields, named in a 422 for a field the body does not take.
+BODY_FIELDS = {
+    "/v1/ask": tuple(AskRequest.model_fields),
+    "/v1/ask/batch": tuple(BatchRequest.model_fields),
+    "/v1/feedback": tuple(FeedbackRequest.model_fields),
+}
 
 
 class ErrorOut(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any
 
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
-from faqrag.learn import qlog
+from faqrag.learn import log_writer, qlog
 from faqrag.serve.batching import MicroBatcher
 from faqrag.serve.settings import ServeSettings
 from faqrag.settings import Settings
@@ -41,9 +41,10 @@ class ServerState:
     swaps: int = 0
     embedder_factory: Any = None  # model id -> question embedder
     log_db: Path | None = None  # the question log; None: off
-    log_writer: qlog.BackgroundWriter | None = None  # writes it from a thread of its own
+    log_writer: log_writer.BackgroundWriter | None = None  # writes it from a thread of its own
     stop: threading.Event = field(default_factory=threading.Event)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
+    writer_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def manifest_signature(self) -> tuple | None:
         try:
@@ -97,11 +98,19 @@ class ServerState:
 
     def log_batch(self, answered: list[tuple[str, Any, bytes]]) -> None:
         """Hand a batch's questions to the log's own thread, once their answers are back."""
-        if self.log_db is None:
-            return
-        if self.log_writer is None:
-            self.log_writer = qlog.BackgroundWriter(self.log_db, "api", qlog.retention(self.settings))
-        self.log_writer.put([(q, resp) for q, resp, _ in answered])
+        if self.log_db is not None:
+            self._writer().put([(q, resp) for q, resp, _ in answered])
+
+    def log_feedback(self, feedback: log_writer.Feedback) -> None:
+        """Feedback goes the same way, so it is written after the answer it names."""
+        if self.log_db is not None:
+            self._writer().put_feedback(feedback)
+
+    def _writer(self) -> log_writer.BackgroundWriter:
+        with self.writer_lock:  # the answering thread and a request's may both start it
+            if self.log_writer is None:
+                self.log_writer = log_writer.BackgroundWriter(self.log_db, "api", qlog.retention(self.settings))
+        return self.log_writer
 
     def reload_if_changed(self) -> bool:
         """Swap in a new index if the manifest changed; True when one was swapped in."""
@@ -116,6 +125,7 @@ class ServerState:
                 stored = load_index(self.index_dir)
                 engine = Engine(stored, current.embedder, self.settings)
                 engine.rewriter.warm_up()  # here, not in the first question after the swap
+                engine.handoff()
             except Exception as err:
                 msg = str(err) if isinstance(err, FaqragError) else f"{type(err).__name__}: {err}"
                 if self.manifest_signature() != sig:

@@ -1,0 +1,401 @@
+"""Review page for the guide's maintainers: what the guide failed to answer, and
+what it answered with weak support, grouped by meaning, with one decision per
+group (link it to an existing answer, write a new FAQ entry, or mark it not
+covered); "Apply reviews" checks the next index before it goes live, and every
+decision can be undone. See faqrag/learn/review.py.
+
+Off unless FAQRAG_ADMIN_PASSWORD is set in the server's environment; then the
+password is asked for. FAQRAG_INDEX / FAQRAG_CORPUS / FAQRAG_SETTINGS as for the
+main page; FAQRAG_REVIEWED is the labelled set reviews are written to (default
+eval/reviewed.jsonl) and FAQRAG_SETS the labelled sets checked before an index
+is swapped in (default eval/sets.json).
+
+Kept out of a folder named ``pages``: Streamlit would run a script there by
+itself on a first visit to its address, without app.py's navigation.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from faqrag import env
+from faqrag.engine import Engine
+from faqrag.errors import FaqragError
+from faqrag.evaluation.questions import load_questions
+from faqrag.learn import calibrate, decisions, qlog, review, staging
+from faqrag.page import CSS, as_html, load_guide, md_escape, open_guide, password_ok, public, render_index_facts, site
+from faqrag.text import truncate
+
+SHOWN_GROUPS = 20
+SHOWN_MEMBERS = 10  # a page of decisions; the rest come up as these are done
+SHOWN_DECISIONS = 30
+SHOWN_CHANGES = 8  # questions named per "better" or "worse" line
+ORDERS = ("Most asked first", "Newest first")
+log = logging.getLogger("faqrag.review_page")
+
+
+def paths() -> dict[str, Path]:
+    s = site()
+    return {"index": s.index, "corpus": s.corpus, "reviewed": s.reviewed, "sets": s.sets, "log": qlog.log_path(s.index)}
+
+
+def signed_in() -> bool:
+    if not env.admin_password():
+        st.info(
+            f"The review page is off. To turn it on, set {env.ADMIN_PASSWORD} in the environment of the server "
+            "(for example `FAQRAG_ADMIN_PASSWORD=... make run`) and reload this page."
+        )
+        return False
+    if st.session_state.get("admin_ok"):
+        return True
+    typed = st.text_input("Maintainer password", type="password", key="admin_password")
+    if typed and password_ok(typed):
+        st.session_state["admin_ok"] = True
+        st.rerun()  # drawn again without the password box
+    if typed:
+        st.error("That is not the password.")
+    return False
+
+
+def reasons(q: qlog.Logged) -> str:
+    if q.abstained:
+        why = "declined"
+    elif q.confidence < qlog.LOW_CONFIDENCE:
+        why = f"low confidence {q.confidence:.2f}"
+    else:
+        why = f"answered {q.confidence:.2f}"
+    return why + (", marked unhelpful" if q.helpful is False else "") + (", handed off" if q.handed_off else "")
+
+
+def done(message: str) -> None:
+    """Said where the maintainer is looking (a toast) and at the top after the rerun."""
+    st.session_state["review_done"] = message
+
+
+# ------------------------------------------------------------------ groups
+
+
+def render_group(g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
+    lead = g.lead
+    with st.container(border=True):
+        st.subheader(md_escape(f"{len(g.items)} × {truncate(lead.question, 120)}"))
+        # Grouping is a guess: each question can be left out of this group's decision
+        # (it comes back in a later group).
+        chosen = [
+            q
+            for q in g.items[:SHOWN_MEMBERS]
+            if st.checkbox(
+                md_escape(f"{truncate(q.question, 200)}  ({reasons(q)})"), value=True, key=f"pick-{lead.id}-{q.id}"
+            )
+        ] + list(g.items[SHOWN_MEMBERS:])
+        if len(g.items) > SHOWN_MEMBERS:
+            st.caption(f"and {len(g.items) - SHOWN_MEMBERS} more, included")
+        weak = list(dict.fromkeys(w for q in g.items for w in q.weak))
+        if weak:
+            st.caption(md_escape("Why the answer may be wrong: " + "; ".join(weak[:3])))
+            if lead.answer:
+                st.html(as_html(f"Answered: {truncate(lead.answer, 200)}  ({lead.source or ''})", cls="fq-source"))
+        if not chosen:
+            st.caption("Tick at least one question to decide on.")
+            return
+        try:
+            resp = engine.ask(lead.question, k=3)
+        except FaqragError as err:
+            st.error(md_escape(str(err)))
+            return
+        render_link(g, chosen, resp, engine, p)
+        render_new_entry(g, chosen, engine, p)
+        if st.button("Not covered by the guide", key=f"notcov-{lead.id}"):
+            decide(lambda: review.not_covered(p["reviewed"], chosen, p["log"]), f"Marked {len(chosen)} question(s) not covered.")
+
+
+def decide(action, message: str) -> None:
+    """Write a review decision: said on the next drawing, or its one-line error now
+    (a torn or linked-away file), and the page goes on drawing."""
+    try:
+        action()
+    except FaqragError as err:
+        st.error(md_escape(str(err)))
+        return
+    done(message)
+    st.rerun()
+
+
+def render_link(g: review.Group, chosen: list, resp, engine: Engine, p: dict[str, Path]) -> None:
+    by_id = {c.id: c for c in engine.stored.chunks}
+    answer = resp.answer if resp.answer is not None and not resp.abstained else None
+    labels = {x.chunk_id: f"{x.source}: {truncate(' '.join(x.text.split()), 160)}" for x in resp.passages}
+    if resp.answer:
+        labels[resp.answer.chunk_id] = f"{resp.answer.source}: {truncate(' '.join(resp.answer.text.split()), 160)}"
+    options = [o for o in dict.fromkeys([*([resp.answer.chunk_id] if resp.answer else []), *labels]) if o in by_id]
+    if not options:
+        return
+    # Pre-selected only when the group's questions are close to it: a default must not act for the maintainer.
+    pre = review.preselect(g, answer.chunk_id if answer else None, engine)
+    key = g.lead.id
+    choice = st.radio(
+        "Closest existing answers",
+        options,
+        index=options.index(pre) if pre in options else None,
+        format_func=lambda o: md_escape(labels.get(o, o)),
+        key=f"target-{key}",
+    )
+    if st.button("Link these questions to this answer", key=f"link-{key}", disabled=choice is None):
+        chunk = by_id[choice]
+        title = engine.stored.documents[chunk.doc].title
+        head = review.alternates.head_of(chunk, title)
+        decide(
+            lambda: review.link(p["corpus"], p["reviewed"], chosen, chunk, engine.stored.chunks, title, p["log"]),
+            f"Linked {len(chosen)} question(s) to {head}; apply reviews to use them.",
+        )
+
+
+def fill(key: str, text: str) -> None:
+    st.session_state[key] = text
+
+
+def render_new_entry(g: review.Group, chosen: list, engine: Engine, p: dict[str, Path]) -> None:
+    key = g.lead.id
+    with st.expander("Write a new FAQ entry instead"):
+        # Empty, not pre-filled: a visitor's wording is a start, which the maintainer takes when wanted.
+        st.button("Start from the visitor's question", key=f"usevisitor-{key}", on_click=fill,
+                  args=(f"newq-{key}", g.lead.question))  # fmt: skip
+        q = st.text_input("Question", key=f"newq-{key}", placeholder=truncate(g.lead.question, 100))
+        a = st.text_area("Answer", key=f"newa-{key}")
+        ready = bool(q.strip() and a.strip())
+        if ready:
+            render_preview(q, a, engine, p)
+        if st.button("Add this entry", key=f"new-{key}", disabled=not ready):
+            try:
+                review.new_entry(p["corpus"], p["reviewed"], chosen, q, a, p["log"])
+            except FaqragError as err:
+                st.error(md_escape(str(err)))
+            else:
+                done(f"Added a new FAQ entry to {review.collection_title(p['corpus'])}. Apply reviews to use it.")
+                st.rerun()
+
+
+def render_preview(question: str, answer: str, engine: Engine, p: dict[str, Path]) -> None:
+    """The entry as a visitor asking it in other words will see it on the answer card."""
+    st.caption("As visitors will see it:")
+    shown = " ".join(answer.split())
+    with st.container(border=True):
+        st.html(as_html(f"Answers the question \u201c{' '.join(question.split())}\u201d", cls="fq-source"))
+        st.html(as_html(truncate(shown, engine.settings.max_answer_chars), cls="fq-answer"))
+        st.html(as_html(f"Source: {review.collection_title(p['corpus'])}", cls="fq-source"))
+    if len(shown) > engine.settings.max_answer_chars:
+        st.caption(f"Longer than {engine.settings.max_answer_chars} characters: visitors see its start.")
+
+
+def render_queue(engine: Engine, p: dict[str, Path]) -> None:
+    items = review.queue(p["log"]) if p["log"].exists() else []
+    if not items:
+        st.info("Nothing to review: no declined, low-confidence, unhelpful or weakly supported answers are waiting.")
+        return
+    order = st.radio("Order the groups", ORDERS, horizontal=True, key="order")
+    failed = [q for q in items if not review.weakly_supported(q)]
+    weak = [q for q in items if review.weakly_supported(q)]
+    for title, caption, members in (
+        ("Not answered well", "declined, answered with low confidence, or marked unhelpful", failed),
+        (
+            "Answered, but weakly supported",
+            "answered with confidence, but the question names something the answer lacks, another answer "
+            "scored about as high, or a place was answered with another place's details",
+            weak,
+        ),
+    ):
+        if not members:
+            continue
+        groups = review.group(members, engine.embedder)
+        if order == ORDERS[1]:
+            groups = review.newest_first(groups)
+        st.header(title)
+        st.caption(f"{len(members)} question(s) in {len(groups)} group(s): {caption}.")
+        for g in groups[:SHOWN_GROUPS]:
+            render_group(g, engine, p)
+
+
+# ------------------------------------------------------------------- apply
+
+
+def pct(x) -> str:
+    return "\u2013" if x is None else f"{x * 100:.1f}%"
+
+
+def trial_text(t: staging.Trial) -> str:
+    """One labelled set, live against staged: each figure either side has, and what changed, by question."""
+
+    def named(ids: tuple[str, ...]) -> str:
+        shown = [f"\u201c{truncate(t.asked.get(i, i), 80)}\u201d" for i in ids[:SHOWN_CHANGES]]
+        more = f" and {len(ids) - SHOWN_CHANGES} more" if len(ids) > SHOWN_CHANGES else ""
+        return "; ".join(shown) + more if ids else "none"
+
+    keys = (("answer_right", "answer right"), ("uncovered_declined", "uncovered declined"),
+            ("covered_declined", "covered declined"))  # fmt: skip
+    moves = [
+        f"{label} {pct(t.before.get(k))} \u2192 {pct(t.after.get(k))}"
+        for k, label in keys
+        if t.before.get(k) is not None or t.after.get(k) is not None
+    ]
+    return f"{t.name} ({t.questions} question(s)): {'; '.join(moves)}\n  better: {named(t.better)}\n  worse: {named(t.worse)}"
+
+
+def staged_text(staged: staging.Staged) -> str:
+    s = staged.summary
+    return (
+        f"Built the next index beside the live one: {s.documents} document(s), {s.chunks} chunks, "
+        f"{s.views} vectors ({s.embedded} embedded) in {s.seconds:.1f} s."
+    )
+
+
+def render_calibration(p: dict[str, Path]) -> None:
+    """How far the reviewed questions are from what `faqrag tune` needs."""
+    try:
+        qs = load_questions(p["reviewed"]) if p["reviewed"].is_file() and p["reviewed"].stat().st_size else []
+    except FaqragError as err:
+        st.warning(md_escape(public(str(err), p["reviewed"].parent)))
+        return
+    covered = sum(q.covered for q in qs)
+    uncovered = len(qs) - covered
+    need_c, need_u = max(0, calibrate.MIN_COVERED - covered), max(0, calibrate.MIN_UNCOVERED - uncovered)
+    if need_c or need_u:
+        st.caption(
+            f"Calibrating the decline threshold on this corpus ('faqrag tune') needs {need_c} more covered and "
+            f"{need_u} more not-covered reviewed question(s): there are {covered} and {uncovered} so far."
+        )
+    else:
+        st.caption(
+            f"{covered} covered and {uncovered} not-covered reviewed questions: enough to calibrate the decline "
+            "threshold ('faqrag tune --dry-run' shows what it would do)."
+        )
+
+
+def render_apply(engine: Engine, p: dict[str, Path]) -> None:
+    """Rebuild with the reviews into a staging folder, show what changed, swap on confirm."""
+    st.header("Apply reviews")
+    render_calibration(p)
+    if applied := st.session_state.get("applied"):  # the result stays here, where the button was
+        st.success(applied[0])
+        st.text(applied[1])
+    staged = st.session_state.get("staged")
+    if staged is None:
+        st.caption(
+            "Rebuilds the index with the reviews so far beside the live one, and answers every labelled "
+            "set of this corpus with both before anything changes."
+        )
+        if st.button("Apply reviews", key="apply"):
+            st.session_state.pop("applied", None)
+            with st.status("Rebuilding and checking…", expanded=True) as status:
+                try:
+                    staged = staging.stage(
+                        p["corpus"],
+                        p["index"],
+                        engine.embedder,
+                        sets_path=p["sets"],
+                        reviewed_path=p["reviewed"],
+                        settings=engine.settings,
+                        log=lambda m: status.text(public(m, p["index"], p["corpus"])),
+                    )
+                except FaqragError as err:
+                    status.update(label="Apply failed", state="error")
+                    st.error(md_escape(public(str(err), p["index"], p["corpus"])))
+                    return
+            st.session_state["staged"] = staged
+            st.rerun()
+        return
+    report = "\n".join([staged_text(staged), *(trial_text(t) for t in staged.trials)])
+    st.text(report)
+    if not staged.trials:
+        st.caption("No labelled set of this corpus to check against: review some questions first.")
+    swap, drop = st.columns(2)
+    if swap.button("Swap in the new index", key="swap", type="primary"):
+        staging.swap_in(staged.folder, p["index"])
+        del st.session_state["staged"]
+        load_guide.clear()
+        st.session_state["applied"] = ("The new index is live.", report)
+        st.toast("The new index is live.")
+        st.rerun()
+    if drop.button("Discard it", key="discard"):
+        staging.discard(staged.folder)
+        del st.session_state["staged"]
+        st.session_state["applied"] = ("The staged index was discarded; the live one is unchanged.", "")
+        st.rerun()
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def describe(d: decisions.Decision) -> str:
+    n = len(d.questions)
+    if d.action == review.LINKED:
+        return f"Linked {n} question(s) to \u201c{truncate(d.target, 100)}\u201d"
+    if d.action == review.NEW_ENTRY:
+        return f"New FAQ entry \u201c{truncate(d.target, 100)}\u201d for {n} question(s)"
+    return f"Marked {n} question(s) not covered"
+
+
+def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
+    st.header("Reviews so far")
+    listed = decisions.listed(p["log"], SHOWN_DECISIONS)
+    if not listed:
+        st.caption("No reviews yet. Each one you make is listed here, and can be undone.")
+        return
+    st.caption(
+        "Undo takes out what a review wrote (its links or FAQ entry, and its labelled questions) and puts its "
+        "questions back in the queue; apply reviews afterwards to rebuild and check the index without it."
+    )
+    for d, live in zip(listed, review.in_index(listed, engine.stored.chunks)):
+        with st.container(border=True):
+            text, button = st.columns([6, 1], vertical_alignment="center")
+            state = "live" if live else "not applied yet"
+            text.markdown(md_escape(f"{describe(d)} ({d.decided_at.replace('T', ' ').replace('Z', ' UTC')}, {state})"))
+            text.caption(md_escape("; ".join(truncate(q, 80) for q in d.questions[:5])))
+            if button.button("Undo", key=f"undo-{d.id}"):
+                try:
+                    left = review.undo(p["log"], d.id, p["corpus"], p["reviewed"])
+                except FaqragError as err:
+                    st.error(md_escape(public(str(err), p["corpus"], p["reviewed"].parent)))
+                else:
+                    done(
+                        f"Undone: {describe(d)}. Apply reviews to rebuild the index without it and check."
+                        + "".join(f" But {note}." for note in left)
+                    )
+                    st.rerun()
+
+
+def main() -> None:
+    st.set_page_config(page_title="Review questions", page_icon="🗂️")
+    st.html(CSS)
+    s = site()
+    guide, problem = open_guide(s.index, s.settings)
+    render_index_facts(guide)
+    st.title("Review questions")
+    if not signed_in():
+        return
+    p = paths()
+    if p["log"] is None:
+        st.info(f"Question logging is off ({qlog.ENV}=off), so there is nothing to review.")
+        return
+    if msg := st.session_state.pop("review_done", None):
+        st.toast(md_escape(msg))
+        st.success(md_escape(msg))
+    if guide is None:
+        st.error(md_escape(f"The guide cannot be opened: {problem}."))
+        return
+    try:
+        render_queue(guide.engine, p)
+    except FaqragError as err:
+        st.error(md_escape(public(str(err), p["index"])))
+        return
+    render_apply(guide.engine, p)
+    render_decisions(guide.engine, p)
+
+
+try:
+    main()
+except Exception as err:  # one line on the page, the traceback in the server log
+    log.exception("the review page failed")
+    st.error(f"Something went wrong ({type(err).__name__}); see the server log.")
