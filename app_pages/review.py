@@ -109,7 +109,10 @@ def render_group(g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
         render_link(g, chosen, resp, engine, p)
         render_new_entry(g, chosen, engine, p)
         if st.button("Not covered by the guide", key=f"notcov-{lead.id}"):
-            decide(lambda: review.not_covered(p["reviewed"], chosen, p["log"]), f"Marked {len(chosen)} question(s) not covered.")
+            decide(
+                lambda: review.not_covered(p["reviewed"], chosen, p["log"]),
+                f"Marked {len(chosen)} question(s) not covered.",
+            )
 
 
 def decide(action, message: str) -> None:
