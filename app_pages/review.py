@@ -109,9 +109,22 @@ def render_group(g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
         render_link(g, chosen, resp, engine, p)
         render_new_entry(g, chosen, engine, p)
         if st.button("Not covered by the guide", key=f"notcov-{lead.id}"):
-            review.not_covered(p["reviewed"], chosen, p["log"])
-            done(f"Marked {len(chosen)} question(s) not covered.")
-            st.rerun()
+            decide(
+                lambda: review.not_covered(p["reviewed"], chosen, p["log"]),
+                f"Marked {len(chosen)} question(s) not covered.",
+            )
+
+
+def decide(action, message: str) -> None:
+    """Write a review decision: said on the next drawing, or its one-line error now
+    (a torn or linked-away file), and the page goes on drawing."""
+    try:
+        action()
+    except FaqragError as err:
+        st.error(md_escape(str(err)))
+        return
+    done(message)
+    st.rerun()
 
 
 def render_link(g: review.Group, chosen: list, resp, engine: Engine, p: dict[str, Path]) -> None:
@@ -136,10 +149,11 @@ def render_link(g: review.Group, chosen: list, resp, engine: Engine, p: dict[str
     if st.button("Link these questions to this answer", key=f"link-{key}", disabled=choice is None):
         chunk = by_id[choice]
         title = engine.stored.documents[chunk.doc].title
-        review.link(p["corpus"], p["reviewed"], chosen, chunk, engine.stored.chunks, title, p["log"])
         head = review.alternates.head_of(chunk, title)
-        done(f"Linked {len(chosen)} question(s) to {head}; apply reviews to use them.")
-        st.rerun()
+        decide(
+            lambda: review.link(p["corpus"], p["reviewed"], chosen, chunk, engine.stored.chunks, title, p["log"]),
+            f"Linked {len(chosen)} question(s) to {head}; apply reviews to use them.",
+        )
 
 
 def fill(key: str, text: str) -> None:

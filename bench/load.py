@@ -8,7 +8,10 @@ batched encoding (the same ONNX model encoding the dev questions in batches of
 swap in the middle (`POST /v1/rebuild` after the corpus gained a paragraph):
 no request may fail. The clients run in this process, on the same cores as the
 server, so the figures include what they cost; the CPU each side used per answer
-is printed too, and what other processes on the machine used meanwhile.
+is printed too, and what other processes on the machine used meanwhile. A third
+run adds hostile clients beside the 32: 500 silent sockets, 20 bodies sent a byte
+every 2 s and 20 clients that send 500 questions at once and read no answer;
+what the server did with them is counted.
 
     .venv/bin/python bench/load.py [WORKERS]
 
@@ -73,11 +76,14 @@ def machine_cpu() -> float:
 
 IDLE = 500  # sockets opened and left silent during the hostile run (bounded: localhost only)
 TRICKLE = 20  # clients sending a request body one byte every 2 s
+UNREAD = 20  # clients sending UNREAD_REQUESTS questions at once and reading none of the answers
+UNREAD_REQUESTS = 500
 
 
 async def hostile(port: int, end: float, shed: dict) -> None:
-    """IDLE silent connections and TRICKLE slow bodies, held until ``end``; ``shed``
-    counts those the server closed (or answered 408) before then."""
+    """IDLE silent connections, TRICKLE slow bodies and UNREAD clients that never read
+    their answers, held until ``end``; ``shed`` counts those the server closed (or
+    answered 408) before then."""
 
     async def idle() -> None:
         try:
@@ -105,17 +111,44 @@ async def hostile(port: int, end: float, shed: dict) -> None:
                     break
                 writer.write(bytes([byte]))
                 await writer.drain()
-                got = await asyncio.wait_for(reader.read(12), 2.0) if not reader.at_eof() else b""
-                if got:
-                    shed["slow answered " + got[9:12].decode()] = shed.get("slow answered " + got[9:12].decode(), 0) + 1
-                    break
-        except asyncio.TimeoutError:
-            pass
+                try:  # the wait for an answer is the 2 s between bytes
+                    got = await asyncio.wait_for(reader.read(12), 2.0) if not reader.at_eof() else b""
+                except asyncio.TimeoutError:
+                    continue  # (it ended the trickle after one byte, so none lasted to the body deadline)
+                key = "slow answered " + got[9:12].decode() if got else "slow closed"
+                shed[key] = shed.get(key, 0) + 1
+                break
         except OSError:
             shed["slow closed"] = shed.get("slow closed", 0) + 1
         writer.close()
 
-    await asyncio.gather(*(idle() for _ in range(IDLE)), *(trickle() for _ in range(TRICKLE)))
+    await asyncio.gather(
+        *(idle() for _ in range(IDLE)),
+        *(trickle() for _ in range(TRICKLE)),
+        *(unread(port, end, shed) for _ in range(UNREAD)),
+    )
+
+
+async def unread(port: int, end: float, shed: dict) -> None:
+    """A client that sends UNREAD_REQUESTS questions at once and reads no answer until ``end``."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    body = json.dumps({"question": "How do I contact support?", "k": 50}).encode()
+    head = f"POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    writer.write((head.encode() + body) * UNREAD_REQUESTS)
+    try:
+        await asyncio.wait_for(writer.drain(), max(0.1, end - time.perf_counter()))
+        await asyncio.sleep(max(0.0, end - time.perf_counter()))
+        # Read now: a server that dropped the connection ends it at once; one that held it
+        # sends answers for as long as they are read.
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 3 and await asyncio.wait_for(reader.read(65536), 1.0):
+            pass
+        key = "unread dropped" if time.perf_counter() - t0 < 3 else "unread held"
+    except (asyncio.TimeoutError, OSError):
+        key = "unread dropped"
+    shed[key] = shed.get(key, 0) + 1
+    writer.close()
 
 
 def run_load(
@@ -312,8 +345,8 @@ def main() -> None:
         f"rebuild: HTTP {rb.get('status')} in {rb.get('seconds', 0):.1f} s, "
         f"{rb.get('body', {}).get('embedded')} views embedded; swaps seen by the server: {info['swaps']}"
     )
-    report(f"load + {IDLE} idle, {TRICKLE} slow", rough, floor)
-    print(f"idle and slow clients, what the server did with them: {rough['shed']}")
+    report(f"load + {IDLE} idle, {TRICKLE}+{UNREAD} slow", rough, floor)
+    print(f"idle, slow and unread clients, what the server did with them: {rough['shed']}")
     print(f"end: {load()}")
 
 

@@ -44,7 +44,7 @@ def test_sidecar_and_front_matter_metadata(tmp_path):
     "name, content, message",
     [
         ("empty.txt", "  \n", "empty.txt: the file is empty"),
-        ("latin.txt", "caf\xe9 menu".encode("latin-1"), "latin.txt: not UTF-8 text (byte 0xe9 at offset 3)"),
+        ("latin.txt", "caf\xe9 menu".encode("latin-1"), "latin.txt, line 1: not UTF-8 text (byte 0xe9 at offset 3)"),
         ("bad.jsonl", '{"question": "a", "answer": "b"}\n{oops\n', "bad.jsonl, line 2: not valid JSON"),
         ("cols.csv", "q,a\nx,y\n", "cols.csv, line 1: no 'question' and 'answer' column"),
         ("blank.csv", "question,answer\nx,\n", "blank.csv: no row has both a question and an answer"),

@@ -81,10 +81,18 @@ def test_a_long_hostile_line_parses_in_linear_time(name, markdown):
         assert in_block or line.strip("# ")[:20] in blocks[-1].trail[-1], name
 
 
-def test_a_long_heading_line_is_still_a_heading():
-    _, blocks = parse_guide("# Guide\n\n# a" + " " * N + "b ##\n\nText under it.\n", markdown=True)
-    (block,) = blocks
-    assert block.trail == ("a" + " " * N + "b",)  # the closing hashes go, the inner spaces stay
+def test_a_heading_line_too_long_for_one_is_prose_kept_whole():
+    # No heading is 100,000 characters long, and a heading heads everything under it.
+    for text, markdown in (
+        ("# Guide\n\n# a" + " " * N + "b ##\n\nText under it.\n", True),
+        ("# Guide\n\n## " + "word " * 200 + "\n\nText under it.\n", True),
+        ("# Guide\n\n" + "word " * 200 + "\n-----\n\nText under it.\n", True),
+    ):
+        _, blocks = parse_guide(text, markdown=markdown)
+        assert [b.trail for b in blocks] == [(), ()], text[:20]
+        assert blocks[0].text.strip("# ").startswith(("a", "word")) and blocks[1].text == "Text under it."
+    _, (block,) = parse_guide("# Guide\n\n## " + "w" * 500 + "\n\nText.\n", markdown=True)
+    assert block.trail == ("w" * 500,)  # up to MAX_HEADING_CHARS it is a heading
 
 
 def test_a_long_label_line_reads_as_prose_and_a_short_one_as_an_entry():

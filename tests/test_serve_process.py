@@ -279,3 +279,50 @@ def test_slow_and_idle_clients_are_shed_while_others_are_answered(server):
     finally:
         for s in idle + heads + bodies:
             s.close()
+
+
+def test_clients_that_never_read_their_answers_are_dropped(server):
+    """A client that sends many questions at once and reads none of the answers held
+    its connection for good (the server waiting to write); now it is dropped once
+    nothing was read for the keep-alive time (1 s here), and others are answered."""
+    addr = ("127.0.0.1", int(server[0].rsplit(":", 1)[1]))
+    body = json.dumps({"question": "How do I reset my widget?", "k": 50}).encode()
+    request = b"POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    request += b"Content-Length: %d\r\n\r\n" % len(body) + body
+    readers = []
+    for _ in range(4):
+        s = socket.create_connection(addr)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.setblocking(False)
+        for _ in range(600):
+            try:
+                s.send(request)
+            except BlockingIOError:
+                break
+        readers.append(s)
+    try:
+        with httpx.Client(base_url=server[0], timeout=10) as c:
+            for q in QUESTIONS * 3:
+                t0 = time.monotonic()
+                assert c.post("/v1/ask", json={"question": q}).status_code == 200
+                assert time.monotonic() - t0 < 2
+        time.sleep(3)
+        for s in readers:
+            assert _ends_within(s, 5), "the server still writes to a client that reads nothing"
+    finally:
+        for s in readers:
+            s.close()
+
+
+def _ends_within(s: socket.socket, seconds: float) -> bool:
+    """Whether the connection ends (reset or closed) within ``seconds`` of reading all that arrives."""
+    s.setblocking(True)
+    s.settimeout(1)
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            if not s.recv(65536):
+                return True
+    except (TimeoutError, ConnectionResetError):
+        return True  # reset, or nothing more coming: the server is not writing
+    return False

@@ -90,3 +90,66 @@ def test_create_app_refuses_a_bad_secret(built_index, fake_embedder):
 
     with pytest.raises(FaqragError, match="FAQRAG_API_TOKEN"):
         create_app(built_index, embedder_factory=lambda _m: fake_embedder, api_token="clé")
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://a\nb", "https://x.example/path", " https://x.example", "x.example", "ftp://x", "https://", "\x00"],
+)
+def test_a_cors_origin_no_browser_sends_is_refused_at_start(origin):
+    from faqrag.serve.settings import ServeSettings
+
+    with pytest.raises(FaqragError, match="is not an origin") as err:
+        ServeSettings.from_dict({"cors_origins": [origin]})
+    assert "\n" not in str(err.value)
+
+
+def test_origins_browsers_send_are_kept():
+    from faqrag.serve.settings import ServeSettings
+
+    kept = ["*", "https://help.example.com", "http://127.0.0.1:8501", "http://[::1]:3000"]
+    assert ServeSettings.from_dict({"cors_origins": kept}).cors_origins == tuple(kept)
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://host:99999", "http://host:port", "https://[x]:1"])
+def test_a_server_url_that_is_no_url_is_one_line(url):
+    from faqrag.serve.client import ask_server
+
+    with pytest.raises(FaqragError, match="is not a URL") as err:
+        ask_server(url, "hello?")
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ask", "--k", "nan", "hi?"],
+        ["ask", "--k", "9" * 5000, "hi?"],
+        ["ask", "--k", "0", "hi?"],
+        ["serve", "--port", "0"],
+        ["serve", "--port", "http"],
+        ["log", "--limit", "-1"],
+        ["eval"],
+        ["ask"],
+        ["tune", "--wet"],
+        ["frobnicate"],
+    ],
+    ids=lambda a: " ".join(a)[:30],
+)
+def test_a_bad_option_is_one_line_naming_it(argv, capsys):
+    from faqrag.cli.main import main
+
+    with pytest.raises(SystemExit) as code:
+        main(argv)
+    err = capsys.readouterr().err
+    assert code.value.code == 2 and err.count("\n") == 1 and "error:" in err and "--help" in err, err
+    assert len(err) < 400
+
+
+def test_a_log_that_cannot_be_written_is_one_warning_line(tmp_path, built_index, monkeypatch, capsys, use_fake_model):
+    from faqrag.cli.main import main
+
+    monkeypatch.setenv("FAQRAG_LOG", str(tmp_path))  # a folder
+    assert main(["ask", "--index", str(built_index), "How do I reset my widget?"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("faqrag: warning: the question was not logged"), err

@@ -9,6 +9,7 @@ one. Folders are replaced whole by index/swap.py.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,11 +33,38 @@ def atomic_path(target: Path) -> Iterator[Path]:
         raise
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write a whole file or nothing; a problem is a FaqragError naming the path."""
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, every link on it followed (a dangling one too), ends inside
+    ``folder`` (itself resolved: a folder that is a link is where it points)."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL
+        return False
+
+
+def confine(path: Path, folder: Path, *beside: str) -> Path:
+    """``path``, a file faqrag keeps in ``folder`` (the corpus, eval/, the index):
+    a FaqragError when it links outside it, so nothing elsewhere (/etc/passwd, a
+    file of another project) is ever read as, or written as, that file. ``beside``:
+    suffixes of files kept with it (SQLite's ``-wal``), held to the same."""
+    for name in (path.name, *(path.name + s for s in beside)):
+        if not inside(path.with_name(name), folder):
+            raise FaqragError(
+                f"{path.with_name(name)} links outside {folder}, so faqrag neither reads nor writes it; "
+                "replace the link with the file itself"
+            )
+    return path
+
+
+def write_atomically(path: Path, text: str, *, within: Path | None = None) -> None:
+    """Write a whole file or nothing; a problem is a FaqragError naming the path.
+    ``within``: the folder a file faqrag keeps must stay in (see ``confine``); a
+    path a person named may be a device or a pipe, and is written into."""
+    if within is not None:
+        confine(path, within)
     if path.is_dir():
         raise FaqragError(f"cannot write {path}: it is a folder; name a file")
-    if path.exists() and not path.is_file():
+    if within is None and path.exists() and not path.is_file():
         # A device or a pipe (/dev/stdout, a FIFO): write into it; renaming over it would replace it.
         try:
             with path.open("w", encoding="utf-8") as fh:
@@ -63,14 +91,25 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def append_lines(path: Path, text: str) -> None:
+def append_lines(path: Path, text: str, *, within: Path) -> None:
     """Append whole lines in one write, synced: a crash leaves the earlier lines as
     they were (a torn last line is the only risk, and every reader names its line).
     A file whose last line has no newline (edited by hand) gets one first, so two
-    rows are never merged into one."""
-    with path.open("a+b") as fh:
-        fh.seek(0, os.SEEK_END)
-        if fh.tell():
+    rows are never merged into one. The file must be a plain one of its own inside
+    ``within``: appending through a link, or to a file with a second name (a hard
+    link), would change a file elsewhere."""
+    confine(path, within)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
+    except OSError as err:
+        raise FaqragError(f"cannot add to {path} ({err.strerror}); check it is a file you can write") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+        os.close(fd)
+        what = "is not a plain file" if not stat.S_ISREG(st.st_mode) else "has another name (a hard link)"
+        raise FaqragError(f"cannot add to {path}: it {what}, so faqrag does not write to it; replace it with a copy")
+    with os.fdopen(fd, "r+b") as fh:
+        if st.st_size:
             fh.seek(-1, os.SEEK_END)
             if fh.read(1) not in (b"\n", b"\r"):
                 text = "\n" + text

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -27,6 +29,19 @@ MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file: a few hundred bytes in prac
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024  # a manifest: a hash per corpus file
 MAX_QUESTIONS = 100_000  # questions in one evaluation run (about 10 minutes here)
 MAX_K = 50  # passages one answer may list (the CLI's --k, the API's k)
+# What a build produces is bounded as well as what it reads. Compressed content
+# (PDF streams, the XML parts of a .docx) may expand to at most this much per
+# file before it is parsed; a converted file's text is bounded as a text file is
+# (MAX_FILE_BYTES, and all of them together MAX_CORPUS_BYTES).
+MAX_EXPANDED_BYTES = 3 * MAX_FILE_BYTES
+# A text repeated in many views or rows (a heading, a list's lead-in, a
+# directory block's shared lines, a table's column name) is repeated only up to
+# this long, so a long one costs its length once, not once per item. Real ones
+# are a line or two (at most 280 characters in every labelled corpus).
+MAX_SHARED_CHARS = 500
+# A heading line longer than this is read as prose: a heading is repeated with
+# everything under it, and no real heading is this long.
+MAX_HEADING_CHARS = MAX_SHARED_CHARS
 # Above this many texts to embed, a build measures its speed, says how long it
 # will take, and goes ahead only under EMBED_SECONDS_LIMIT or when told to.
 EMBED_ESTIMATE_TEXTS = 20_000
@@ -45,15 +60,39 @@ def duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def read_capped(path: Path, limit: int) -> str:
-    """A small file's text, read no further than ``limit`` bytes: a settings
-    file or manifest pointed at something huge is an error, not a long read.
-    Raises ValueError (over the limit), UnicodeDecodeError or OSError."""
-    with path.open("rb") as fh:
+def read_bytes_capped(path: Path, limit: int, *, regular: bool = True) -> bytes:
+    """A file's bytes, read no further than ``limit``: a file pointed at something
+    huge, or at an endless device (/dev/zero), is an error, not a long read.
+    ``regular``: refuse anything but a plain file (a FIFO left where faqrag keeps
+    a file would block the reader for good); a path a person named may be a pipe.
+    Raises ValueError (over the limit, or not a file) or OSError."""
+    fd = os.open(path, os.O_RDONLY | (os.O_NONBLOCK if regular else 0))
+    with os.fdopen(fd, "rb") as fh:
+        if regular and not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("it is not a regular file")
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"it is over {mib(limit)}")
-    return data.decode("utf-8")
+    return data
+
+
+def read_capped(path: Path, limit: int, *, regular: bool = True) -> str:
+    """A small file's UTF-8 text, read as ``read_bytes_capped`` reads it.
+    Raises ValueError (over the limit, or not a file), UnicodeDecodeError or OSError."""
+    return read_bytes_capped(path, limit, regular=regular).decode("utf-8")
+
+
+def read_json(path: Path, limit: int = MAX_SETTINGS_BYTES) -> object:
+    """A JSON file faqrag keeps (a calibration, a registry of sets, a model's
+    configuration), read capped and through ``loads``. Raises ValueError
+    (JSONDecodeError, UnicodeDecodeError, over the limit) or OSError."""
+    return loads(read_capped(path, limit))
+
+
+def line_at(raw: bytes, offset: int) -> int:
+    """The line (from 1) byte ``offset`` of a file is on: a torn last line, a stray NUL or
+    a broken character is named by its line, as every other fault in a file is."""
+    return raw.count(b"\n", 0, offset) + 1
 
 
 def loads(text: str) -> object:

@@ -159,7 +159,7 @@ def read_json_object(path: Path, what: str = "settings file", flag: str = "--set
     if path.is_dir():
         raise FaqragError(f"{what} {path} is a folder; pass {flag} a JSON file")
     try:
-        data = loads(read_capped(path, MAX_SETTINGS_BYTES))
+        data = loads(read_capped(path, MAX_SETTINGS_BYTES, regular=False))  # a path a person named
     except FileNotFoundError:
         raise FaqragError(f"{what} {path} cannot be read (file not found); check the path") from None
     except OSError as err:

@@ -145,6 +145,22 @@ def content_words(text: str) -> list[str]:
     return [w for w in _WORD.findall(normalize(text)) if w not in STOPWORDS]
 
 
+# An absolute path not inside a URL or a word: "/srv/app/.venv/share/faqrag/onnx/model.onnx".
+ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/[^\s/:;,'\"()\[\]]+)+/?")
+
+
+def without_paths(message: str, is_path=lambda _p: True) -> str:
+    """``message`` with every absolute path (that ``is_path`` takes for one) cut to its
+    last part, the file's name: a server's clients read what went wrong, never where
+    the server keeps its files."""
+
+    def name(m: re.Match) -> str:
+        path = m.group(0)
+        return (path.rstrip("/").rsplit("/", 1)[-1] or "/") if is_path(path) else path
+
+    return ABS_PATH.sub(name, message)
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut at a word boundary and mark the cut, so a short answer stays readable."""
     if len(text) <= limit:

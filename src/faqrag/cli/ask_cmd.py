@@ -60,11 +60,10 @@ def _ask(args) -> int:
     if args.json or resp.abstained:
         resp = replace(resp, handoff=engine.handoff())
     resp.timings_ms["model_load"] = round(load_ms, 2)
+    # The answer first, then the log: a log another process holds locked makes the
+    # write wait (up to qlog.BUSY_MS), and the person asking must not wait with it.
+    print(dumps(resp.to_dict()) if args.json else format_response(resp), flush=True)
     _log_question(args.index, question, resp, settings)
-    if args.json:
-        print(dumps(resp.to_dict()))
-        return 0
-    print(format_response(resp))
     return 0
 
 

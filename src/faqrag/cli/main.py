@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import gc
+import logging
 import os
 import sys
 from pathlib import Path
@@ -19,9 +20,17 @@ from faqrag.cli.common import DEFAULT_CORPUS, DEFAULT_INDEX, count, err, passage
 from faqrag.errors import FaqragError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, its errors in one line as every other error is (its usage block is in --help)."""
+
+    def error(self, message: str):
+        message = message if len(message) <= 200 else message[:199] + "\u2026"  # "--k 999...999" echoed whole
+        self.exit(2, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
+
+
 def parser() -> argparse.ArgumentParser:
     # One long declaration on purpose: every command's options in one place read as --help reads.
-    p = argparse.ArgumentParser(prog="faqrag", description="Answer questions from a help guide, with sources.")
+    p = _Parser(prog="faqrag", description="Answer questions from a help guide, with sources.")
     p.add_argument("--version", action="version", version=f"faqrag {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -105,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     # skipped. Once per process, however often main runs in it.
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
+    # What the package logs (a question the log could not keep) the command says itself, in
+    # one line; without a handler, logging's last resort would print it a second time.
+    logger = logging.getLogger("faqrag")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
     for stream in (sys.stdout, sys.stderr):
         # A path from the command line may hold undecodable bytes (lone
         # surrogates); print them escaped rather than die on them.

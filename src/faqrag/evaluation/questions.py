@@ -11,7 +11,7 @@ from pathlib import Path
 
 from faqrag.errors import FaqragError
 from faqrag.ingest.tabular import csv_rows, jsonl_rows
-from faqrag.limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, loads, mib
+from faqrag.limits import MAX_QUESTION_FILE_BYTES, MAX_QUESTIONS, line_at, loads, mib, read_bytes_capped
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,9 @@ def load_questions(path: Path) -> list[EvalQuestion]:  # noqa: C901  # one branc
     try:
         if path.is_dir():
             raise FaqragError(f"{path} is a folder; pass a .jsonl or .csv file of questions")
-        size = path.stat().st_size
-        if size > MAX_QUESTION_FILE_BYTES:
-            raise FaqragError(f"{path}: {mib(size)} is over the {mib(MAX_QUESTION_FILE_BYTES)} limit; split it")
-        raw = path.read_bytes()
+        raw = read_bytes_capped(path, MAX_QUESTION_FILE_BYTES, regular=False)  # a device never ends
+    except ValueError:
+        raise FaqragError(f"{path}: over the {mib(MAX_QUESTION_FILE_BYTES)} limit; split it") from None
     except FileNotFoundError:
         raise FaqragError(f"{path}: file not found; check the path") from None
     except OSError as err:
@@ -41,15 +40,14 @@ def load_questions(path: Path) -> list[EvalQuestion]:  # noqa: C901  # one branc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise FaqragError(f"{path}: not UTF-8 text (offset {err.start}); save it as UTF-8") from None
+        raise FaqragError(
+            f"{path}, line {line_at(raw, err.start)}: not UTF-8 text (offset {err.start}); save it as UTF-8"
+        ) from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
         rows = csv_rows(text, path, ("question",))
     elif suffix in (".jsonl", ".json"):
-        if text.lstrip().startswith("[") and isinstance(_whole(text), list):  # one JSON array, a common first try
-            raise FaqragError(
-                f"{path}: must be JSON lines (one object per line), not one JSON array; write a line per question"
-            )
+        _refuse_one_value(text, path)
         rows = jsonl_rows(text, path)
     else:
         raise FaqragError(f"{path}: use a .jsonl or .csv file")
@@ -83,6 +81,19 @@ def load_questions(path: Path) -> list[EvalQuestion]:  # noqa: C901  # one branc
     if not out:
         raise FaqragError(f"{path}: no questions found")
     return out
+
+
+def _refuse_one_value(text: str, path: Path) -> None:
+    """One JSON array, or one object printed over several lines, is a common first try at
+    JSON lines: say so, rather than "line 1: not valid JSON"."""
+    head = text.lstrip()[:1]
+    if head == "[" or (head == "{" and "\n" in text.strip()):
+        whole = _whole(text)
+        if isinstance(whole, (list, dict)):
+            what = "one JSON array" if isinstance(whole, list) else "one JSON object written over several lines"
+            raise FaqragError(
+                f"{path}: must be JSON lines (one object per line), not {what}; write a line per question"
+            )
 
 
 def _whole(text: str) -> object:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faqrag.errors import FaqragError
-from faqrag.limits import loads
+from faqrag.limits import MAX_QUESTION_FILE_BYTES, loads, read_capped
 
 SUFFIXES = (".json", ".html", ".md")
 
@@ -322,8 +322,8 @@ def _markdown(report: dict, results: list[dict], misses: list[Miss]) -> str:
 def read_report(path: Path) -> dict:
     """A report.json written by ``faqrag eval --report``, for ``--compare``."""
     try:
-        previous = loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        previous = loads(read_capped(path, MAX_QUESTION_FILE_BYTES, regular=False))
+    except (OSError, ValueError) as err:  # not JSON, not UTF-8, over the limit
         raise FaqragError(f"{path}: cannot read the previous report ({err}); pass a report.json") from None
     if not isinstance(previous, dict) or not isinstance(previous.get("outcomes"), dict):
         raise FaqragError(

@@ -11,7 +11,6 @@ changed.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from faqrag import __version__
 from faqrag.errors import FaqragError, IndexStateError
 from faqrag.index.manifest import FORMAT_VERSION, check_files, read_manifest
 from faqrag.index.store import check_target, faiss_module, load_index, write_index
+from faqrag.index.swap import remove_folder
 from faqrag.limits import EMBED_ESTIMATE_TEXTS, EMBED_SAMPLE_TEXTS, EMBED_SECONDS_LIMIT, duration
 from faqrag.models.embedder import Embedder, resolve_model
 from faqrag.records import Chunk, Document
@@ -102,8 +102,7 @@ def build_index(  # noqa: PLR0913  # the one build every caller uses: each keywo
         }
         write_index(index_dir, manifest, documents, chunks, index)
         staged = staged_path(index_dir)
-        if staged.exists():  # a review apply's staged copy, killed or never confirmed: stale now
-            shutil.rmtree(staged, ignore_errors=True)
+        if remove_folder(staged):  # a review apply's staged copy, killed or never confirmed: stale now
             log(f"removed {staged.name}, a staged index left by a review apply (apply the reviews again)")
     return BuildSummary(index_dir, len(documents), len(chunks), len(view_texts), len(missing), time.perf_counter() - t0)
 

@@ -11,8 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from faqrag.errors import FaqragError
+from faqrag.files import confine
 from faqrag.index.manifest import CALIBRATION
-from faqrag.limits import loads
+from faqrag.limits import read_json
 from faqrag.settings import Settings
 
 
@@ -20,10 +21,11 @@ def calibrated(index_dir: Path, settings: Settings) -> Settings:
     """``settings`` with the index's calibrated threshold, unless the settings
     already chose one of their own (a threshold other than the shipped one)."""
     path = Path(index_dir) / CALIBRATION
-    if not path.is_file() or settings.abstain_below != Settings().abstain_below:
+    if not (path.exists() or path.is_symlink()) or settings.abstain_below != Settings().abstain_below:
         return settings
+    confine(path, Path(index_dir))  # a link to a file elsewhere is not this index's calibration
     try:
-        value = loads(path.read_text(encoding="utf-8"))["abstain_below"]
+        value = read_json(path)["abstain_below"]
         return replace(settings, abstain_below=value)
     except (OSError, ValueError, KeyError, TypeError, FaqragError):
         raise FaqragError(

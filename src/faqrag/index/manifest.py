@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import stat
 from pathlib import Path
 
 from faqrag.errors import IndexStateError
 from faqrag.index.swap import recover
-from faqrag.limits import CONTROL, MAX_MANIFEST_BYTES, loads, read_capped, shown
+from faqrag.limits import CONTROL, MAX_MANIFEST_BYTES, loads, read_capped, read_json, shown
 
 FORMAT_VERSION = 5  # 2: section chunks, part roles; 3: tables, code with its step or lead-in, entry trail views; 4: alternates have their own role; 5: an FAQ answer's sentences as views
 MANIFEST = "manifest.json"
@@ -49,7 +50,11 @@ MANIFEST_FIELDS = {
 
 def read_manifest(index_dir: Path) -> dict:  # noqa: C901  # one check per way an index folder can be wrong, each with its own fix
     path = index_dir / MANIFEST
-    if index_dir.exists() and not index_dir.is_dir():
+    try:  # one look: a folder swapped between "exists" and "is a folder" was called a file
+        is_file = not stat.S_ISDIR(os.stat(index_dir).st_mode)
+    except OSError:
+        is_file = False
+    if is_file:
         raise IndexStateError(f"index path {index_dir} is a file, not an index folder; pass --index the index folder")
     if not path.exists():
         recover(index_dir, MANIFEST)  # a build killed mid-swap leaves the index moved aside
@@ -129,7 +134,7 @@ def foreign_file(folder: Path) -> str | None:
 def is_index(folder: Path) -> bool:
     """A faqrag manifest of any format (other files may be a newer version's)."""
     try:
-        manifest = loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_json(folder / MANIFEST, MAX_MANIFEST_BYTES)
     except (OSError, ValueError):
         return False
     return isinstance(manifest, dict) and "format_version" in manifest and "model" in manifest

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +141,37 @@ def write_index(index_dir: Path, manifest: dict, documents, chunks, index) -> No
         ) from None
 
 
+SWAP_RETRIES = 5  # reads of a folder swapped during each: a build every few milliseconds
+
+
 def load_index(index_dir: Path) -> StoredIndex:
+    """The index in ``index_dir``, whole. A build swaps a new folder in (the old one
+    moved aside, the new one renamed in), and a load that overlaps the swap may read
+    the manifest of one folder and the vectors of the other, or find none for an
+    instant: such a load is read again, not reported corrupt (it was, in 1 load of
+    20 while builds swapped in a tight loop). A folder that stayed the same
+    throughout and is still wrong is corrupt."""
+    for attempt in range(SWAP_RETRIES):
+        seen = _identity(index_dir)
+        try:
+            return _load(index_dir)
+        except IndexStateError:
+            if seen is not None and seen == _identity(index_dir):
+                raise
+            time.sleep(0.01 * 2**attempt)  # a swap was under way: the next read finds it done
+    return _load(index_dir)
+
+
+def _identity(index_dir: Path) -> tuple | None:
+    """Which folder, and which manifest in it, ``index_dir`` is now (a swap changes both)."""
+    try:
+        folder, manifest = os.stat(index_dir), os.stat(index_dir / MANIFEST)
+    except OSError:
+        return None
+    return (folder.st_dev, folder.st_ino, manifest.st_ino, manifest.st_mtime_ns)
+
+
+def _load(index_dir: Path) -> StoredIndex:
     manifest = read_manifest(index_dir)
     problem = check_files(index_dir, manifest)
     if problem:

@@ -43,6 +43,20 @@ def replace_folder(
             raise
 
 
+def remove_folder(path: Path) -> bool:
+    """Remove a folder faqrag left (a staged index), whatever stands there now: a
+    link or a file is removed itself, never followed (rmtree refuses a link and,
+    told to ignore errors, left it for the next writer to build through).
+    Whether anything was there."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        path.unlink()
+        return True
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+        return True
+    return False
+
+
 def recover(target: Path, marker: str) -> None:
     """Put back a folder a killed writer left moved aside; a no-op otherwise."""
     target = target.resolve()

@@ -19,9 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faqrag.errors import CorpusError
-from faqrag.files import append_lines, write_atomically
+from faqrag.files import append_lines, confine, inside, write_atomically
+from faqrag.ingest.reading import read_bytes
 from faqrag.ingest.tabular import jsonl_rows
-from faqrag.limits import MAX_FILE_BYTES, bad_character
+from faqrag.limits import MAX_FILE_BYTES, bad_character, line_at
 from faqrag.records import ALTERNATE, Chunk
 from faqrag.text import normalize
 
@@ -51,42 +52,53 @@ def link_to(question: str, chunk: Chunk, chunks: Iterable[Chunk], doc_title: str
     return Alternate(" ".join(question.split()), chunk.doc, head, chunk.text[:TEXT_PREFIX] if shared else "")
 
 
-def read(corpus_dir: Path, *, read: Callable[[Path], bytes] | None = None) -> list[Alternate]:
+def read(
+    corpus_dir: Path, *, read: Callable[[Path], bytes] | None = None, warn: Callable[[str], None] | None = None
+) -> list[Alternate]:
     """The corpus folder's alternates (none without the file); a malformed line is a CorpusError.
-    ``read``: how to read the file's bytes (a build's reader, which hashes what it reads)."""
+    ``read``: how to read the file's bytes (a build's reader, which hashes what it reads).
+    A file that links outside the corpus is left out, and ``warn`` hears of it (without
+    ``warn``, as when the review page adds to it, it is an error)."""
     path = corpus_dir / FILE
+    if (path.is_symlink() or path.exists()) and not inside(path, corpus_dir):
+        if warn is None:
+            confine(path, corpus_dir)
+        warn(f"{path}: left out, it links outside the corpus folder; replace the link with the file")
+        return []
     if not path.is_file():
         return []
     if path.stat().st_size > MAX_FILE_BYTES:
         raise CorpusError(f"{path}: over the {MAX_FILE_BYTES // 2**20} MiB limit for one file; prune it")
     try:
-        raw = read(path) if read else path.read_bytes()
+        raw = (read or read_bytes)(path)
         # Universal newlines, as reading it as text did: a file saved with CRLF reads the same.
         text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError:
-        raise CorpusError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except UnicodeDecodeError as err:
+        raise CorpusError(f"{path}, line {line_at(raw, err.start)}: not UTF-8 text; fix or remove the line") from None
     out, seen = [], set()
     for line, row in jsonl_rows(text, path, CorpusError):
-        for key in ("question", "doc", "target"):
-            if not isinstance(row.get(key), str) or not row[key].strip():
-                raise CorpusError(f"{path}, line {line}: '{key}' must be a non-empty string; fix or remove the line")
-        if not isinstance(row.get("text", ""), str):
-            raise CorpusError(f"{path}, line {line}: 'text' must be a string; fix or remove the line")
-        extra = set(row) - set(FIELDS)
-        if extra:
-            raise CorpusError(
-                f"{path}, line {line}: unknown field(s) {', '.join(sorted(extra))}; use {', '.join(FIELDS)}"
-            )
-        for key in FIELDS:
-            bad = bad_character(row.get(key, ""))
-            if bad:
-                raise CorpusError(f"{path}, line {line}: '{key}' holds {bad}; remove it")
-        alt = Alternate(" ".join(row["question"].split()), row["doc"], row["target"].strip(), row.get("text", ""))
-        key = (normalize(alt.question), alt.doc, alt.target, alt.text)
-        if key not in seen:
-            seen.add(key)
+        alt = _alternate(row, path, line)
+        if key(alt) not in seen:
+            seen.add(key(alt))
             out.append(alt)
     return out
+
+
+def _alternate(row: dict, path: Path, line: int) -> Alternate:
+    """One line of the file as an alternate; a CorpusError naming the line when it is not one."""
+    for key in ("question", "doc", "target"):
+        if not isinstance(row.get(key), str) or not row[key].strip():
+            raise CorpusError(f"{path}, line {line}: '{key}' must be a non-empty string; fix or remove the line")
+    if not isinstance(row.get("text", ""), str):
+        raise CorpusError(f"{path}, line {line}: 'text' must be a string; fix or remove the line")
+    extra = set(row) - set(FIELDS)
+    if extra:
+        raise CorpusError(f"{path}, line {line}: unknown field(s) {', '.join(sorted(extra))}; use {', '.join(FIELDS)}")
+    for key in FIELDS:
+        bad = bad_character(row.get(key, ""))
+        if bad:
+            raise CorpusError(f"{path}, line {line}: '{key}' holds {bad}; remove it")
+    return Alternate(" ".join(row["question"].split()), row["doc"], row["target"].strip(), row.get("text", ""))
 
 
 def attach(
@@ -142,7 +154,7 @@ def append_new(corpus_dir: Path, alternates: Iterable[Alternate]) -> list[Altern
             added.append(a)
             lines.append(_line(a))
     if lines:
-        append_lines(path, "".join(lines))
+        append_lines(path, "".join(lines), within=corpus_dir)
     return added
 
 
@@ -160,7 +172,7 @@ def remove(corpus_dir: Path, alternates: Iterable[Alternate]) -> int:
         else:
             kept.append(_line(a))
     if removed:
-        write_atomically(path, "".join(kept))
+        write_atomically(path, "".join(kept), within=corpus_dir)
     return removed
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 
 from faqrag.ingest.parse import Block
+from faqrag.limits import MAX_SHARED_CHARS
 from faqrag.records import CODE, HEADING, ITEM, LEAD, QUESTION, SENTENCE, WHOLE, Chunk, Document
 from faqrag.settings import ChunkSettings
-from faqrag.text import split_sentences
+from faqrag.text import split_sentences, truncate
 
 
 def chunk_document(doc: Document, blocks: list[Block], settings: ChunkSettings) -> list[Chunk]:
@@ -42,7 +43,14 @@ def item_marks(b: Block) -> list[str]:
 
 
 def heading_of(doc_title: str, trail: tuple[str, ...]) -> str:
-    return trail[-1] if trail else doc_title
+    """The heading a chunk's views are prefixed with (cut to MAX_SHARED_CHARS: a
+    document's title comes from its metadata, which no parser bounds)."""
+    return shared(trail[-1] if trail else doc_title)
+
+
+def shared(text: str) -> str:
+    """A text repeated in many views (a heading, a lead-in), as long as a view repeats it."""
+    return truncate(text, MAX_SHARED_CHARS)
 
 
 def _id(doc: Document, kind: str, trail: tuple[str, ...], text: str) -> str:
@@ -110,7 +118,7 @@ def _list(doc: Document, b: Block) -> Chunk:
         start = pos + len(mark)  # after the bullet (or the step's number) and its space
         parts.append((start, start + len(it)))
         pos = start + len(it) + 1
-    lead = f"{b.lead} " if b.lead else ""
+    lead = f"{shared(b.lead)} " if b.lead else ""
     views = [(f"{head}: {text}", WHOLE)] + [(f"{head}: {lead}{it}", i) for i, it in enumerate(b.items)]
     return _make(doc, "list", b, text, b.span, parts, views, lead=b.lead, part_roles=(ITEM,) * len(parts))
 
@@ -203,12 +211,13 @@ def _section(doc: Document, b: Block) -> Chunk:
     head = b.question
     role = QUESTION if head.rstrip().endswith("?") else HEADING
     views = [(head, role), (f"{head}: {text}", WHOLE)]
+    # Each member's lead-in, found once (looked up per item, it was quadratic in the items).
+    leads: dict[int, str] = {}
+    for (ps, pe), r, g in zip(parts, roles, groups):
+        if r == LEAD and g not in leads:
+            leads[g] = shared(text[ps:pe]) + " "
     for i, (s, e) in enumerate(parts):
-        lead = ""
-        if roles[i] == ITEM:
-            lead = next(
-                (text[ps:pe] + " " for (ps, pe), r, g in zip(parts, roles, groups) if r == LEAD and g == groups[i]), ""
-            )
+        lead = leads.get(groups[i], "") if roles[i] == ITEM else ""
         views.append((f"{head}: {lead}{text[s:e]}", i))
     return _make(
         doc, "section", b, text, b.span, parts, views, question=head, part_roles=tuple(roles), part_groups=tuple(groups)

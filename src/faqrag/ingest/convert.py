@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faqrag.errors import CorpusError
+from faqrag.limits import MAX_FILE_BYTES, mib
 
 Warn = Callable[[str], None]
 
@@ -53,7 +54,15 @@ def convert_file(path: Path, raw: bytes, warn: Warn, **options) -> Converted | N
             f"{path}: reading {path.suffix} files needs the '{package}' package ({err.name} is missing); "
             f"install it with 'pip install {package}'"
         ) from None
-    return module.convert(raw, path, warn, **options)
+    converted = module.convert(raw, path, warn, **options)
+    # A converted file is bounded as a text file is: a few KB of compressed XML or
+    # PDF streams can hold far more text than the corpus limits let in.
+    if converted is not None and len(converted.text) > MAX_FILE_BYTES:
+        raise CorpusError(
+            f"{path}: holds {mib(len(converted.text))} of text, over the {mib(MAX_FILE_BYTES)} limit for one file; "
+            "split it"
+        )
+    return converted
 
 
 def mark_pages(blocks: list, pages: tuple[int, ...]) -> list:

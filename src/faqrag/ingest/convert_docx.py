@@ -29,8 +29,12 @@ from pathlib import Path
 from faqrag.errors import CorpusError
 from faqrag.ingest.convert import Converted, Warn
 from faqrag.ingest.structured import Writer, clean
+from faqrag.limits import MAX_EXPANDED_BYTES, MAX_SHARED_CHARS
+from faqrag.text import truncate
 
-MAX_XML_BYTES = 200 * 1024 * 1024  # uncompressed; real documents are a few MB
+MAX_XML_BYTES = (
+    MAX_EXPANDED_BYTES  # all parts uncompressed (zipfile holds each to its stated size); real ones are a few MB
+)
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -89,6 +93,7 @@ class _Body:
         self.w = w
         self.level = 1  # last styled heading level
         self.items: list[tuple[int, str, bool]] = []
+        self.styles = _Styles(document)
 
     def write(self, body) -> None:
         from docx.table import Table
@@ -116,10 +121,10 @@ class _Body:
         text = p.text or ""
         if not text.strip():
             return
-        style = (p.style.name if p.style is not None else "") or ""
+        style, style_bold = self.styles.of(p)
         level = _heading_level(p, style)
         list_level = _list_level(p, style)
-        if level is None and list_level is None and _all_bold(p) and _short_line(text):
+        if level is None and list_level is None and _all_bold(p, style_bold) and _short_line(text):
             if clean(text).endswith("?"):
                 self.flush_items()
                 self.w.paragraph(text)
@@ -137,20 +142,74 @@ class _Body:
             self.w.paragraph(text.replace("\t", " "))
 
     def table(self, table) -> None:
-        grid = []
-        for row in table.rows:
-            cells, seen = [], set()
-            for cell in row.cells:
-                if id(cell._tc) in seen:
-                    continue  # a merged cell appears once per grid column it spans
-                seen.add(id(cell._tc))
-                cells.append(clean(cell.text))
-            grid.append(cells)
+        rows = _rows(table)
+        grid = [[text for _, text in row] for row in rows]
         grid = [r for r in grid if any(r)]
         if not grid:
             return
-        header = grid[0] if len(grid) > 1 and _header_row(table) else None
+        header = grid[0] if len(grid) > 1 and _header_row(table, [tc for tc, _ in rows[0]]) else None
         self.w.table(grid[1:] if header else grid, header)
+
+
+class _Styles:
+    """Paragraph styles by id, each read once: python-docx finds a paragraph's style
+    by scanning every style of the document (quadratic in a document with many)."""
+
+    def __init__(self, document) -> None:
+        from docx.enum.style import WD_STYLE_TYPE
+
+        self._paragraph = WD_STYLE_TYPE.PARAGRAPH
+        self._by_id: dict[str, object] = {}
+        self._default = None
+        self._read: dict[int, tuple[str, bool]] = {}
+        for s in document.styles.element.iterchildren(f"{_W}style"):
+            self._by_id.setdefault(s.styleId, s)  # the first of an id, as python-docx finds it
+            if s.type == self._paragraph and s.default:
+                self._default = s  # the last default, as the standard says
+
+    def of(self, p) -> tuple[str, bool]:
+        """The paragraph's style name and whether the style sets bold (python-docx's
+        ``p.style.name`` and ``p.style.font.bold``)."""
+        from docx.styles.style import StyleFactory
+
+        style_id = p._p.style
+        s = self._by_id.get(style_id) if style_id else None
+        if s is None or s.type != self._paragraph:
+            s = self._default
+        if s is None:
+            return "", False
+        if id(s) not in self._read:
+            style = StyleFactory(s)
+            self._read[id(s)] = (style.name or "", bool(style.font is not None and style.font.bold))
+        return self._read[id(s)]
+
+
+def _rows(table) -> list[list[tuple[object, str]]]:
+    """Each row's cells as (cell element, text), a cell merged across columns once.
+
+    A cell merged down from the row above repeats that cell's text (cut to
+    MAX_SHARED_CHARS, as any repeated text is). python-docx finds the cell above
+    by recursion through every row above, which was quadratic in a long merge
+    and overflowed past a thousand rows; here the cells above are kept by
+    their column.
+    """
+    from docx.table import _Cell
+
+    above: dict[int, tuple[object, str]] = {}  # grid column -> the cell starting there in the row above
+    out = []
+    for tr in table._tbl.tr_lst:
+        row, offset = [], tr.grid_before
+        for tc in tr.tc_lst:
+            if tc.vMerge == "continue" and offset in above:
+                cell, text = above[offset][0], truncate(above[offset][1], MAX_SHARED_CHARS)
+            else:
+                cell, text = tc, clean(_Cell(tc, table).text)
+            above[offset] = (cell, text)
+            if not row or row[-1][0] is not cell:
+                row.append((cell, text))
+            offset += max(tc.grid_span, 1)
+        out.append(row)
+    return out
 
 
 def _heading_level(p, style: str) -> int | None:
@@ -182,11 +241,10 @@ def _list_level(p, style: str) -> int | None:
     return None
 
 
-def _all_bold(p) -> bool:
+def _all_bold(p, style_bold: bool) -> bool:
     runs = [r for r in p.runs if r.text.strip()]
     if not runs:
         return False
-    style_bold = bool(p.style is not None and p.style.font is not None and p.style.font.bold)
     return all(r.bold or (r.bold is None and style_bold) for r in runs)
 
 
@@ -195,11 +253,12 @@ def _short_line(text: str) -> bool:
     return 0 < len(text) <= 120 and "\n" not in text and not text.endswith((".", ",", ";", ":"))
 
 
-def _header_row(table) -> bool:
+def _header_row(table, cells: list) -> bool:
     """The first row is a header when Word says so, or when it is all bold."""
-    first = table.rows[0]
-    tr_pr = first._tr.trPr
+    from docx.table import _Cell
+
+    tr_pr = table._tbl.tr_lst[0].trPr
     if tr_pr is not None and tr_pr.find(f"{_W}tblHeader") is not None:
         return True
-    runs = [r for cell in first.cells for par in cell.paragraphs for r in par.runs if r.text.strip()]
+    runs = [r for tc in cells for par in _Cell(tc, table).paragraphs for r in par.runs if r.text.strip()]
     return bool(runs) and all(r.bold for r in runs)

@@ -25,6 +25,7 @@ explained:
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import re
 from pathlib import Path
@@ -32,6 +33,7 @@ from pathlib import Path
 from faqrag.errors import CorpusError
 from faqrag.ingest.convert import Converted, Warn
 from faqrag.ingest.html_cms import contents_lists, label_tabs, link_bars_before, pseudo_headings
+from faqrag.ingest.html_prune import only_links, prune
 from faqrag.ingest.html_walk import Walker, text_of
 from faqrag.ingest.structured import clean
 from faqrag.limits import loads
@@ -39,12 +41,16 @@ from faqrag.limits import loads
 # The HTML5 parser slows down with the square of the nesting depth (20,000 deep
 # takes a second, 100,000 a minute): deeper than this is refused before parsing.
 MAX_NESTING = 5000
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+_TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 # Void elements, and ones whose end tag may be left out: they do not nest.
 _FLAT = frozenset(
     "area base br col embed hr img input link meta source track wbr p li dt dd tr td th option "
     "optgroup thead tbody tfoot colgroup caption rb rt rtc rp".split()
 )
+_FOREIGN = frozenset(("svg", "math"))  # inside these, "<g/>" closes itself; in HTML "<div/>" does not
+_RAW_TEXT = {  # elements whose content is text, not tags, up to their end tag
+    tag: re.compile(rf"</{tag}", re.I) for tag in ("script", "style", "textarea", "title", "xmp", "noembed", "noframes")
+}
 DROP_TAGS = (
     "script, style, noscript, template, svg, canvas, iframe, object, embed, input, select, "
     "button, textarea, nav, aside, dialog, [hidden], [aria-hidden=true], [role=navigation], "
@@ -74,8 +80,7 @@ def convert(raw: bytes, path: Path, warn: Warn, drop: frozenset[bytes] = frozens
     walker.flush()
     w = walker.out
     if faq:
-        seen = clean(" ".join(walker.seen)).lower()
-        missing = [(q, a) for q, a in faq if clean(q).lower() not in seen]
+        missing = _not_shown(faq, walker.seen)
         if missing:
             w.heading(min(walker.top_level + 1, 6), "FAQ")
             for q, a in missing:
@@ -184,15 +189,52 @@ def _decode(raw: bytes, path: Path, warn: Warn) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _too_deep(html: str) -> bool:
-    depth = 0
-    for m in _TAG.finditer(html):
-        if m.group(3) or m.group(2).lower() in _FLAT:
+def _too_deep(html: str) -> bool:  # noqa: C901  # one pass over the tags, as an HTML5 tokenizer reads them
+    """Whether elements nest deeper than MAX_NESTING, read as the parser will:
+    a slash does not close an HTML element ("<div/>" opens one), script and
+    comment text holds no tags, and a stray end tag closes nothing. Each
+    character is looked at once (a pattern that scanned on from every "<" for
+    its ">" was quadratic on a page ending in an unclosed tag)."""
+    depth = foreign = 0
+    pos, end = 0, len(html)
+    while True:
+        pos = html.find("<", pos)
+        if pos < 0 or pos + 1 >= end:
+            return False
+        if html.startswith("!--", pos + 1):
+            close = html.find("-->", pos + 4)
+            if close < 0:
+                return False  # the rest is a comment
+            pos = close + 3
             continue
-        depth += -1 if m.group(1) else 1
+        closing = html[pos + 1] == "/"
+        m = _TAG_NAME.match(html, pos + 1 + closing)
+        if m is None:
+            pos += 1  # "<" as text, or "<!DOCTYPE": no element
+            continue
+        gt = html.find(">", m.end())
+        if gt < 0:
+            return False  # no tag can end: the rest is text
+        name = m.group(0).lower()
+        pos = gt + 1
+        if closing:
+            if name in _FLAT:
+                continue
+            depth = max(depth - 1, 0)
+            foreign = max(foreign - (name in _FOREIGN), 0)
+            continue
+        if name in _FLAT or ((foreign or name in _FOREIGN) and html[gt - 1] == "/"):
+            continue
+        if name in _RAW_TEXT:
+            after = _RAW_TEXT[name].search(html, pos)
+            if after is None:
+                return False
+            pos = after.end()  # its end tag closes nothing the count opened
+            continue
+        depth += 1
+        foreign += name in _FOREIGN
         if depth > MAX_NESTING:
             return True
-    return False
 
 
 # ------------------------------------------------------------------ the head
@@ -268,6 +310,29 @@ def _json_ld_faq(tree) -> list[tuple[str, str]]:
     return pairs
 
 
+# Each FAQ pair looked for in all the page's text costs pairs x text; past this
+# much (a fraction of a second) a pair counts as shown when one of the page's
+# blocks starts with its question (found by bisection), so that a page of
+# 100,000 pairs and 10 MB of text is not hours of searching.
+_SEARCH_BUDGET = 200_000_000
+_LEADER = re.compile(r"^(?:q(?:uestion)?\s*[:.)]|\d{1,3}[.)]|[a-z][.)])\s*")
+
+
+def _not_shown(faq: list[tuple[str, str]], blocks: list[str]) -> list[tuple[str, str]]:
+    """The FAQ pairs whose question the page's visible text does not already hold."""
+    seen = clean(" ".join(blocks)).lower()
+    asked = [clean(q).lower() for q, _ in faq]
+    if len(asked) * len(seen) <= _SEARCH_BUDGET:
+        return [pair for pair, q in zip(faq, asked) if q not in seen]
+    starts = sorted(_LEADER.sub("", clean(b).lower()) for b in blocks)
+
+    def shown(q: str) -> bool:
+        i = bisect.bisect_left(starts, q)
+        return i < len(starts) and starts[i].startswith(q)
+
+    return [pair for pair, q in zip(faq, asked) if not shown(q)]
+
+
 # --------------------------------------------------------------- main content
 
 
@@ -304,39 +369,25 @@ def _around_title(body):
 
 
 def _strip_boilerplate(root, *, trust_root: bool) -> None:
-    for node in root.css(DROP_TAGS):
-        node.decompose()
+    # Each rule's matches are found by selector, then removed in one walk (html_prune.py).
+    dropped = {n.mem_id for n in root.css(DROP_TAGS)}
+    prune(root, lambda node, _inside: node.mem_id in dropped)
     if not trust_root:
         # Inside <main> or the one <article>, a header holds the page's own title;
         # under <body> it is the site's banner (as a footer is the site's).
-        for node in root.css("header, footer"):
-            if not _inside(node, root, ("article", "section", "main")):
-                node.decompose()
-    for node in root.css("[id], [class], [style]"):
-        if node.parent is None:
-            continue
-        names = " ".join(filter(None, (node.attributes.get("id"), node.attributes.get("class"))))
-        style = node.attributes.get("style") or ""
-        if (names and _BOILERPLATE.search(names)) or _HIDDEN_STYLE.search(style):
-            if node.tag not in ("main", "article", "body", "html"):
-                node.decompose()
+        edges = {n.mem_id for n in root.css("header, footer")}
+        prune(root, lambda node, inside: not inside and node.mem_id in edges, _CONTENT_TAGS)
+    named = {n.mem_id for n in root.css("[id], [class], [style]") if _boilerplate(n)}
+    prune(root, lambda node, _inside: node.mem_id in named and node.tag not in ("main", "article", "body", "html"))
     if not trust_root:
-        for node in root.css("ul, ol"):
-            items = node.css("li")
-            if len(items) >= 3 and all(_only_link(li) for li in items):
-                node.decompose()
+        menus = only_links(root)
+        prune(root, lambda node, _inside: node.mem_id in menus)
 
 
-def _inside(node, root, tags) -> bool:
-    p = node.parent
-    while p is not None and p != root and p.tag != "html":
-        if p.tag in tags:
-            return True
-        p = p.parent
-    return p is not None and p.tag in tags
+_CONTENT_TAGS = frozenset(("article", "section", "main"))
 
 
-def _only_link(li) -> bool:
-    text = clean(li.text())
-    links = clean(" ".join(a.text() for a in li.css("a")))
-    return bool(text) and len(links) >= 0.9 * len(text)
+def _boilerplate(node) -> bool:
+    names = " ".join(filter(None, (node.attributes.get("id"), node.attributes.get("class"))))
+    style = node.attributes.get("style") or ""
+    return bool((names and _BOILERPLATE.search(names)) or _HIDDEN_STYLE.search(style))

@@ -30,7 +30,9 @@ from pathlib import Path
 
 from faqrag.errors import CorpusError
 from faqrag.ingest.convert import Converted, Warn
+from faqrag.ingest.pdf_streams import expanded_size
 from faqrag.ingest.structured import Writer, clean
+from faqrag.limits import MAX_EXPANDED_BYTES, mib
 
 _BULLET = re.compile(
     r"^(?:[\u2022\u25aa\u25e6\u2023\u2043\u00b7\u25cf\u25a0\uf0b7]\s*|(?:[-\u2013\u2014*]|\(?\d{1,2}[.)]|[a-z][.)])\s+)(?=\S)"
@@ -53,6 +55,11 @@ class _Line:
 
 
 def convert(raw: bytes, path: Path, warn: Warn) -> Converted | None:
+    if expanded_size(raw, MAX_EXPANDED_BYTES) > MAX_EXPANDED_BYTES:
+        raise CorpusError(
+            f"{path}: its compressed content expands to over {mib(MAX_EXPANDED_BYTES)}, past the limit "
+            "for one PDF; check the file, or split it"
+        )
     import pypdfium2 as pdfium  # deferred: only PDF files need it
 
     try:
@@ -266,8 +273,8 @@ def _write(lines: list[_Line], w: Writer) -> None:  # noqa: C901  # one pass ove
 
     page = 0
     kind = None  # heading | para | item
-    cur: list[str] = []  # heading lines, or a paragraph's text so far (one string)
-    cur_items: list[tuple[int, str, bool]] = []
+    cur: list = []  # heading lines, or a paragraph's text so far (one _Joined)
+    cur_items: list[tuple[int, _Joined, bool]] = []
     heading_level = 0
     item_x = 0.0  # where the current list item's bullet stands
     prev: _Line | None = None
@@ -277,9 +284,9 @@ def _write(lines: list[_Line], w: Writer) -> None:  # noqa: C901  # one pass ove
         if kind == "heading":
             w.heading(heading_level, " ".join(cur))
         elif kind == "para":
-            w.paragraph(cur[0])
+            w.paragraph(cur[0].text())
         elif kind == "item":
-            w.items(cur_items)
+            w.items([(depth, text.text(), ordered) for depth, text, ordered in cur_items])
         cur, cur_items, kind = [], [], None
 
     def start(line: _Line, new_kind: str):
@@ -307,11 +314,10 @@ def _write(lines: list[_Line], w: Writer) -> None:  # noqa: C901  # one pass ove
             ordered = bool(re.match(r"\(?\d", ln.text))
             if kind != "item":
                 start(ln, "item")
-            cur_items.append((0, text, ordered))
+            cur_items.append((0, _Joined(text), ordered))
             item_x = ln.x
         elif kind == "item" and cur_items and (close or not same_page) and ln.x > item_x + 1:
-            depth, text, ordered = cur_items[-1]  # an item's wrapped line, indented under it
-            cur_items[-1] = (depth, _join(text, ln.text, prev.x_end < right * 0.8), ordered)
+            cur_items[-1][1].add(ln.text, prev.x_end < right * 0.8)  # an item's wrapped line, indented under it
         else:
             ended = prev is not None and _ENDS_SENTENCE.search(prev.text) and prev.x_end < right * 0.8
             goes_on = kind == "para" and (
@@ -320,19 +326,40 @@ def _write(lines: list[_Line], w: Writer) -> None:  # noqa: C901  # one pass ove
             if goes_on and not ended:
                 # A line that stops short of the margin was ended by its author (a
                 # directory line, an address): keep the break.
-                cur[0] = _join(cur[0], ln.text, prev.x_end < right * 0.8)
+                cur[0].add(ln.text, prev.x_end < right * 0.8)
             else:
                 start(ln, "para")
-                cur = [ln.text]
+                cur = [_Joined(ln.text)]
         prev = ln
     flush()
 
 
-def _join(text: str, nxt: str, hard_break: bool) -> str:
-    if hard_break:
-        return text + "\n" + nxt
-    if re.search(r"[a-z]-$", text) and nxt[:1].islower():
-        return text[:-1] + nxt  # a word hyphenated at the line end
-    if re.search(r"\d-$", text) and nxt[:1].isdigit():
-        return text + nxt  # a number broken after its hyphen
-    return text + " " + nxt
+class _Joined:
+    """A paragraph's or an item's text as its lines are joined: kept as pieces
+    and joined once, and the joins decided by its last two characters (a
+    pattern run over the whole text so far, and a copy of it, for every line
+    was quadratic in the paragraph's length)."""
+
+    def __init__(self, first: str) -> None:
+        self.pieces = [first]
+        self.tail = first[-2:]
+
+    def add(self, nxt: str, hard_break: bool) -> None:
+        if hard_break:
+            joint = "\n"
+        elif _HYPHENATED.fullmatch(self.tail) and nxt[:1].islower():
+            self.pieces[-1] = self.pieces[-1][:-1]  # a word hyphenated at the line end
+            self.tail, joint = self.tail[:-1], ""
+        elif _NUMBER_BROKEN.fullmatch(self.tail) and nxt[:1].isdigit():
+            joint = ""  # a number broken after its hyphen
+        else:
+            joint = " "
+        self.pieces += [joint, nxt]
+        self.tail = (self.tail + joint + nxt)[-2:]
+
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
+_HYPHENATED = re.compile(r"[a-z]-")
+_NUMBER_BROKEN = re.compile(r"\d-")

@@ -39,6 +39,7 @@ from faqrag.limits import (
     MAX_CORPUS_BYTES,
     MAX_CORPUS_FILES,
     MAX_LISTED_ENTRIES,
+    line_at,
     mib,
 )
 from faqrag.records import Document
@@ -48,6 +49,7 @@ from faqrag.text import normalize, truncate
 GUIDE_SUFFIXES = {".txt": False, ".md": True, ".markdown": True}  # value: is Markdown
 FAQ_SUFFIXES = (".csv", ".jsonl")
 ALTERNATES = alternates.FILE  # links to answers, not a corpus document
+MAX_CONFLICTS_SHOWN = 20  # conflicting FAQ answers named one by one; more are counted
 
 Warn = Callable[[str], None]
 
@@ -147,7 +149,7 @@ def file_hashes(corpus_dir: Path) -> dict[str, str]:
             if f:
                 out[f.relative_to(corpus_dir).as_posix()] = hashlib.sha256(read_bytes(f)).hexdigest()
     links = corpus_dir / ALTERNATES
-    if links.is_file():  # a new link to an answer makes the index stale too
+    if links.is_file() and inside(links, root):  # a new link to an answer makes the index stale too
         out[ALTERNATES] = hashlib.sha256(read_bytes(links)).hexdigest()
     return dict(sorted(out.items()))
 
@@ -183,18 +185,26 @@ def read_corpus(
     files = corpus_files(corpus_dir, warn)
     keys: Counter[str] = Counter()
     read_once, sites = _site_pages(files, corpus_dir, read)
-    loaded = []
+    loaded, size = [], 0
     for p in files:
         site = sites.get(p.relative_to(corpus_dir).as_posix())
         d = load_file(p, corpus_dir, warn, read=read_once, section_max=section_max, left_out=keys, site=site)
         if d:
             loaded.append(d)
+            size += len(d[0].text)  # converted files hold more text than their bytes
+            if size > MAX_CORPUS_BYTES:
+                raise CorpusError(
+                    f"corpus folder {corpus_dir} holds over {mib(MAX_CORPUS_BYTES)} of text (PDF and Word files "
+                    "expand); split it into smaller corpora"
+                )
     for p in files:  # a document with no text to index still has its sidecar hashed, as staleness sees it
         side = sidecar_path(p, root)
         if side and side.relative_to(corpus_dir).as_posix() not in read.hashes:
             read(side)
     _warn_conflicting_faqs(loaded, corpus_dir, warn)
-    return Corpus(loaded, alternates.read(corpus_dir, read=read), dict(sorted(read.hashes.items())), dict(keys))
+    return Corpus(
+        loaded, alternates.read(corpus_dir, read=read, warn=warn), dict(sorted(read.hashes.items())), dict(keys)
+    )
 
 
 def _site_pages(
@@ -224,20 +234,29 @@ def load_corpus(corpus_dir: Path, warn: Warn = _ignore) -> list[tuple[Document, 
 def _warn_conflicting_faqs(loaded: list[tuple[Document, list[Block]]], corpus_dir: Path, warn: Warn) -> None:
     """The same FAQ question with two different answers: whichever ranks first
     would answer, so say where both are."""
-    first: dict[str, tuple[str, str]] = {}  # folded question -> (folded answer, where)
+    first: dict[str, tuple[str, Document, int]] = {}  # folded question -> (folded answer, where)
+
+    def where(doc: Document, offset: int) -> str:
+        # Only for the conflicts shown: counted for every pair, it was quadratic in the rows.
+        return f"{corpus_dir / doc.doc_id}, line {doc.text.count(chr(10), 0, offset) + 1}"
+
+    conflicts = 0
     for doc, blocks in loaded:
         for b in blocks:
             if b.kind != "faq" or not b.question:
                 continue
             key, answer = normalize(b.question), normalize(b.text)
-            where = f"{corpus_dir / doc.doc_id}, line {doc.text.count(chr(10), 0, b.span[0]) + 1}"
             if key not in first:
-                first[key] = (answer, where)
+                first[key] = (answer, doc, b.span[0])
             elif first[key][0] != answer:
-                warn(
-                    f"FAQ question {truncate(b.question, 80)!r} has different answers at {first[key][1]} "
-                    f"and {where}; keep one"
-                )
+                conflicts += 1
+                if conflicts <= MAX_CONFLICTS_SHOWN:
+                    warn(
+                        f"FAQ question {truncate(b.question, 80)!r} has different answers at "
+                        f"{where(*first[key][1:])} and {where(doc, b.span[0])}; keep one"
+                    )
+    if conflicts > MAX_CONFLICTS_SHOWN:
+        warn(f"and {conflicts - MAX_CONFLICTS_SHOWN:,} more FAQ questions with two different answers; keep one of each")
 
 
 def load_file(
@@ -260,14 +279,15 @@ def load_file(
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise CorpusError(
-            f"{path}: holds NUL bytes (first at offset {nul}), so it is not a text file; "
+            f"{path}, line {line_at(raw, nul)}: holds NUL bytes (first at offset {nul}), so it is not a text file; "
             "remove it from the corpus or save it as UTF-8 text"
         )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise CorpusError(
-            f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}); save it as UTF-8"
+            f"{path}, line {line_at(raw, err.start)}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+            f"{err.start}); save it as UTF-8"
         ) from None
     if not text.strip():
         raise CorpusError(f"{path}: the file is empty; add content or remove it from the corpus")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from faqrag.ingest.html_cms import header_like, list_numbers
+from faqrag.ingest.html_prune import same
 from faqrag.ingest.structured import Writer, clean, heading_text
 
 MAX_DEPTH = 200  # deeper than any real page; past it a subtree is read as plain text
@@ -75,7 +76,7 @@ class Walker:
             return
         if tag in ("ul", "ol"):
             items: list[tuple[int, str, bool]] = []
-            self._list(node, 0, items, depth)
+            self._list(node, 0, items)
             self.out.items(items)
             self.seen.extend(item[1] for item in items)
             return
@@ -96,23 +97,27 @@ class Walker:
         self.walk(node, depth)
         self.flush()
 
-    def _list(self, node, level: int, items, depth: int) -> None:
-        ordered = node.tag == "ol"
-        numbers = list_numbers(node) if ordered else {}  # start, reversed, <li value>
-        for li in node.iter():
-            if li.tag != "li":
-                if li.tag in ("ul", "ol"):  # a list nested without its <li>
-                    self._list(li, level + 1, items, depth + 1)
-                continue
-            nested = [c for c in li.iter() if c.tag in ("ul", "ol")]  # direct children only
-            items.append((level, text_of(li, skip=("ul", "ol")), ordered, numbers.get(li.mem_id)))
-            if depth < MAX_DEPTH:
-                for sub in nested:
-                    self._list(sub, level + 1, items, depth + 1)
+    def _list(self, node, level: int, items) -> None:
+        """The items of a list and of the lists nested in it, depth first, by a loop:
+        lists nested a thousand deep (well within MAX_NESTING) overflowed the recursion."""
+        # Each frame: the children still to read, whether they are an <ol>'s, their level,
+        # and the list's own numbers (start, reversed, <li value>). A frame of nested
+        # lists (ordered None) holds the lists under one item.
+        todo = [(iter(node.iter()), node.tag == "ol", level, _numbers(node))]
+        while todo:
+            children, ordered, lv, numbers = todo[-1]
+            child = next(children, None)
+            if child is None:
+                todo.pop()
+            elif child.tag in ("ul", "ol"):  # a list under an item, or nested without its <li>
+                todo.append((iter(child.iter()), child.tag == "ol", lv + 1, _numbers(child)))
+            elif child.tag == "li":
+                items.append((lv, text_of(child, skip=("ul", "ol")), ordered, numbers.get(child.mem_id)))
+                todo.append((iter([c for c in child.iter() if c.tag in ("ul", "ol")]), None, lv, {}))
 
     def _table(self, node, depth: int) -> None:
-        rows = [tr for tr in node.css("tr") if _nearest(tr, "table") == node]
-        if any(n != node for n in node.css("table, ul, ol, h1, h2, h3, h4, h5, h6, p + p")):
+        rows = _rows(node)
+        if any(not same(n, node) for n in node.css("table, ul, ol, h1, h2, h3, h4, h5, h6, p + p")):
             # A layout table (cells holding structure): read its cells as blocks.
             for tr in rows:
                 for cell in tr.iter():
@@ -140,7 +145,7 @@ class Walker:
 
     def _dl(self, node, depth: int) -> None:
         term, defs, dds = None, [], []
-        children = [c for c in node.css("dt, dd") if _nearest(c, "dl") == node]
+        children = [c for c in node.css("dt, dd") if same(_nearest(c, "dl"), node)]
         terms = [clean(text_of(c)) for c in children if c.tag == "dt"]
         faq_list = bool(terms) and all(t.endswith("?") for t in terms)
 
@@ -192,23 +197,52 @@ class Walker:
 
 
 def text_of(node, depth: int = 0, skip: tuple[str, ...] = ()) -> str:
-    """A subtree's text with spaces where blocks and line breaks part it, not inside words."""
-    parts = []
-    for c in node.iter(include_text=True):
+    """A subtree's text with spaces where blocks and line breaks part it, not inside words.
+    (``skip``: tags of the node's own children to leave out.) A loop, not recursion:
+    each level joined its children's text again, so deep nesting copied it once a level."""
+    out: list[str] = []
+    # Each frame: the children still to read, their depth, and what closes the frame.
+    todo = [(node.iter(include_text=True), depth, "")]
+    while todo:
+        children, d, close = todo[-1]
+        c = next(children, None)
+        if c is None:
+            todo.pop()
+            out.append(close)
+            continue
         tag = c.tag
         if tag == "-text":
-            parts.append(c.text_content or "")
+            out.append(c.text_content or "")
         elif tag == "br":
-            parts.append(" ")
-        elif tag.startswith("-") or tag in skip:
+            out.append(" ")
+        elif tag.startswith("-") or (len(todo) == 1 and tag in skip):
             continue
-        elif depth > MAX_DEPTH:
-            parts.append(" " + (c.text(separator=" ") or "") + " ")
+        elif d > MAX_DEPTH:
+            out.append(" " + (c.text(separator=" ") or "") + " ")
         elif tag in _BLOCK:
-            parts.append(" " + text_of(c, depth + 1) + " ")
+            out.append(" ")
+            todo.append((c.iter(include_text=True), d + 1, " "))
         else:
-            parts.append(text_of(c, depth + 1))
-    return "".join(parts)
+            todo.append((c.iter(include_text=True), d + 1, ""))
+    return "".join(out)
+
+
+def _numbers(node) -> dict:
+    return list_numbers(node) if node.tag == "ol" else {}
+
+
+def _rows(table) -> list:
+    """A table's own rows (not those of a table inside it), in order: the parser puts
+    each under the table or one of its head, body or foot sections. (Selecting every
+    row below and keeping those whose nearest table is this one cost each level of
+    nested tables all the rows below it.)"""
+    rows = []
+    for child in table.iter():
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            rows.extend(tr for tr in child.iter() if tr.tag == "tr")
+    return rows
 
 
 def _nearest(node, tag: str):

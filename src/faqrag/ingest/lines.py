@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from faqrag.ingest.markdown_prep import BLANK
+from faqrag.limits import MAX_HEADING_CHARS
 
 # Patterns run on every line of a guide, so none may backtrack more than linearly
 # on a long line: an optional closing "##" of a heading is stripped in code, and
@@ -89,6 +90,8 @@ def _classify(line: str, start: int, end: int, markdown: bool, inline: bool) -> 
     m = _MD_HEADING.match(s) if markdown else None
     if m:
         body = md(m.group(2).rstrip().rstrip("#").rstrip())  # "## Title ##" closes with hashes
+        if len(body) > MAX_HEADING_CHARS:
+            return Unit("para", body, start, end)  # no heading is this long; it would head everything under it
         kind = "question" if body.endswith("?") else "heading"
         return Unit(kind, body, start, end, level=len(m.group(1)))
     m = _QA_PREFIX.match(s)
@@ -180,13 +183,17 @@ def read_units(text: str, *, markdown: bool, inline: bool | None = None) -> list
     in_fence = False
     in_table = False  # inside a table whose rows need not start and end with "|"
     fence = Unit("code", "", 0, 0)
+    # Each fenced block's lines, joined once when the lines are read: adding each
+    # line to the text so far copied it every time (quadratic in the block's length).
+    fences: list[tuple[Unit, list[str]]] = []
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
         if markdown and line.strip().startswith(("```", "~~~")):
             if not in_fence:
                 fence = Unit("code", "", s, e)
+                fences.append((fence, []))
                 raw.append(fence)
-            elif fence.text:
+            elif fences[-1][1]:
                 fence.end = e
             in_fence = not in_fence
             continue
@@ -194,7 +201,7 @@ def read_units(text: str, *, markdown: bool, inline: bool | None = None) -> list
             # Code is not prose: a "# comment" in it is no heading. One unit, lines kept,
             # so an answer can show the block whole with the line that introduces it.
             if line.strip():
-                fence.text = f"{fence.text}\n{line.rstrip()}" if fence.text else line.rstrip()
+                fences[-1][1].append(line.rstrip())
                 fence.end = e
             continue
         if not line.strip() or (markdown and _SETEXT.match(line) and raw and raw[-1] is None):
@@ -203,7 +210,10 @@ def read_units(text: str, *, markdown: bool, inline: bool | None = None) -> list
             continue
         if markdown and i + 1 < len(lines) and _SETEXT.match(text[slice(*lines[i + 1])]) and line.strip():
             heading = _strip_md(line) if inline else line.strip()
-            raw.append(Unit("heading", heading, s, e, level=1 if "=" in text[slice(*lines[i + 1])] else 2))
+            if len(heading) <= MAX_HEADING_CHARS:
+                raw.append(Unit("heading", heading, s, e, level=1 if "=" in text[slice(*lines[i + 1])] else 2))
+            else:
+                raw.append(Unit("para", heading, s, e))  # too long to head what follows: prose
             continue
         if markdown and _SETEXT.match(line):
             raw.append(None)
@@ -231,6 +241,9 @@ def read_units(text: str, *, markdown: bool, inline: bool | None = None) -> list
                 continue
             in_table = False
         raw.append(_classify(line, s, e, markdown, inline))
+
+    for unit, code in fences:
+        unit.text = "\n".join(code)
 
     # Soft-wrapped prose: consecutive "para" lines with no blank between are one unit.
     # Their texts are collected and joined once: adding each line to the text so far

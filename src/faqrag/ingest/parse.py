@@ -21,11 +21,13 @@ case, terminal punctuation, what follows a line), so they carry to other guides.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from textwrap import dedent  # code in a tab, an admonition or a step is indented in the file, not in the code
 
 from faqrag.ingest.lines import NUMBERED, Unit, read_units
 from faqrag.ingest.markdown_prep import prepare
+from faqrag.limits import MAX_SHARED_CHARS
 from faqrag.settings import ChunkSettings
 
 
@@ -91,7 +93,7 @@ def _blocks(units: list[Unit], section_max: int) -> list[Block]:  # noqa: C901  
                 names = tuple(t for lv, t in trail if lv < u.level)
                 trail = [(lv, t) for lv, t in trail if lv < u.level] + [(u.level, u.text)]
             j = i + 1
-            answer = ""
+            pieces: list[str] = []  # joined once: adding each to the answer so far was quadratic
             while j < len(units) and units[j].kind in ("para", "answer", "bullet", "numbered", "code"):
                 v = units[j]
                 piece = ("\u2022 " + v.text) if v.kind == "bullet" else v.text  # a step keeps its number
@@ -99,8 +101,12 @@ def _blocks(units: list[Unit], section_max: int) -> list[Block]:  # noqa: C901  
                 line_break = (
                     v.kind != "para" and v.kind != "answer" or units[j - 1].kind in ("bullet", "numbered", "code")
                 )
-                answer = piece if not answer else f"{answer}{chr(10) if line_break else ' '}{piece}"
+                if "".join(pieces[-1:]) or len(pieces) > 1:  # the answer so far is not empty
+                    pieces += ["\n" if line_break else " ", piece]
+                else:
+                    pieces = [piece]
                 j += 1
+            answer = "".join(pieces)
             if answer:
                 blocks.append(Block("faq", answer, (u.start, units[j - 1].end), names, question=u.text))
                 i = j
@@ -236,11 +242,12 @@ def _attach_entry_context(blocks: list[Block]) -> list[Block]:
         parent = members[0].trail[:-1]
         for b in members:
             label_groups.setdefault((parent, b.label.lower()), set()).add(gid)
-    # Each group's shared lines are found once (per entry, it was quadratic in the group's size).
+    # Each group's shared lines are found once (per entry, it was quadratic in the group's size),
+    # and only as many as MAX_SHARED_CHARS hold: every other entry of the group carries them.
     shared: dict[int, tuple[str, ...]] = {}
     for gid, members in groups.items():
         parent = members[0].trail[:-1]
-        shared[gid] = tuple(m.text for m in members if len(label_groups[(parent, m.label.lower())]) >= 2)
+        shared[gid] = _first_lines(m.text for m in members if len(label_groups[(parent, m.label.lower())]) >= 2)
     out = []
     for b in blocks:
         if b.kind != "entry":
@@ -249,3 +256,15 @@ def _attach_entry_context(blocks: list[Block]) -> list[Block]:
         own_shared = len(label_groups[(b.trail[:-1], b.label.lower())]) >= 2
         out.append(replace(b, context=() if own_shared else shared[b.group]))
     return out
+
+
+def _first_lines(lines: Iterable[str], limit: int = MAX_SHARED_CHARS) -> tuple[str, ...]:
+    """The first lines, whole, that fit in ``limit`` characters together."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        size += len(line)
+        if size > limit:
+            break
+        out.append(line)
+    return tuple(out)

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from faqrag.errors import CorpusError
-from faqrag.limits import MAX_FILE_BYTES, mib
+from faqrag.limits import MAX_FILE_BYTES, mib, read_bytes_capped
 
 
 def read_bytes(path: Path) -> bytes:
@@ -14,7 +14,11 @@ def read_bytes(path: Path) -> bytes:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise CorpusError(f"{path}: {mib(size)} is over the {mib(MAX_FILE_BYTES)} limit for one file; split it")
-        return path.read_bytes()
+        return read_bytes_capped(path, MAX_FILE_BYTES)  # it may grow, or be a device, after the look
+    except ValueError as err:
+        raise CorpusError(
+            f"{path}: cannot be read ({err}); put a file of at most {mib(MAX_FILE_BYTES)} there"
+        ) from None
     except FileNotFoundError:
         raise CorpusError(f"{path}: file not found; check the corpus folder") from None
     except OSError as err:

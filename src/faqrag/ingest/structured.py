@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 
+from faqrag.limits import MAX_SHARED_CHARS
+from faqrag.text import truncate
+
 _SPACE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 # Lines the Markdown reader would take for structure they are not: a rule of
 # dashes or equals signs (a setext underline) or a code fence.
@@ -71,13 +74,16 @@ class Writer:
     def items(self, items: list[tuple]) -> None:
         """List items as (depth, text, ordered) or (depth, text, ordered, number shown);
         without a number, an ordered item counts on from the one before it."""
-        out, number = [], {}
+        out: list[str] = []
+        number: list[int] = []  # the count so far at each depth up to this item's
         for depth, text, ordered, *shown in items:
             text = clean(text)
             if not text:
                 continue
-            number = {d: n for d, n in number.items() if d <= depth}
-            number[depth] = shown[0] if shown and shown[0] is not None else number.get(depth, 0) + 1
+            # Deeper counts end with this item; a list is cut, not rebuilt (quadratic in the depth).
+            del number[depth + 1 :]
+            number.extend([0] * (depth + 1 - len(number)))
+            number[depth] = shown[0] if shown and shown[0] is not None else number[depth] + 1
             marker = f"{number[depth]}." if ordered and 0 <= number[depth] < 100 else "-"
             out.append("  " * min(depth, 4) + f"{marker} {text}")
         if out:
@@ -95,12 +101,14 @@ class Writer:
         any other is one line per row, its cells joined by ``|``.
         """
         lines = []
+        # Column names are repeated in every row: as long as a repeated text may be, once cleaned.
+        names = [truncate(clean(h).rstrip(":").strip(), MAX_SHARED_CHARS) for h in header or ()]
         for row in rows:
             cells = [clean(c) for c in row]
             if not any(cells):
                 continue
             if header and len(header) >= 2:
-                pairs = [(clean(h).rstrip(":").strip(), c) for h, c in zip(header, cells) if c]
+                pairs = [(h, c) for h, c in zip(names, cells) if c]
                 line = " | ".join(f"{h}: {c}" if h else c for h, c in pairs)
             elif len(cells) == 2 and cells[0] and cells[1]:
                 line = f"{cells[0].rstrip(':').strip()}: {cells[1]}"

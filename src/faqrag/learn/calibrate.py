@@ -156,5 +156,5 @@ def fit(engine, questions: list[EvalQuestion], shipped: float | None = None) -> 
 
 def save(index_dir: Path, cal: Calibration) -> Path:
     path = index_dir / FILE
-    write_atomically(path, json.dumps(cal.to_dict(), indent=2))
+    write_atomically(path, json.dumps(cal.to_dict(), indent=2), within=index_dir)
     return path

@@ -27,6 +27,7 @@ from typing import Any
 
 from faqrag import env
 from faqrag.errors import FaqragError
+from faqrag.files import confine
 from faqrag.learn.migrations import migrate, now_utc
 
 DB_NAME = "logs.db"
@@ -100,7 +101,7 @@ _OPEN_LOCK = threading.Lock()
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
     """An open, migrated connection in autocommit mode (transactions are explicit),
     for this thread alone while the block runs."""
-    path = Path(path)
+    path = confine(Path(path), Path(path).parent, *SIDE_FILES)
     if path.is_dir():
         raise LogError(f"question log path {path} is a folder; set {ENV} to a file path")
     key = (os.getpid(), str(path.absolute()))
@@ -130,6 +131,10 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
                     f"question log {path} cannot be used ({err}); move it aside and a new one is started"
                 ) from None
             raise
+
+
+# SQLite follows links: a logs.db (or its -wal) linking elsewhere would be written there.
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -369,22 +374,15 @@ def recent(
 def _read(path: Path, sql: str, params: tuple) -> list[tuple]:
     """Rows of a query; a log this process cannot write (a read-only file or folder,
     a copy kept for audit) is read as it stands rather than refused."""
+    confine(path, path.parent, *SIDE_FILES)
     if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
         with connect(path) as db:
             return db.execute(sql, params).fetchall()
-    from urllib.parse import quote
+    from faqrag.learn.log_readonly import read_as_it_stands
 
-    last: Exception | None = None
-    for mode in ("mode=ro", "immutable=1"):  # WAL needs its -shm file to read; immutable does not
-        try:
-            db = sqlite3.connect(f"file:{quote(str(path.absolute()))}?{mode}", uri=True)
-        except sqlite3.Error as err:
-            last = err
-            continue
-        try:
-            return db.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError as err:
-            last = err
-        finally:
-            db.close()
-    raise LogError(f"question log {path} is read-only and cannot be read ({last}); copy it somewhere writable")
+    try:
+        return read_as_it_stands(path, sql, params)
+    except (OSError, sqlite3.Error) as err:
+        raise LogError(
+            f"question log {path} is read-only and cannot be read ({err}); copy it somewhere writable"
+        ) from None

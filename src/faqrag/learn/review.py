@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from faqrag.errors import FaqragError
-from faqrag.files import append_lines, folder_lock, write_atomically
+from faqrag.files import append_lines, confine, folder_lock, write_atomically
 from faqrag.ingest import alternates
 from faqrag.ingest.metadata import META_SUFFIX, read_sidecar
 from faqrag.learn import decisions, qlog
-from faqrag.limits import dumps, loads
+from faqrag.limits import MAX_QUESTION_FILE_BYTES, dumps, line_at, loads, read_bytes_capped
 from faqrag.records import Chunk
 from faqrag.text import normalize, truncate
 
@@ -157,6 +157,7 @@ def link(
 ) -> int:
     """Make the questions alternate phrasings of ``chunk``; how many were new."""
     texts = [q if isinstance(q, str) else q.question for q in questions]
+    confine(reviewed_path, reviewed_path.parent)  # before the alternates are written
     with _one_writer(reviewed_path):
         added = alternates.append_new(corpus_dir, [alternates.link_to(t, chunk, chunks, doc_title) for t in texts])
         labelled = _labelled(reviewed_path, questions, [gold_of_chunk(chunk)])
@@ -179,15 +180,17 @@ def new_entry(
     question, answer = " ".join(question.split()), " ".join(answer.split())
     if not question or not answer:
         raise FaqragError("a new FAQ entry needs both a question and an answer; fill them in")
+    path = corpus_dir / REVIEWED_FAQ
+    for written, folder in ((path, corpus_dir), (corpus_dir / alternates.FILE, corpus_dir), (reviewed_path, None)):
+        confine(written, folder or written.parent)  # all three checked before any is written
     with _one_writer(reviewed_path):
-        path = corpus_dir / REVIEWED_FAQ
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         if not path.exists() or path.stat().st_size == 0:
             writer.writerow(["question", "answer"])
         _name_the_collection(path)
         writer.writerow([question, answer])
-        append_lines(path, buf.getvalue())
+        append_lines(path, buf.getvalue(), within=corpus_dir)
         texts = [q if isinstance(q, str) else q.question for q in questions]
         others = [t for t in texts if normalize(t) != normalize(question)]
         added = alternates.append_new(
@@ -251,10 +254,18 @@ def _one_writer(reviewed_path: Path) -> Iterator[None]:
 
 
 def _text(path: Path) -> str:
+    """A file a review reads back (the reviewed set, reviewed-faq.csv): in its folder, read capped."""
+    confine(path, path.parent)
     try:
-        return path.read_text(encoding="utf-8")
+        raw = read_bytes_capped(path, MAX_QUESTION_FILE_BYTES)
+    except (OSError, ValueError) as err:  # over the limit, not a plain file
+        raise FaqragError(f"cannot read {path} ({err}); check it") from None
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise FaqragError(f"{path}: not UTF-8 text (offset {err.start}); save it as UTF-8") from None
+        raise FaqragError(
+            f"{path}, line {line_at(raw, err.start)}: not UTF-8 text (offset {err.start}); save it as UTF-8"
+        ) from None
 
 
 def _keep(
@@ -293,7 +304,7 @@ def _remove_entry(path: Path, question: str, answer: str) -> bool:
         return True
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(head + body)
-    write_atomically(path, buf.getvalue())
+    write_atomically(path, buf.getvalue(), within=path.parent)
     return True
 
 
@@ -311,13 +322,14 @@ def _unlabel(path: Path, ids: set[str]) -> None:
         if row_id not in ids:
             kept.append(line)
     if len(kept) != len(lines):
-        write_atomically(path, "".join(kept))
+        write_atomically(path, "".join(kept), within=path.parent)
 
 
 def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[str]) -> list[str]:
     """Append the questions to the reviewed set (an eval file); the ids it appended. A
     question reviewed again replaces nothing: its first label stands, as it was judged."""
     have = set()
+    confine(path, path.parent)
     if path.exists():
         for line in _text(path).splitlines():
             try:
@@ -338,7 +350,7 @@ def _labelled(path: Path, questions: Sequence[qlog.Logged | str], answers: list[
         written.append(qid)
     if lines:
         path.parent.mkdir(parents=True, exist_ok=True)
-        append_lines(path, "".join(lines))
+        append_lines(path, "".join(lines), within=path.parent)
     return written
 
 
@@ -364,4 +376,4 @@ def _name_the_collection(path: Path) -> None:
     content ("Help team answers") rather than as a file name ("Reviewed faq")."""
     meta = path.with_name(path.name + META_SUFFIX)
     if not meta.exists() and not meta.is_symlink():
-        write_atomically(meta, dumps({"title": REVIEWED_TITLE}) + "\n")
+        write_atomically(meta, dumps({"title": REVIEWED_TITLE}) + "\n", within=path.parent)

@@ -20,11 +20,12 @@ from faqrag.errors import FaqragError
 from faqrag.evaluation.metrics import figures, outcome
 from faqrag.evaluation.questions import load_questions
 from faqrag.evaluation.run import answer_all
+from faqrag.files import confine
 from faqrag.index.build import BuildSummary, build_index, build_lock, staged_path
 from faqrag.index.manifest import MANIFEST
 from faqrag.index.store import load_index
-from faqrag.index.swap import replace_folder
-from faqrag.limits import loads
+from faqrag.index.swap import remove_folder, replace_folder
+from faqrag.limits import read_json, shown
 from faqrag.models.embedder import Embedder
 from faqrag.settings import Settings
 
@@ -58,17 +59,27 @@ def labelled_sets(corpus_dir: Path, sets_path: Path | None, reviewed_path: Path 
     the folder holding the registry's folder, as eval/sets.json is), and the
     reviewed set."""
     out = []
-    if sets_path is not None and sets_path.is_file():
+    if sets_path is not None and (sets_path.is_file() or sets_path.is_symlink()):
         root = sets_path.absolute().parent.parent
+        confine(sets_path, sets_path.parent)
         try:
-            registry = loads(sets_path.read_text(encoding="utf-8"))
-            entries = [(s["name"], root / s["corpus"], root / s["questions"]) for s in registry]
-        except (ValueError, KeyError, TypeError) as err:
+            registry = read_json(sets_path)
+            entries = [(_text(s["name"]), root / _text(s["corpus"]), root / _text(s["questions"])) for s in registry]
+            # A set's files are the project's own: one named outside it ("../../etc/...") is not read.
+            out += [(name, confine(q, root)) for name, c, q in entries if c.resolve() == corpus_dir.resolve()]
+        except OSError as err:
+            raise FaqragError(f"{sets_path}: cannot be read ({err.strerror}); check it") from None
+        except (ValueError, KeyError, TypeError) as err:  # ValueError: not JSON, over the limit, a NUL in a path
             raise FaqragError(f"{sets_path}: not a list of sets with name, corpus, questions ({err}); fix it") from None
-        out += [(name, q) for name, c, q in entries if c.resolve() == corpus_dir.resolve()]
     if reviewed_path is not None and reviewed_path.is_file() and reviewed_path.stat().st_size:
-        out.append(("reviewed", reviewed_path))
+        out.append(("reviewed", confine(reviewed_path, reviewed_path.parent)))
     return out
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{shown(value)} is not a string")
+    return value
 
 
 def stage(
@@ -84,7 +95,7 @@ def stage(
     folder = staging_folder(index_dir)
     # The live index's build lock: a review apply and a rebuild of the same index never overlap.
     with build_lock(index_dir, wait=False):
-        shutil.rmtree(folder, ignore_errors=True)  # a staged build nobody confirmed
+        remove_folder(folder)  # a staged build nobody confirmed (or a link or file in its place)
         if (index_dir / MANIFEST).exists():
             shutil.copytree(index_dir, folder)  # so the rebuild reuses every vector it can
         summary = build_index(corpus_dir, folder, embedder, log=log)
@@ -122,4 +133,4 @@ def swap_in(folder: Path, index_dir: Path) -> None:
 
 
 def discard(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+    remove_folder(folder)

@@ -22,7 +22,7 @@ import numpy as np
 from faqrag import env
 from faqrag.errors import FaqragError
 from faqrag.files import atomic_path
-from faqrag.limits import loads
+from faqrag.limits import read_json, shown
 from faqrag.models.embedder import resolve_model, weights_fingerprint
 
 MODEL_FILE = "model.onnx"
@@ -46,10 +46,11 @@ def cache_root() -> Path:
 def unsupported_reason(folder: Path) -> str | None:
     """Why this model folder cannot run here, or None when it can."""
     try:
-        modules = loads((folder / "modules.json").read_text(encoding="utf-8"))
+        modules = read_json(folder / "modules.json")
         pooling = next(m for m in modules if m["type"].endswith(".Pooling"))
-        pool_cfg = loads((folder / pooling["path"] / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        pool_cfg = read_json(folder / pooling["path"] / "config.json")
+        _settings(folder)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration):
         return "it is not a local sentence-transformers folder with mean pooling"
     other = sorted({m.get("type", "?") for m in modules} - _SUPPORTED)
     if other:
@@ -62,6 +63,20 @@ def unsupported_reason(folder: Path) -> str | None:
     if not (folder / "tokenizer.json").exists():
         return "it has no tokenizer.json"
     return None
+
+
+def _settings(folder: Path) -> tuple[bool, int, int]:
+    """Whether the model normalises, its longest input and its dimension, from its JSON
+    files (each read capped, through the bounded loader); ValueError, TypeError or
+    KeyError when they are not what a sentence-transformers folder holds."""
+    normalise = any(m["type"].endswith(".Normalize") for m in read_json(folder / "modules.json"))
+    st_cfg = folder / "sentence_bert_config.json"
+    max_len = read_json(st_cfg).get("max_seq_length", 256) if st_cfg.exists() else 256
+    dimension = read_json(folder / "config.json")["hidden_size"]
+    for value in (max_len, dimension):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+            raise ValueError(f"{shown(value)} is not a size")
+    return normalise, max_len, dimension
 
 
 class OnnxEmbedder:
@@ -77,23 +92,15 @@ class OnnxEmbedder:
             )
         self._quantised = quantised
         self._threads = threads
-        self._dimension: int | None = None
         self._fingerprint = weights_fingerprint(self._folder)
         self._tokenizer = None
         self._tokenizer_lock = threading.Lock()
-        self._normalise = any(
-            m["type"].endswith(".Normalize") for m in loads((self._folder / "modules.json").read_text())
-        )
-        st_cfg = self._folder / "sentence_bert_config.json"
-        self._max_len = int(loads(st_cfg.read_text()).get("max_seq_length", 256)) if st_cfg.exists() else 256
+        self._normalise, self._max_len, self._dimension = _settings(self._folder)
 
     def fingerprint(self) -> str | None:
         return self._fingerprint
 
     def dimension(self) -> int:
-        if self._dimension is None:  # read once: encode asks on every call
-            cfg = loads((self._folder / "config.json").read_text(encoding="utf-8"))
-            self._dimension = int(cfg["hidden_size"])
         return self._dimension
 
     @property

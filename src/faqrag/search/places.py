@@ -26,7 +26,7 @@ from pathlib import Path
 from faqrag import env
 from faqrag.errors import FaqragError
 from faqrag.files import write_atomically
-from faqrag.limits import loads
+from faqrag.limits import read_json
 from faqrag.records import Chunk
 
 _WORD = re.compile(r"[^\W\d_]+(?:['.][^\W\d_]+)*")
@@ -81,7 +81,7 @@ def _gazetteer() -> dict[str, str]:
     reading GeoNames' 16 MB city list costs more than a question does."""
     path = _cache_file()
     try:
-        gaz = loads(path.read_text(encoding="utf-8"))
+        gaz = read_json(path, 64 * 1024 * 1024)  # about 2 MB: a cache this process wrote
         if isinstance(gaz, dict):
             return gaz
     except (OSError, ValueError):

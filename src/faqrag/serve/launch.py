@@ -88,7 +88,7 @@ def uvicorn_options(serve: ServeSettings) -> dict[str, Any]:
 
 def _configure_logging() -> None:
     logger = logging.getLogger("faqrag")
-    if not logger.handlers:
+    if not any(not isinstance(h, logging.NullHandler) for h in logger.handlers):  # the package's own is silent
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("faqrag: %(levelname)s: %(message)s"))
         logger.addHandler(handler)

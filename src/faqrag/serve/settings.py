@@ -8,12 +8,15 @@ one-line error instead. README, "HTTP API", lists them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from faqrag.errors import FaqragError
+from faqrag.limits import shown
 from faqrag.settings import refuse_unknown
 from faqrag.validate import bounded, check_fields
 
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
 MAX_THREADS = 256  # model threads of one call; far above the cores of any one machine
 
 
@@ -43,6 +46,14 @@ class ServeSettings:
 
     def __post_init__(self) -> None:
         check_fields(self, "server setting")
+        for origin in self.cors_origins:
+            # An origin is "*" or scheme://host[:port]; anything else (a path, a space, a line
+            # break) never matches a browser's Origin header, and would be a setting that does nothing.
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise FaqragError(
+                    f"server setting cors_origins: {shown(origin)} is not an origin; "
+                    "write it as https://host or http://host:port, or *"
+                )
 
     @classmethod
     def from_dict(cls, data: dict) -> ServeSettings:

@@ -19,6 +19,7 @@ from faqrag.learn import log_writer, qlog
 from faqrag.serve.batching import MicroBatcher
 from faqrag.serve.settings import ServeSettings
 from faqrag.settings import Settings
+from faqrag.text import without_paths
 
 log = logging.getLogger("faqrag.serve")
 
@@ -60,7 +61,9 @@ class ServerState:
         for parent in sorted({str(f.parent) for f in folders}, key=len, reverse=True):
             if parent != "/":
                 message = message.replace(parent.rstrip("/") + "/", "")
-        return message
+        # Any other path on this machine (the model's ONNX cache, a temp folder): its name only.
+        # "/v1/ask" in a message is the API's own, and stays.
+        return without_paths(message, _on_this_machine)
 
     def load(self) -> None:
         """First load, in the background: index, model, a warm-up encode. Tried again by
@@ -125,6 +128,8 @@ class ServerState:
                 engine.handoff()
             except Exception as err:
                 msg = str(err) if isinstance(err, FaqragError) else f"{type(err).__name__}: {err}"
+                if self.manifest_signature() != sig:
+                    return False  # another build swapped in meanwhile: try that one next tick, not refuse it
                 self.signature = sig  # refuse this build once, not every tick; the next build is tried
                 self.last_refusal = self.public(msg)
                 log.error("new index refused, still serving the one built %s: %s", self.built_at(), msg)
@@ -147,6 +152,14 @@ class ServerState:
                     self.reload_if_changed()
             except Exception:  # the watcher must outlive any one bad build
                 log.exception("index watcher")
+
+
+def _on_this_machine(path: str) -> bool:
+    p = Path(path.rstrip("/"))
+    try:
+        return p.parent != Path("/") and (p.exists() or p.parent.exists())
+    except (OSError, ValueError):
+        return False
 
 
 def public_manifest(manifest: dict) -> dict:
