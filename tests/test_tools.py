@@ -101,3 +101,33 @@ def test_covered_questions_are_counted_by_what_happened_to_them():
         "ranking": 1,
         "retrieval": 1,
     }
+
+
+def test_the_plain_ranking_is_kept_unless_another_is_better_by_more_than_noise():
+    from dataclasses import replace
+
+    from faqrag.settings import Settings
+
+    tune = _load(ROOT / "tools" / "tune.py")
+    plain = tuple(tune.PLAIN[k] for k in tune.GRID)
+    other = tuple(v[0] if v[0] != p else v[-1] for v, p in zip(tune.GRID.values(), plain))
+    assert other != plain
+
+    def rows(right_on_a):  # 100 covered questions on each of sets a and b, and one uncovered
+        out = []
+        for name, right in (("a", right_on_a), ("b", 100)):
+            out += [{"set": name, "covered": True, "right": i < right, "hit5": True} for i in range(100)]
+            out.append({"set": name, "covered": False, "right": False, "hit5": False})
+        return [{**r, "features": (float(r["covered"]),) + (0.0,) * 8} for r in out]
+
+    def choose(lead):  # the other configuration answers `lead` more of set a's questions right
+        base = Settings(abstain_below=0.0)
+        swept = {
+            v: (replace(base, **dict(zip(tune.GRID, v))), rows(50 + (lead if v == other else 0)))
+            for v in (plain, other)
+        }
+        chosen = tune.choose(swept, {"a", "b"}, log=lambda _line: None)
+        return tuple(getattr(chosen, k) for k in tune.GRID)
+
+    assert choose(1) == plain  # half a point on the average of the two sets: noise
+    assert choose(4) == other  # two points

@@ -154,3 +154,23 @@ def test_a_part_longer_than_an_answer_is_cut_at_a_word_and_marked():
     window = choose(c, _evidence(2, 0), Ask({7: 1.0}, frozenset(), False), Settings(), 300)
     text = write(c, window, 300)
     assert len(text) <= 300 and text.endswith(ELLIPSIS) and text.startswith("word0 word1")
+
+
+@pytest.mark.parametrize("n", [401, 5_000, 20_000])
+@pytest.mark.parametrize("shape", ["sentences", "one list"])
+def test_a_unit_of_thousands_of_parts_answers_from_the_part_asked_about(n, shape):
+    """A huge FAQ answer (thousands of sentences or items) is searched only near its
+    best parts; the window still holds the part asked about and what it needs."""
+    rng = random.Random(n)
+    if shape == "sentences":
+        roles, groups = [SENTENCE] * n, [0] * n
+        texts = [f"Plain filler sentence number {i}." for i in range(n)]
+    else:
+        roles, groups = [LEAD] + [ITEM] * (n - 1), [1] * n
+        texts = ["The options are:"] + [f"option {i}" for i in range(1, n)]
+    for hot in (rng.randrange(1, n), n - 1):
+        c = _unit([], roles, groups, texts)
+        window = choose(c, _evidence(n, hot), Ask({7: 1.0}, frozenset(), False), Settings(), 480)
+        assert hot in window and len(write(c, window, 480)) <= 480
+        if shape == "one list":
+            assert 0 in window  # the items' lead-in

@@ -204,7 +204,7 @@ def test_a_maintainer_sees_what_was_declined_grouped_on_the_review_page(browser,
     )
     assert question not in _page_text(browser)  # nothing shows before the password
     box.send_keys(ADMIN_PASSWORD, Keys.ENTER)
-    WebDriverWait(browser, 60).until(lambda d: question in _page_text(d))
-    text = _page_text(browser)
-    assert "Review questions" in text and "Not covered by the guide" in text
+    # The group's question is drawn before its decisions (they wait on an answer): wait for both.
+    WebDriverWait(browser, 60).until(lambda d: all(s in _page_text(d) for s in (question, "Not covered by the guide")))
+    assert "Review questions" in _page_text(browser)
     browser.save_screenshot(str(ARTIFACTS / "review.png"))

@@ -16,22 +16,36 @@ def roles_of(c: Chunk) -> tuple[tuple[str, ...], tuple[int, ...]]:
     return (c.part_roles or (SENTENCE,) * n), (c.part_groups or (0,) * n)
 
 
-def needs(c: Chunk, i: int, depth: int = 0) -> set[int]:
-    """Part ``i`` and the parts it cannot be read without: a list item its
-    lead-in, a code block the line introducing it, a sentence that refers back
-    the sentence it refers to."""
-    roles, groups = roles_of(c)
-    out = {i}
-    if roles[i] == ITEM:
-        out |= {j for j in range(i) if roles[j] == LEAD and groups[j] == groups[i]}
-    elif i > 0 and depth < 2 and (roles[i] == CODE or (roles[i] == SENTENCE and leans_back(c.part_text(i)))):
-        out |= needs(c, i - 1, depth + 1)
-    # A line ending in a colon announces what follows ("Run the following command:").
-    if roles[i] != ITEM and c.part_text(i).rstrip().endswith(":") and i + 1 < len(c.parts) and depth < 2:
-        out.add(i + 1)
-        if roles[i + 1] in (ITEM, LEAD):  # the announced list or table, whole
-            out |= {j for j in range(len(c.parts)) if groups[j] == groups[i + 1]}
-    return out
+class Layout:
+    """A unit's part roles and groups, read once: a window search asks what each
+    of its parts needs many times, and a unit may have thousands of parts."""
+
+    def __init__(self, c: Chunk) -> None:
+        self.chunk = c
+        self.roles, self.groups = roles_of(c)
+        self.leads: dict[int, list[int]] = {}
+        self.members: dict[int, list[int]] = {}
+        for j, (role, group) in enumerate(zip(self.roles, self.groups)):
+            self.members.setdefault(group, []).append(j)
+            if role == LEAD:
+                self.leads.setdefault(group, []).append(j)
+
+    def needs(self, i: int, depth: int = 0) -> set[int]:
+        """Part ``i`` and the parts it cannot be read without: a list item its
+        lead-in, a code block the line introducing it, a sentence that refers back
+        the sentence it refers to."""
+        c, roles, groups = self.chunk, self.roles, self.groups
+        out = {i}
+        if roles[i] == ITEM:
+            out |= {j for j in self.leads.get(groups[i], ()) if j < i}
+        elif i > 0 and depth < 2 and (roles[i] == CODE or (roles[i] == SENTENCE and leans_back(c.part_text(i)))):
+            out |= self.needs(i - 1, depth + 1)
+        # A line ending in a colon announces what follows ("Run the following command:").
+        if roles[i] != ITEM and c.part_text(i).rstrip().endswith(":") and i + 1 < len(c.parts) and depth < 2:
+            out.add(i + 1)
+            if roles[i + 1] in (ITEM, LEAD):  # the announced list or table, whole
+                out |= set(self.members[groups[i + 1]])
+        return out
 
 
 def render(c: Chunk, parts: list[int]) -> str:

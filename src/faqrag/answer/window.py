@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from faqrag.answer.context import needs, render
+from faqrag.answer.context import Layout, render
 from faqrag.records import Chunk
 from faqrag.search.lexical import QueryTerms
 from faqrag.settings import Settings
@@ -37,6 +37,11 @@ SEP_COST = 3  # what joining a part to the window costs at most: " â€¦ " or "\nâ
 # best part's, less this: a question asking what the heading asks is answered
 # by the opening, one asking about a detail by the part holding it.
 OPENING_MARGIN = 0.05
+# A unit of more parts than this (a huge FAQ answer) is searched only for
+# windows that can reach its best-scoring parts, or its opening: every start
+# would cost its parts times the parts of a window.
+EXACT_PARTS = 400
+REACHED_PARTS = 16
 
 
 @dataclass(frozen=True)
@@ -69,28 +74,27 @@ def choose(c: Chunk, parts: Sequence[PartEvidence], ask: Ask, settings: Settings
     n = len(c.parts)
     if not n:
         return []
+    layout = Layout(c)
 
     def size(chosen: set[int]) -> int:
         return sum(c.parts[i][1] - c.parts[i][0] + SEP_COST for i in chosen)
 
-    def part_score(i: int) -> float:
-        return _score([i], parts, ask, settings, opening=False)
-
-    anchor = max(range(n), key=lambda i: (part_score(i), -i))
+    scores = [_score([i], parts, ask, settings, opening=False) for i in range(n)]
+    anchor = max(range(n), key=lambda i: (scores[i], -i))
     budget = limit - 2 * (len(ELLIPSIS) + 1)  # room for the marks at both ends
     best: tuple[tuple[float, int, int], list[int]] | None = None
-    for start in range(n):
-        chosen = set(needs(c, start))
+    for start in _starts(c, scores, budget):
+        chosen = layout.needs(start)
         if size(chosen) > budget:
             if size({start}) <= budget:
                 continue  # its context does not fit with it: a window starting earlier has both
             chosen = {start}  # a part longer than an answer: its beginning, cut (truncate marks the cut)
         for j in range(max(chosen) + 1, n):
-            more = chosen | needs(c, j)
+            more = chosen | layout.needs(j)
             if size(more) > budget:
                 break
             chosen = more
-        window = _closed(c, sorted(chosen), size, budget)
+        window = _closed(layout, sorted(chosen), size, budget)
         if not window:
             continue
         score = _score(window, parts, ask, settings, opening=ask.opening and window[0] == 0)
@@ -102,13 +106,31 @@ def choose(c: Chunk, parts: Sequence[PartEvidence], ask: Ask, settings: Settings
     return best[1] if best else [anchor]
 
 
-def _closed(c: Chunk, window: list[int], size, budget: int) -> list[int]:
+def _starts(c: Chunk, scores: list[float], budget: int) -> list[int]:
+    """Where windows start: anywhere in a unit of up to EXACT_PARTS parts; in a
+    longer one, at the opening and wherever a window can still reach one of its
+    REACHED_PARTS best parts."""
+    n = len(c.parts)
+    if n <= EXACT_PARTS:
+        return list(range(n))
+    out = {0}
+    for a in sorted(range(n), key=lambda i: (-scores[i], i))[:REACHED_PARTS]:
+        reach, s = 0, a
+        while s >= 0 and reach <= budget:
+            out.add(s)
+            reach += c.parts[s][1] - c.parts[s][0] + SEP_COST
+            s -= 1
+    return sorted(out)
+
+
+def _closed(layout: Layout, window: list[int], size, budget: int) -> list[int]:
     """A window whose last line announces what follows (it ends in a colon)
     drops that line if what it announces does not fit."""
+    c = layout.chunk
     while window and c.part_text(window[-1]).rstrip().endswith(":") and window[-1] + 1 not in window:
         if window[-1] + 1 >= len(c.parts):
             return window
-        more = set(window) | needs(c, window[-1] + 1)
+        more = set(window) | layout.needs(window[-1] + 1)
         if size(more) <= budget:
             return sorted(more)
         window = window[:-1]
