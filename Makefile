@@ -40,7 +40,7 @@ serve: index
 
 test: install
 	$(BIN)/ruff check src tests app.py bench tools app_pages
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2  # two workers: half the suite waits on servers, browsers and child processes
 
 lint: install
 	$(BIN)/ruff check src tests app.py bench tools app_pages

@@ -1,15 +1,18 @@
 """A build killed at any instant leaves a loadable index, and the next build
 tidies up after it and reuses its vectors.
 
-The build runs in a child process with the fake embedder; every file-system
-step of writing and swapping the index (folder creation, each file write,
-each rename, the removal of the old folder) is wrapped so that the child
-dies (``os._exit``, as SIGKILL would leave it: no cleanup, no ``finally``)
-just before it, in the middle of it (half a file written), or just after it.
+Each build runs in a process of its own with the fake embedder; every
+file-system step of writing and swapping the index (folder creation, each
+file write, each rename, the removal of the old folder) is wrapped so that
+the process dies (``os._exit``, as SIGKILL would leave it: no cleanup, no
+``finally``) just before it, in the middle of it (half a file written), or
+just after it. One child imports faqrag once and forks a process per build:
+starting Python for each of the ~60 deaths took a minute of the suite.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -22,15 +25,15 @@ from faqrag.index.build import build_index, needs_build
 from faqrag.index.store import load_index
 
 CHILD = r"""
-import os, shutil, sys, tempfile
+import json, os, shutil, sys, tempfile
 from pathlib import Path
 
-sys.path.insert(0, sys.argv[3])
+sys.path.insert(0, sys.argv[2])
 from conftest import FakeEmbedder
 import faiss
 from faqrag.index import build
 
-kill_at, count = int(os.environ["KILL_AT"]), 0
+kill_at, count = 0, 0
 
 
 def point():
@@ -72,37 +75,46 @@ faiss.serialize_index = step(faiss.serialize_index)
 Path.write_bytes = step(Path.write_bytes)
 Path.write_text = step(half_write)
 Path.open = open_for_writing
-build.build_index(Path(sys.argv[1]), Path(sys.argv[2]), FakeEmbedder())
-print("finished", count)
+codes = []
+for kill, corpus, index in json.loads(sys.argv[1]):
+    pid = os.fork()
+    if pid == 0:  # the build, in a process that may die at any step
+        kill_at = kill
+        build.build_index(Path(corpus), Path(index), FakeEmbedder())
+        print("finished", count, flush=True)
+        os._exit(0)
+    codes.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+print(json.dumps(codes))
 """
 
 TESTS = Path(__file__).resolve().parent
 SRC = TESTS.parent / "src"
 
 
-def run_child(corpus: Path, index: Path, kill_at: int) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KILL_AT": str(kill_at), "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-c", CHILD, str(corpus), str(index), str(TESTS)],
-        env=env,
+def run_builds(runs: list[tuple[int, Path, Path]]) -> tuple[list[int], str]:
+    """Build each (kill point, corpus, index) in a process that dies at that
+    point; returns the exit codes and what the builds that finished printed."""
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps([[k, str(c), str(i)] for k, c, i in runs]), str(TESTS)],
+        env={**os.environ, "PYTHONPATH": str(SRC)},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
     )
+    assert done.returncode == 0, done.stderr
+    *printed, codes = done.stdout.splitlines()
+    return json.loads(codes), "\n".join(printed)
 
 
 def kill_points(corpus: Path, index: Path) -> int:
-    """How many kill points a whole build passes (a child told to die at none)."""
-    done = run_child(corpus, index, 10**6)
-    assert done.returncode == 0, done.stderr
-    return int(done.stdout.split()[-1])
+    """How many kill points a whole build passes (a build told to die at none)."""
+    (code,), printed = run_builds([(10**6, corpus, index)])
+    assert code == 0, printed
+    return int(printed.split()[-1])
 
 
 @pytest.mark.parametrize("previous", [True, False], ids=["rebuild", "first-build"])
 def test_a_build_killed_at_any_step_leaves_a_loadable_index(tmp_path, previous):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    guide = corpus / "guide.txt"
     old_text = GUIDE
     new_text = GUIDE.replace("ten seconds", "twelve seconds")
     probe = tmp_path / "probe"
@@ -115,15 +127,21 @@ def test_a_build_killed_at_any_step_leaves_a_loadable_index(tmp_path, previous):
     points = kill_points(probe_corpus, probe / "index")
     assert points >= 12  # every step of writing and swapping is covered
 
+    runs = []
     for kill_at in range(1, points + 1):
         index = tmp_path / f"run{kill_at}" / "index"
         index.parent.mkdir()
+        guide = tmp_path / f"corpus{kill_at}" / "guide.txt"
+        guide.parent.mkdir()
         guide.write_text(old_text)
         if previous:
-            build_index(corpus, index, FakeEmbedder())
+            build_index(guide.parent, index, FakeEmbedder())
         guide.write_text(new_text)
-        child = run_child(corpus, index, kill_at)
-        assert child.returncode == 9, (kill_at, child.stdout, child.stderr)
+        runs.append((kill_at, guide.parent, index))
+    codes, _ = run_builds(runs)
+
+    for (kill_at, corpus, index), code in zip(runs, codes):
+        assert code == 9, (kill_at, code)
 
         # Whatever instant it died at, an index loads: the old one or the new one.
         if previous or index.exists() or any(index.parent.glob(".index.*")):

@@ -21,7 +21,7 @@ import numpy as np
 
 from faqrag import __version__
 from faqrag.errors import FaqragError, IndexStateError
-from faqrag.index.manifest import FORMAT_VERSION, check_files, read_manifest
+from faqrag.index.manifest import FORMAT_VERSION, MANIFEST, check_files, read_manifest
 from faqrag.index.store import check_target, faiss_module, load_index, write_index
 from faqrag.index.swap import remove_folder
 from faqrag.limits import EMBED_ESTIMATE_TEXTS, EMBED_SAMPLE_TEXTS, EMBED_SECONDS_LIMIT, duration
@@ -214,6 +214,8 @@ def _embed(
 
 def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
     """Vectors of the current index, by view text, if it was made by this model."""
+    if not (index_dir / MANIFEST).is_file():
+        return {}  # a first build: under the build lock no swap is under way to wait out
     try:
         old = load_index(index_dir)
     except FaqragError:
