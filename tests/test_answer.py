@@ -46,6 +46,34 @@ def test_long_list_answer_keeps_the_matching_item_and_its_lead_in(engine):
     assert r.answer.source == "Spare Parts"
 
 
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [("1. ", ["1.", "2.", "3."]), ("1) ", ["1)", "2)", "3)"]), ("- ", ["\u2022"] * 3), ("* ", ["\u2022"] * 3)],
+)
+@pytest.mark.parametrize("shape", ["list alone", "list in a section"])
+def test_an_answer_from_a_list_writes_each_item_with_its_own_mark(tmp_path, fake_embedder, written, shown, shape):
+    """Steps read with their numbers ("2. Hold the button"), bullets with a bullet:
+    the order of steps is part of the answer."""
+    steps = ["Unplug the widget from the wall", "Hold the reset button for ten seconds", "Plug it back in"]
+
+    def line(n: int, text: str) -> str:
+        mark = written.replace("1", str(n + 1))
+        return f"{mark}{text}"
+
+    lead = "To reset the widget:\n" + "\n".join(line(n, t) for n, t in enumerate(steps))
+    filler = " ".join(f"Model {n} of the case is made of recycled plastic in colour {n}." for n in range(10))
+    body = lead if shape == "list alone" else f"{filler}\n\n{lead}"
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "g.md").write_text(f"# Widget help\n\n## Resetting\n\n{body}\n", encoding="utf-8")
+    build_index(tmp_path / "c", tmp_path / "ix", fake_embedder)
+    engine = Engine(load_index(tmp_path / "ix"), fake_embedder, Settings(abstain_below=0.0))
+    text = engine.ask("How do I reset the widget? Hold the reset button").answer.text
+    for mark, step in zip(shown, steps):
+        if step in text:
+            assert f"{mark} {step}" in text, text
+    assert "Hold the reset button for ten seconds" in text
+
+
 def test_a_number_listed_twice_is_answered_by_its_directory_entry(tmp_path, guide_corpus, fake_embedder):
     (guide_corpus / "quick.txt").write_text("Quick Numbers\n\nBayview Hotline: 555-0201\nFax Line: 555-0999\n")
     build_index(guide_corpus, tmp_path / "ix", fake_embedder)

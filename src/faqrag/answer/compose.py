@@ -14,6 +14,7 @@ import re
 
 from faqrag.answer.arrange import arrange, elsewhere
 from faqrag.answer.confidence import GAP_HITS, confidence, confidence_features, label
+from faqrag.answer.context import mark_of
 from faqrag.answer.parts import rank_parts
 from faqrag.answer.records import Answer, FaqMatch, Passage, Response
 from faqrag.answer.window import OPENING_MARGIN, PartEvidence, ask_of, choose, write
@@ -170,7 +171,7 @@ def _list_answer(c: Chunk, ranking: list[int], limit: int) -> str:
     intro = " \u2014 ".join(x for x in ((c.trail[-1] if c.trail else ""), c.lead) if x)
 
     def render(items: list[int]) -> str:
-        return "\n".join(([intro] if intro else []) + ["\u2022 " + c.part_text(i) for i in items])
+        return "\n".join(([intro] if intro else []) + [f"{mark_of(c, i)} {c.part_text(i)}" for i in items])
 
     text = render(list(range(len(c.parts))))
     if len(text) <= limit:

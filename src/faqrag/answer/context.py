@@ -10,6 +10,8 @@ from __future__ import annotations
 from faqrag.records import CODE, ITEM, LEAD, SENTENCE, Chunk
 from faqrag.text import leans_back
 
+MAX_MARK_CHARS = 6  # "12.", "iv)", "(a)": longer text before an item is not its mark
+
 
 def roles_of(c: Chunk) -> tuple[tuple[str, ...], tuple[int, ...]]:
     n = len(c.parts)
@@ -48,12 +50,19 @@ class Layout:
         return out
 
 
+def mark_of(c: Chunk, i: int) -> str:
+    """List item ``i``'s mark as its unit writes it: a step's number ("3.") or a bullet."""
+    s = c.parts[i][0]
+    mark = c.text[c.text.rfind("\n", 0, s) + 1 : s].strip()
+    return mark if 0 < len(mark) <= MAX_MARK_CHARS else "\u2022"
+
+
 def render(c: Chunk, parts: list[int]) -> str:
     roles, groups = roles_of(c)
     out = ""
     prev = None
     for i in parts:
-        piece = ("\u2022 " if roles[i] == ITEM else "") + c.part_text(i)
+        piece = (f"{mark_of(c, i)} " if roles[i] == ITEM else "") + c.part_text(i)
         if prev is None:
             out = piece
         elif roles[i] == SENTENCE and roles[prev] == SENTENCE and groups[i] == groups[prev]:
