@@ -70,7 +70,7 @@ class Settings:
     lexical_weight: float = _share(0.4)
     faq_question_threshold: float = _share(0.72)  # cosine of question to FAQ question that counts as a match
     alternate_threshold: float = _share(0.9)  # ...and to a linked alternate phrasing (records.ALTERNATE)
-    faq_lexical_margin: float = bounded(0.15, 0, 100)  # ...unless the FAQ misses question terms the top hit has
+    faq_lexical_margin: float = bounded(1.0, 0, 100)  # ...unless the FAQ misses question terms the top hit has
     name_bonus: float = bounded(0.0, -10, 10)  # times the share of the question's names a chunk mentions
     type_bonus: float = bounded(0.0, -10, 10)  # for holding the kind of value asked for (a number, a URL, ...)
     faq_list_within: float = _share(0.1)  # FAQ entries listed when their score is this close to the top hit's
@@ -84,15 +84,15 @@ class Settings:
     # Confidence = logistic(weights . CONFIDENCE_FEATURES + bias); see README
     # for how these and the threshold were chosen. The bounds keep the sum finite.
     conf_weights: tuple[float, ...] = bounded(
-        (3.547, 2.575, 0.877, 0.42, 8.632, 1.094, -1.04, 0.701, 1.703), -100, 100, length=len(CONFIDENCE_FEATURES)
+        (3.7, 2.63, 0.887, 0.578, 9.729, 0.954, -0.967, 0.501, 1.742), -100, 100, length=len(CONFIDENCE_FEATURES)
     )
-    conf_bias: float = bounded(-7.245, -100, 100)
-    abstain_below: float = _share(0.217)
+    conf_bias: float = bounded(-7.44, -100, 100)
+    abstain_below: float = _share(0.235)
     # An answer's label (answer.confidence.label): High from high_from, Medium from
     # medium_from, Low below; chosen by tools/tune.py where measured precision reaches
     # 95% on every labelled set (High) and 80% on average over them (Medium).
-    high_from: float = _share(0.999)
-    medium_from: float = _share(0.473)
+    high_from: float = _share(0.9996)
+    medium_from: float = _share(0.4378)
     suggestions: int = _count(3)
     # The question log (qlog.py): on or off, and how much it keeps.
     log_questions: bool = True
