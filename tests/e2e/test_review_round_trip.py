@@ -109,11 +109,33 @@ def _button(d, label: str):
     return found[0]
 
 
+def _drawn_button(d, label: str):
+    """The button once the page has drawn it (a rerun under load draws the text above it first)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def found():
+        try:
+            return _button(d, label)
+        except (AssertionError, StaleElementReferenceException):
+            return None
+
+    return _wait(d, found, 60)
+
+
 def _click(d, label: str) -> None:
-    b = _button(d, label)
-    d.execute_script("arguments[0].scrollIntoView({block: 'center'});", b)
-    time.sleep(0.2)
-    b.click()
+    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+
+    for attempt in range(5):  # a rerun may replace the button between finding and clicking it
+        b = _drawn_button(d, label)
+        try:
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'});", b)
+            time.sleep(0.2)
+            b.click()
+            return
+        except (StaleElementReferenceException, ElementClickInterceptedException):
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
 
 
 def _nav(d, page: str) -> None:
@@ -186,13 +208,13 @@ def test_a_review_round_trip_in_the_browser(review_site, chromium):
     _wait(d, lambda: "Swap in the new index" in _page_text(d), 180)
     text = _page_text(d)
     assert f"better: \u201c{QUESTION}\u201d" in text and str(work) not in text
-    d.execute_script("arguments[0].scrollIntoView({block: 'center'});", _button(d, "Swap in the new index"))
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'});", _drawn_button(d, "Swap in the new index"))
     time.sleep(0.5)
     d.save_screenshot(str(ARTIFACTS / "review-apply-1366x768.png"))
     _click(d, "Swap in the new index")
     _wait(d, lambda: "The new index is live." in _page_text(d), 60)
-    time.sleep(1.0)
-    assert _in_view(d, "The new index is live.")  # shown where the button was, not at the top out of view
+    # Shown where the button was, not at the top out of view (the page may still be settling).
+    _wait(d, lambda: _in_view(d, "The new index is live."), 30)
     d.save_screenshot(str(ARTIFACTS / "review-live-1366x768.png"))
 
     _nav(d, "Ask the guide")
