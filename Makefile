@@ -12,7 +12,7 @@ API_PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run serve test install index lint eval bench clean
+.PHONY: run serve test install index serving-index lint eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,12 +30,18 @@ install: $(STAMP)
 index: install
 	$(BIN)/faqrag build --if-stale
 
-run: index
+# The page and the API start on the last good index when the corpus does not
+# build (a bad file: the error above names it), rather than not at all.
+serving-index: install
+	@$(BIN)/faqrag build --if-stale || { test -f index/manifest.json && \
+		echo "make: the corpus did not build (see above); starting on the last good index" >&2; }
+
+run: serving-index
 	$(BIN)/streamlit run app.py --server.headless true --server.address $(HOST) --server.port $(PORT) \
 		--server.fileWatcherType none --client.toolbarMode minimal --browser.gatherUsageStats false
 
 # The HTTP API on http://127.0.0.1:$(API_PORT) (docs at /docs); see README, "HTTP API".
-serve: index
+serve: serving-index
 	$(BIN)/faqrag serve --host $(HOST) --port $(API_PORT)
 
 test: install

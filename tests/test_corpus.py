@@ -64,6 +64,29 @@ def test_bad_files_name_the_file_line_and_fix(tmp_path, name, content, message):
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("bad", [2, 3, 7])
+def test_every_unreadable_file_is_named_in_one_run(tmp_path, bad):
+    """A maintainer fixes every bad file after one build, not one per build."""
+    write(tmp_path / "good.txt", "Guide\n\nSome text here for the guide.\n")
+    kinds = [
+        ("empty{}.txt", "  \n"),
+        ("nul{}.md", b"# a\x00b\n"),
+        ("cols{}.csv", "q,a\nx,y\n"),
+        ("fake{}.pdf", "not a pdf"),
+    ]
+    names = []
+    for i in range(bad):
+        name, content = kinds[i % len(kinds)]
+        names.append(name.format(i))
+        write(tmp_path / names[-1], content)
+    with pytest.raises(CorpusError) as err:
+        load_corpus(tmp_path)
+    line = str(err.value)
+    assert "\n" not in line and line.startswith(f"{bad} corpus files cannot be read: ")
+    assert sum(n in line for n in names) == min(bad, 5)
+    assert (f"and {bad - 5} more" in line) == (bad > 5)
+
+
 def test_faq_exports_keep_their_rows_and_say_what_was_left_out(tmp_path):
     write(
         tmp_path / "export.csv",

@@ -185,10 +185,14 @@ def read_corpus(
     files = corpus_files(corpus_dir, warn)
     keys: Counter[str] = Counter()
     read_once, sites = _site_pages(files, corpus_dir, read)
-    loaded, size = [], 0
+    loaded, size, unreadable = [], 0, []
     for p in files:
         site = sites.get(p.relative_to(corpus_dir).as_posix())
-        d = load_file(p, corpus_dir, warn, read=read_once, section_max=section_max, left_out=keys, site=site)
+        try:
+            d = load_file(p, corpus_dir, warn, read=read_once, section_max=section_max, left_out=keys, site=site)
+        except CorpusError as err:  # every file that cannot be read is named in one run, not one per run
+            unreadable.append(str(err))
+            continue
         if d:
             loaded.append(d)
             size += len(d[0].text)  # converted files hold more text than their bytes
@@ -197,6 +201,8 @@ def read_corpus(
                     f"corpus folder {corpus_dir} holds over {mib(MAX_CORPUS_BYTES)} of text (PDF and Word files "
                     "expand); split it into smaller corpora"
                 )
+    if unreadable:
+        raise CorpusError(_unreadable_line(unreadable))
     for p in files:  # a document with no text to index still has its sidecar hashed, as staleness sees it
         side = sidecar_path(p, root)
         if side and side.relative_to(corpus_dir).as_posix() not in read.hashes:
@@ -205,6 +211,13 @@ def read_corpus(
     return Corpus(
         loaded, alternates.read(corpus_dir, read=read, warn=warn), dict(sorted(read.hashes.items())), dict(keys)
     )
+
+
+def _unreadable_line(problems: list[str], shown: int = 5) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    more = f"; and {len(problems) - shown} more" if len(problems) > shown else ""
+    return f"{len(problems)} corpus files cannot be read: " + "; ".join(problems[:shown]) + more
 
 
 def _site_pages(
