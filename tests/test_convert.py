@@ -404,7 +404,7 @@ def test_build_logs_block_counts_and_a_bad_file_keeps_the_old_index(tmp_path, fa
     write(corpus / "widgets.html", PAGE_HTML)
     logged = []
     build_index(corpus, tmp_path / "index", fake_embedder, log=logged.append)
-    assert "widgets.html: 1 lists, 4 FAQ pairs, 3 directory entries" in logged
+    assert "widgets.html: 1 list, 4 FAQ pairs, 3 directory entries" in logged
     write(corpus / "broken.docx", b"PK\x03\x04 not really")
     with pytest.raises(CorpusError, match="broken.docx: not a Word document"):
         build_index(corpus, tmp_path / "index", fake_embedder)

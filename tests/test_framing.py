@@ -228,6 +228,21 @@ def test_one_places_line_gives_way_to_any_way_that_serves_everyone_however_sure(
     assert handoff.best([line]).text == line.answer.text  # nothing else: that line is better than none
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("section heading\nWrite to help@gadget.example.", "Write to help@gadget.example."),  # its heading line
+        ("SECTION HEADING \nWrite to help@gadget.example.", "Write to help@gadget.example."),
+        ("Write to help@gadget.example.", "Write to help@gadget.example."),  # no heading line
+        ("Section heading: write to help@gadget.example.", "Section heading: write to help@gadget.example."),
+    ],
+)
+def test_a_sections_handoff_shows_its_heading_once(text, shown):
+    """The heading is the hand-off's label: the text under it does not repeat it."""
+    h, _kind = handoff.from_answer(_contact_answer("section", text, 0.9))
+    assert h.label == "section heading" and h.text == shown
+
+
 def test_one_places_line_is_the_handoff_only_when_the_guide_has_nothing_else(tmp_path, fake_embedder):
     only_lines = DIRECTORY_GUIDE.split("Writing To Us")[0] + "\nE-mail Customer Support\n\nFrance: help@fr.example\n"
     h = _engine(tmp_path, fake_embedder, only_lines).handoff()

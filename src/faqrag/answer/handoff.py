@@ -48,13 +48,21 @@ def from_answer(resp: Response) -> tuple[Handoff, str] | None:
     if resp.abstained or a is None or resp.confidence < MIN_CONFIDENCE:
         return None
     if quotes_contact_details(a.text):
-        return Handoff("section", a.chunk_id, heading_of(a.source), a.text, a.url), a.kind
+        label = heading_of(a.source)
+        return Handoff("section", a.chunk_id, label, _body(a.text, label), a.url), a.kind
     top = max((p.score for p in resp.passages), default=0.0)
     for p in resp.passages:
         if p.chunk_id != a.chunk_id and p.score >= top - NEARBY and quotes_contact_details(p.text):
             url = a.url if p.doc == a.doc else None
-            return Handoff("section", p.chunk_id, heading_of(p.source), p.text, url), p.kind
+            label = heading_of(p.source)
+            return Handoff("section", p.chunk_id, label, _body(p.text, label), url), p.kind
     return None
+
+
+def _body(text: str, label: str) -> str:
+    """A section's text without its heading line: the hand-off shows the heading as its label."""
+    first, sep, rest = text.partition("\n")
+    return rest.strip() if sep and rest.strip() and first.strip().casefold() == label.casefold() else text
 
 
 def heading_of(source: str) -> str:

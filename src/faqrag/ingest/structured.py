@@ -133,9 +133,15 @@ def _is_entry(line: str) -> bool:
 
 
 def block_counts(blocks) -> str:
-    """'12 passages, 3 lists, 10 faq, 40 entries': what a document gave, for the build log."""
+    """'12 passages, 1 list, 10 FAQ pairs, 40 directory entries': what a document gave, for the build log."""
     counts: dict[str, int] = {}
     for b in blocks:
         counts[b.kind] = counts.get(b.kind, 0) + 1
-    names = {"passage": "passages", "list": "lists", "faq": "FAQ pairs", "entry": "directory entries"}
-    return ", ".join(f"{counts[k]} {names[k]}" for k in names if k in counts) or "no blocks"
+    names = {"passage": "passage", "list": "list", "faq": "FAQ pair", "entry": "directory entr"}
+    plural = {"entry": ("y", "ies")}
+
+    def named(k: str) -> str:
+        one, many = plural.get(k, ("", "s"))
+        return f"{counts[k]} {names[k]}{one if counts[k] == 1 else many}"
+
+    return ", ".join(named(k) for k in names if k in counts) or "no blocks"
