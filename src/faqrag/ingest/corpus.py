@@ -27,6 +27,7 @@ from pathlib import Path
 from faqrag.errors import CorpusError
 from faqrag.ingest import alternates
 from faqrag.ingest.alternates import Alternate
+from faqrag.ingest.conflicts import warn_conflicting_faqs
 from faqrag.ingest.convert import CONVERTERS, convert_file, mark_pages
 from faqrag.ingest.faq_files import faq_blocks
 from faqrag.ingest.front_matter import read_front_matter
@@ -49,7 +50,6 @@ from faqrag.text import normalize, truncate
 GUIDE_SUFFIXES = {".txt": False, ".md": True, ".markdown": True}  # value: is Markdown
 FAQ_SUFFIXES = (".csv", ".jsonl")
 ALTERNATES = alternates.FILE  # links to answers, not a corpus document
-MAX_CONFLICTS_SHOWN = 20  # conflicting FAQ answers named one by one; more are counted
 
 Warn = Callable[[str], None]
 
@@ -207,7 +207,7 @@ def read_corpus(
         side = sidecar_path(p, root)
         if side and side.relative_to(corpus_dir).as_posix() not in read.hashes:
             read(side)
-    _warn_conflicting_faqs(loaded, corpus_dir, warn)
+    warn_conflicting_faqs(loaded, corpus_dir, warn)
     return Corpus(
         loaded, alternates.read(corpus_dir, read=read, warn=warn), dict(sorted(read.hashes.items())), dict(keys)
     )
@@ -242,34 +242,6 @@ def _site_pages(
 def load_corpus(corpus_dir: Path, warn: Warn = _ignore) -> list[tuple[Document, list[Block]]]:
     """Every corpus document with its blocks (``read_corpus`` without the rest)."""
     return read_corpus(corpus_dir, warn).loaded
-
-
-def _warn_conflicting_faqs(loaded: list[tuple[Document, list[Block]]], corpus_dir: Path, warn: Warn) -> None:
-    """The same FAQ question with two different answers: whichever ranks first
-    would answer, so say where both are."""
-    first: dict[str, tuple[str, Document, int]] = {}  # folded question -> (folded answer, where)
-
-    def where(doc: Document, offset: int) -> str:
-        # Only for the conflicts shown: counted for every pair, it was quadratic in the rows.
-        return f"{corpus_dir / doc.doc_id}, line {doc.text.count(chr(10), 0, offset) + 1}"
-
-    conflicts = 0
-    for doc, blocks in loaded:
-        for b in blocks:
-            if b.kind != "faq" or not b.question:
-                continue
-            key, answer = normalize(b.question), normalize(b.text)
-            if key not in first:
-                first[key] = (answer, doc, b.span[0])
-            elif first[key][0] != answer:
-                conflicts += 1
-                if conflicts <= MAX_CONFLICTS_SHOWN:
-                    warn(
-                        f"FAQ question {truncate(b.question, 80)!r} has different answers at "
-                        f"{where(*first[key][1:])} and {where(doc, b.span[0])}; keep one"
-                    )
-    if conflicts > MAX_CONFLICTS_SHOWN:
-        warn(f"and {conflicts - MAX_CONFLICTS_SHOWN:,} more FAQ questions with two different answers; keep one of each")
 
 
 def load_file(
