@@ -94,6 +94,26 @@ def test_as_html_escapes_everything_but_our_mark():
     assert "&amp; more" in out
 
 
+@pytest.mark.parametrize(
+    ("text", "address", "after"),
+    [
+        ("Write to help@example.com.", "help@example.com", "</a>."),  # the full stop stays text
+        ("Mail first.last+tag@mail.example.co.uk today", "first.last+tag@mail.example.co.uk", "</a> today"),
+        ("id 12345678901@example.org", "12345678901@example.org", "</a>"),  # digits stay in the link
+        ('"<b>x@example.net</b>"', "x@example.net", "</a>&lt;/b&gt;"),
+    ],
+)
+def test_an_email_address_in_shown_text_is_a_mailto_link(text, address, after):
+    out = page.as_html(text)
+    assert f'<a href="mailto:{address}">{address}{after}' in out
+    assert out.count("<a ") == 1 and "<b>" not in out and "fq-nowrap" not in out
+
+
+def test_text_that_is_not_an_address_gets_no_link():
+    for text in ("an @ sign alone", "user@localhost", "a@b", "javascript:alert(1)@x.com", "@example.com"):
+        assert "<a " not in page.as_html(text)
+
+
 def test_excerpt_marks_the_span_in_whole_lines():
     text = "first line\n" + "x" * 1000 + "\nthe answer here\n" + "y" * 1000 + "\nlast"
     s = text.index("the answer")

@@ -27,6 +27,7 @@ from faqrag.answer.records import Handoff
 from faqrag.engine import Engine, example_questions
 from faqrag.errors import FaqragError
 from faqrag.records import Chunk
+from faqrag.search.answer_type import EMAIL
 from faqrag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]  # the project: app.py, corpus/, index/, eval/
@@ -95,10 +96,21 @@ def as_html(text: str, mark: tuple[int, int] | None = None, cls: str = "") -> st
 UNBROKEN = re.compile(r"\+?\d[\d ().\u2011-]{5,}\d")
 
 
+# An e-mail address is a mailto: link; it is tried first, so digits inside one stay in it.
+_LINKED = re.compile(f"(?P<email>{EMAIL.pattern})|(?P<phone>{UNBROKEN.pattern})")
+
+
 def _escaped(text: str) -> str:
-    # Escaping leaves digits, spaces, dashes, dots and brackets as they are: the pattern
-    # finds the same numbers in the escaped text, and wraps nothing else.
-    return UNBROKEN.sub(lambda m: f'<span class="fq-nowrap">{m.group(0)}</span>', html.escape(text))
+    # Escaping leaves word characters, digits, spaces, @, dashes, dots, plus and brackets
+    # as they are: the pattern finds the same addresses and numbers in the escaped text.
+    return _LINKED.sub(_linked, html.escape(text, quote=True))
+
+
+def _linked(m: re.Match[str]) -> str:
+    if m["phone"]:
+        return f'<span class="fq-nowrap">{m["phone"]}</span>'
+    address = m["email"].rstrip(".")  # the sentence's full stop is not part of it
+    return f'<a href="mailto:{address}">{address}</a>{m["email"][len(address) :]}'
 
 
 def locate(text: str, needle: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:

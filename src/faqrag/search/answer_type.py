@@ -24,10 +24,11 @@ _CUES: dict[str, re.Pattern[str]] = {
 # character before its last label (a start at every word of "a.b.c..." was
 # quadratic), an address only from the start of a run (a start at every
 # character was). Both find exactly what the old patterns found.
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+")
 _VALUES: dict[str, re.Pattern[str]] = {
     "phone": re.compile(r"\+?\d[\d\s().\-]{5,}\d"),
     "url": re.compile(r"https?://|www\.|\w-*(?:\.-+)*\.[a-z]{2,}\b(?!\.)"),
-    "email": re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+"),
+    "email": EMAIL,
     "time": re.compile(r"\b\d{1,2}(:\d{2})?\s*(a\.?m\.?|p\.?m\.?)|\b24/7\b|\b\d{1,2}:\d{2}\b", re.I),
 }
 # "How many days" or "how long" want a duration or count, not a phone number.
