@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import count_source as cs  # noqa: E402
+
 from faqrag.text import normalize  # noqa: E402
 
 SUFFIXES = {".html", ".htm", ".pdf", ".docx", ".md"}
