@@ -12,7 +12,9 @@ from faqrag.text import normalize, truncate
 MAX_CONFLICTS_SHOWN = 20  # conflicting FAQ answers named one by one; more are counted
 
 
-def warn_conflicting_faqs(loaded: list[tuple[Document, list[Block]]], corpus_dir: Path, warn: Callable[[str], None]) -> None:
+def warn_conflicting_faqs(
+    loaded: list[tuple[Document, list[Block]]], corpus_dir: Path, warn: Callable[[str], None]
+) -> None:
     """The same FAQ question with two different answers: whichever ranks first
     would answer, so say where both are."""
     first: dict[str, tuple[str, Document, int]] = {}  # folded question -> (folded answer, where)

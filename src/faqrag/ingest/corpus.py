@@ -45,7 +45,7 @@ from faqrag.limits import (
 )
 from faqrag.records import Document
 from faqrag.settings import ChunkSettings
-from faqrag.text import normalize, truncate
+from faqrag.text import normalize
 
 GUIDE_SUFFIXES = {".txt": False, ".md": True, ".markdown": True}  # value: is Markdown
 FAQ_SUFFIXES = (".csv", ".jsonl")
