@@ -283,6 +283,8 @@ def render_apply(engine: Engine, p: dict[str, Path]) -> None:
     if applied := st.session_state.get("applied"):  # the result stays here, where the button was
         st.success(applied[0])
         st.text(applied[1])
+    if failed := st.session_state.pop("apply_failed", None):
+        st.error(md_escape(failed))
     staged = st.session_state.get("staged")
     if staged is None:
         st.caption(
@@ -309,22 +311,35 @@ def render_apply(engine: Engine, p: dict[str, Path]) -> None:
             st.session_state["staged"] = staged
             st.rerun()
         return
+    render_staged(staged, p)
+
+
+def render_staged(staged: staging.Staged, p: dict[str, Path]) -> None:
+    """What the staged index changed, and the choice: swap it in or discard it."""
     report = "\n".join([staged_text(staged), *(trial_text(t) for t in staged.trials)])
     st.text(report)
     if not staged.trials:
         st.caption("No labelled set of this corpus to check against: review some questions first.")
     swap, drop = st.columns(2)
     if swap.button("Swap in the new index", key="swap", type="primary"):
-        staging.swap_in(staged.folder, p["index"])
-        del st.session_state["staged"]
-        load_guide.clear()
-        st.session_state["applied"] = ("The new index is live.", report)
-        st.toast("The new index is live.")
+        del st.session_state["staged"]  # done with either way: one refused (replaced, gone) cannot go live from here
+        try:
+            staging.swap_in(staged, p["index"])
+        except FaqragError as err:
+            st.session_state["apply_failed"] = public(str(err), p["index"], p["corpus"])
+        else:
+            load_guide.clear()
+            st.session_state["applied"] = ("The new index is live.", report)
+            st.toast("The new index is live.")
         st.rerun()
     if drop.button("Discard it", key="discard"):
-        staging.discard(staged.folder)
         del st.session_state["staged"]
-        st.session_state["applied"] = ("The staged index was discarded; the live one is unchanged.", "")
+        try:
+            staging.discard(staged, p["index"])
+        except FaqragError as err:  # a build is running (it removes the staged index when done)
+            st.session_state["apply_failed"] = public(str(err), p["index"], p["corpus"])
+        else:
+            st.session_state["applied"] = ("The staged index was discarded; the live one is unchanged.", "")
         st.rerun()
 
 
