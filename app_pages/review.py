@@ -70,6 +70,15 @@ def reasons(q: qlog.Logged) -> str:
     return why + (", marked unhelpful" if q.helpful is False else "") + (", handed off" if q.handed_off else "")
 
 
+def for_page(message: str, p: dict[str, Path]) -> str:
+    """A message with none of the server's paths in it (page.public), for the page."""
+    return public(message, p["index"], p["corpus"], p["reviewed"].parent, p["sets"].parent)
+
+
+def show_error(err: Exception, p: dict[str, Path]) -> None:
+    st.error(md_escape(for_page(str(err), p)))
+
+
 def done(message: str) -> None:
     """Said where the maintainer is looking (a toast) and at the top after the rerun."""
     st.session_state["review_done"] = message
@@ -104,7 +113,7 @@ def render_group(g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
         try:
             resp = engine.ask(lead.question, k=3)
         except FaqragError as err:
-            st.error(md_escape(str(err)))
+            show_error(err, p)
             return
         render_link(g, chosen, resp, engine, p)
         render_new_entry(g, chosen, engine, p)
@@ -112,16 +121,17 @@ def render_group(g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
             decide(
                 lambda: review.not_covered(p["reviewed"], chosen, p["log"]),
                 f"Marked {len(chosen)} question(s) not covered.",
+                p,
             )
 
 
-def decide(action, message: str) -> None:
+def decide(action, message: str, p: dict[str, Path]) -> None:
     """Write a review decision: said on the next drawing, or its one-line error now
     (a torn or linked-away file), and the page goes on drawing."""
     try:
         action()
     except FaqragError as err:
-        st.error(md_escape(str(err)))
+        show_error(err, p)
         return
     done(message)
     st.rerun()
@@ -153,6 +163,7 @@ def render_link(g: review.Group, chosen: list, resp, engine: Engine, p: dict[str
         decide(
             lambda: review.link(p["corpus"], p["reviewed"], chosen, chunk, engine.stored.chunks, title, p["log"]),
             f"Linked {len(chosen)} question(s) to {head}; apply reviews to use them.",
+            p,
         )
 
 
@@ -175,7 +186,7 @@ def render_new_entry(g: review.Group, chosen: list, engine: Engine, p: dict[str,
             try:
                 review.new_entry(p["corpus"], p["reviewed"], chosen, q, a, p["log"])
             except FaqragError as err:
-                st.error(md_escape(str(err)))
+                show_error(err, p)
             else:
                 done(f"Added a new FAQ entry to {review.collection_title(p['corpus'])}. Apply reviews to use it.")
                 st.rerun()
@@ -259,7 +270,7 @@ def render_calibration(p: dict[str, Path]) -> None:
     try:
         qs = load_questions(p["reviewed"]) if p["reviewed"].is_file() and p["reviewed"].stat().st_size else []
     except FaqragError as err:
-        st.warning(md_escape(public(str(err), p["reviewed"].parent)))
+        st.warning(md_escape(for_page(str(err), p)))
         return
     covered = sum(q.covered for q in qs)
     uncovered = len(qs) - covered
@@ -302,11 +313,11 @@ def render_apply(engine: Engine, p: dict[str, Path]) -> None:
                         sets_path=p["sets"],
                         reviewed_path=p["reviewed"],
                         settings=engine.settings,
-                        log=lambda m: status.text(public(m, p["index"], p["corpus"])),
+                        log=lambda m: status.text(for_page(m, p)),
                     )
                 except FaqragError as err:
                     status.update(label="Apply failed", state="error")
-                    st.error(md_escape(public(str(err), p["index"], p["corpus"])))
+                    show_error(err, p)
                     return
             st.session_state["staged"] = staged
             st.rerun()
@@ -326,7 +337,7 @@ def render_staged(staged: staging.Staged, p: dict[str, Path]) -> None:
         try:
             staging.swap_in(staged, p["index"])
         except FaqragError as err:
-            st.session_state["apply_failed"] = public(str(err), p["index"], p["corpus"])
+            st.session_state["apply_failed"] = for_page(str(err), p)
         else:
             load_guide.clear()
             st.session_state["applied"] = ("The new index is live.", report)
@@ -337,7 +348,7 @@ def render_staged(staged: staging.Staged, p: dict[str, Path]) -> None:
         try:
             staging.discard(staged, p["index"])
         except FaqragError as err:  # a build is running (it removes the staged index when done)
-            st.session_state["apply_failed"] = public(str(err), p["index"], p["corpus"])
+            st.session_state["apply_failed"] = for_page(str(err), p)
         else:
             st.session_state["applied"] = ("The staged index was discarded; the live one is unchanged.", "")
         st.rerun()
@@ -375,7 +386,7 @@ def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
                 try:
                     left = review.undo(p["log"], d.id, p["corpus"], p["reviewed"])
                 except FaqragError as err:
-                    st.error(md_escape(public(str(err), p["corpus"], p["reviewed"].parent)))
+                    show_error(err, p)
                 else:
                     done(
                         f"Undone: {describe(d)}. Apply reviews to rebuild the index without it and check."
@@ -406,7 +417,7 @@ def main() -> None:
     try:
         render_queue(guide.engine, p)
     except FaqragError as err:
-        st.error(md_escape(public(str(err), p["index"])))
+        show_error(err, p)
         return
     render_apply(guide.engine, p)
     render_decisions(guide.engine, p)

@@ -200,3 +200,29 @@ def test_a_review_the_live_index_lacks_is_not_applied_yet_though_that_index_is_n
     at = _signed_in(monkeypatch, tmp_path, built_index, guide_corpus)
     [line] = [_clean(m.value) for m in at.markdown if "New FAQ entry" in _clean(m.value)]
     assert "not applied yet" in line
+
+
+def test_a_decision_that_cannot_be_written_says_so_without_a_server_path(
+    monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model
+):
+    from test_review import _log
+
+    db = tmp_path / "logs.db"
+    _log(db, "widget reset factory gadget")
+    (guide_corpus / "alternates.jsonl").write_bytes(b'{"question": "half')  # torn: a link cannot add to it
+    (guide_corpus / review.REVIEWED_FAQ).mkdir()  # a folder where the new entries go
+    at = _signed_in(monkeypatch, tmp_path, built_index, guide_corpus)
+    lead = review.queue(db)[0].id
+    [faq] = [c.id for c in load_index(built_index).chunks if c.question == "How do I reset my widget?"]
+    at.radio(key=f"target-{lead}").set_value(faq).run(timeout=60)
+    at.text_input(key=f"newq-{lead}").input("Can I reset it?").run(timeout=60)
+    at.text_area(key=f"newa-{lead}").input("Yes.").run(timeout=60)
+    at.button(key=f"new-{lead}").click().run(timeout=60)
+    assert not at.exception
+    said = [_clean(e.value) for e in at.error]
+    assert len(said) == 1 and "reviewed-faq.csv" in said[0]
+    at.button(key=f"link-{lead}").click().run(timeout=60)
+    said.append(_clean(at.error[0].value))
+    assert "alternates.jsonl" in said[1]
+    for line in said:
+        assert str(tmp_path) not in line, line
