@@ -307,6 +307,18 @@ def test_no_server_path_reaches_the_page(monkeypatch, tmp_path, guide_corpus, us
     assert str(tmp_path) not in said and str(ROOT) not in said  # ...but not where it lives
 
 
+def test_the_sidebar_names_a_local_model_by_its_name_only(monkeypatch, tmp_path, guide_corpus, use_fake_model):
+    from conftest import FakeEmbedder
+
+    from faqrag.index.build import build_index
+
+    local = tmp_path / "models" / "my-model"  # the manifest records a local model's absolute path
+    build_index(guide_corpus, tmp_path / "index", FakeEmbedder(model_id=str(local)))
+    at = start(monkeypatch, tmp_path / "index", guide_corpus)
+    facts = "\n".join(t.value for t in at.sidebar.text)
+    assert "Model: my-model\n" in facts and str(tmp_path) not in facts
+
+
 def test_a_set_password_guards_both_rebuild_buttons(monkeypatch, tmp_path, guide_corpus, use_fake_model):
     monkeypatch.setenv(env.ADMIN_PASSWORD, "s3cret")
     index = tmp_path / "index"

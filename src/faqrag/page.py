@@ -26,6 +26,7 @@ from faqrag.answer.handoff import link_of
 from faqrag.answer.records import Handoff
 from faqrag.engine import Engine, example_questions
 from faqrag.errors import FaqragError
+from faqrag.models.embedder import model_name
 from faqrag.records import Chunk
 from faqrag.settings import Settings
 
@@ -181,7 +182,7 @@ def render_index_facts(guide: Guide | None) -> None:
     counts = m["counts"]
     bar.text(
         f"Documents: {counts['documents']}\nChunks: {counts['chunks']}\n"
-        f"Model: {m['model']['id']}\nBuilt: {m['built_at'].replace('T', ' ').replace('Z', ' UTC')}"
+        f"Model: {model_name(m['model']['id'])}\nBuilt: {m['built_at'].replace('T', ' ').replace('Z', ' UTC')}"
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
 from faqrag.learn import log_writer, qlog
+from faqrag.models.embedder import model_name
 from faqrag.serve.batching import MicroBatcher
 from faqrag.serve.settings import ServeSettings
 from faqrag.settings import Settings
@@ -166,6 +167,6 @@ def public_manifest(manifest: dict) -> dict:
     out = copy.deepcopy(manifest)
     out["corpus"]["dir"] = Path(out["corpus"]["dir"]).name
     model = out.get("model", {})
-    if isinstance(model.get("id"), str) and os.path.isabs(model["id"]):
-        model["id"] = Path(model["id"]).name
+    if isinstance(model.get("id"), str):
+        model["id"] = model_name(model["id"])
     return out
