@@ -204,6 +204,13 @@ def render_preview(question: str, answer: str, engine: Engine, p: dict[str, Path
         st.caption(f"Longer than {engine.settings.max_answer_chars} characters: visitors see its start.")
 
 
+# Every click draws the page again; grouping embeds the whole queue, so it is kept for
+# the queue's content (and the model) and done again only when the queue changes.
+@st.cache_data(max_entries=4, show_spinner="Grouping the questions…")
+def grouped(members: tuple[qlog.Logged, ...], model: dict, _embedder) -> list[review.Group]:
+    return review.group(members, _embedder)
+
+
 def render_queue(engine: Engine, p: dict[str, Path]) -> None:
     items = review.queue(p["log"]) if p["log"].exists() else []
     if not items:
@@ -223,7 +230,7 @@ def render_queue(engine: Engine, p: dict[str, Path]) -> None:
     ):
         if not members:
             continue
-        groups = review.group(members, engine.embedder)
+        groups = grouped(tuple(members), engine.stored.manifest["model"], engine.embedder)
         if order == ORDERS[1]:
             groups = review.newest_first(groups)
         st.header(title)

@@ -226,3 +226,29 @@ def test_a_decision_that_cannot_be_written_says_so_without_a_server_path(
     assert "alternates.jsonl" in said[1]
     for line in said:
         assert str(tmp_path) not in line, line
+
+
+def test_a_click_does_not_embed_the_queue_again(monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model):
+    import streamlit as st
+    from test_review import _log
+
+    from faqrag.text import normalize
+
+    st.cache_data.clear()  # the groups of another test's queue are no help here
+    asked = ["widget warranty length", "warranty length widget", "how do I cancel an order"]
+    _log(tmp_path / "logs.db", *asked)
+    batches, encode = [], use_fake_model.encode
+    monkeypatch.setattr(
+        use_fake_model, "encode", lambda texts, **kw: batches.append(list(texts)) or encode(texts, **kw)
+    )
+
+    def grouped() -> int:  # encodes of the whole queue: grouping it by meaning
+        return sum(sorted(b) == sorted(normalize(q) for q in asked) for b in batches)
+
+    at = _signed_in(monkeypatch, tmp_path, built_index, guide_corpus)
+    assert grouped() == 1 and len(at.subheader) == 2
+    at.radio(key="order").set_value("Newest first").run(timeout=60)
+    [box] = [c for c in at.checkbox if c.key.startswith("pick-")][:1]
+    box.uncheck().run(timeout=60)
+    assert not at.exception and len(at.subheader) == 2
+    assert grouped() == 1  # two clicks, two drawings of the page, the queue embedded once
