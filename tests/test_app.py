@@ -150,6 +150,7 @@ def test_the_label_cuts_are_the_ones_the_page_doc_states():
         ("no index at /tmp/pytest-1/idx-3/index; run faqrag build", "no index at index; run faqrag build"),
         ("'/home/u/corpus/faq.csv' is empty", "'faq.csv' is empty"),
         ("see https://example.org/a/b and 24/7 and Mon/Fri", "see https://example.org/a/b and 24/7 and Mon/Fri"),
+        ("see https://help.example/srv/other place/faq", "see https://help.example/srv/other place/faq"),  # a URL
     ],
 )
 def test_messages_never_show_a_server_path(message, shown):
