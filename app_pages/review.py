@@ -32,7 +32,6 @@ from faqrag.text import truncate
 SHOWN_GROUPS = 20
 SHOWN_MEMBERS = 10  # a page of decisions; the rest come up as these are done
 SHOWN_DECISIONS = 30
-SHOWN_CHANGES = 8  # questions named per "better" or "worse" line
 ORDERS = ("Most asked first", "Newest first")
 log = logging.getLogger("faqrag.review_page")
 
@@ -242,36 +241,6 @@ def render_queue(engine: Engine, p: dict[str, Path]) -> None:
 # ------------------------------------------------------------------- apply
 
 
-def pct(x) -> str:
-    return "\u2013" if x is None else f"{x * 100:.1f}%"
-
-
-def trial_text(t: staging.Trial) -> str:
-    """One labelled set, live against staged: each figure either side has, and what changed, by question."""
-
-    def named(ids: tuple[str, ...]) -> str:
-        shown = [f"\u201c{truncate(t.asked.get(i, i), 80)}\u201d" for i in ids[:SHOWN_CHANGES]]
-        more = f" and {len(ids) - SHOWN_CHANGES} more" if len(ids) > SHOWN_CHANGES else ""
-        return "; ".join(shown) + more if ids else "none"
-
-    keys = (("answer_right", "answer right"), ("uncovered_declined", "uncovered declined"),
-            ("covered_declined", "covered declined"))  # fmt: skip
-    moves = [
-        f"{label} {pct(t.before.get(k))} \u2192 {pct(t.after.get(k))}"
-        for k, label in keys
-        if t.before.get(k) is not None or t.after.get(k) is not None
-    ]
-    return f"{t.name} ({t.questions} question(s)): {'; '.join(moves)}\n  better: {named(t.better)}\n  worse: {named(t.worse)}"
-
-
-def staged_text(staged: staging.Staged) -> str:
-    s = staged.summary
-    return (
-        f"Built the next index beside the live one: {s.documents} document(s), {s.chunks} chunks, "
-        f"{s.views} vectors ({s.embedded} embedded) in {s.seconds:.1f} s."
-    )
-
-
 def render_calibration(p: dict[str, Path]) -> None:
     """How far the reviewed questions are from what `faqrag tune` needs."""
     try:
@@ -334,7 +303,7 @@ def render_apply(engine: Engine, p: dict[str, Path]) -> None:
 
 def render_staged(staged: staging.Staged, p: dict[str, Path]) -> None:
     """What the staged index changed, and the choice: swap it in or discard it."""
-    report = "\n".join([staged_text(staged), *(trial_text(t) for t in staged.trials)])
+    report = staging.report(staged)
     st.text(report)
     if not staged.trials:
         st.caption("No labelled set of this corpus to check against: review some questions first.")
@@ -364,15 +333,6 @@ def render_staged(staged: staging.Staged, p: dict[str, Path]) -> None:
 # ---------------------------------------------------------------- decisions
 
 
-def describe(d: decisions.Decision) -> str:
-    n = len(d.questions)
-    if d.action == review.LINKED:
-        return f"Linked {n} question(s) to \u201c{truncate(d.target, 100)}\u201d"
-    if d.action == review.NEW_ENTRY:
-        return f"New FAQ entry \u201c{truncate(d.target, 100)}\u201d for {n} question(s)"
-    return f"Marked {n} question(s) not covered"
-
-
 def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
     st.header("Reviews so far")
     listed = decisions.listed(p["log"], SHOWN_DECISIONS)
@@ -387,7 +347,9 @@ def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
         with st.container(border=True):
             text, button = st.columns([6, 1], vertical_alignment="center")
             state = "live" if live else "not applied yet"
-            text.markdown(md_escape(f"{describe(d)} ({d.decided_at.replace('T', ' ').replace('Z', ' UTC')}, {state})"))
+            text.markdown(
+                md_escape(f"{review.describe(d)} ({d.decided_at.replace('T', ' ').replace('Z', ' UTC')}, {state})")
+            )
             text.caption(md_escape("; ".join(truncate(q, 80) for q in d.questions[:5])))
             if button.button("Undo", key=f"undo-{d.id}"):
                 try:
@@ -396,7 +358,7 @@ def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
                     show_error(err, p)
                 else:
                     done(
-                        f"Undone: {describe(d)}. Apply reviews to rebuild the index without it and check."
+                        f"Undone: {review.describe(d)}. Apply reviews to rebuild the index without it and check."
                         + "".join(f" But {note}." for note in left)
                     )
                     st.rerun()

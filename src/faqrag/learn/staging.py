@@ -31,6 +31,9 @@ from faqrag.index.swap import remove_folder, replace_folder
 from faqrag.limits import read_json, shown
 from faqrag.models.embedder import Embedder
 from faqrag.settings import Settings
+from faqrag.text import truncate
+
+SHOWN_CHANGES = 8  # questions named per "better" or "worse" line of the report
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,38 @@ def stage(
             Trial(name, len(questions), figures(before) if before else {}, figures(after), better, worse, asked)
         )
     return Staged(folder, summary, tuple(trials), fingerprint)
+
+
+def report(staged: Staged) -> str:
+    """What the staged build did, and each labelled set live against staged, in words."""
+    s = staged.summary
+    built = (
+        f"Built the next index beside the live one: {s.documents} document(s), {s.chunks} chunks, "
+        f"{s.views} vectors ({s.embedded} embedded) in {s.seconds:.1f} s."
+    )
+    return "\n".join([built, *(_trial_text(t) for t in staged.trials)])
+
+
+def _pct(x) -> str:
+    return "\u2013" if x is None else f"{x * 100:.1f}%"
+
+
+def _trial_text(t: Trial) -> str:
+    """One labelled set, live against staged: each figure either side has, and what changed, by question."""
+
+    def named(ids: tuple[str, ...]) -> str:
+        shown = [f"\u201c{truncate(t.asked.get(i, i), 80)}\u201d" for i in ids[:SHOWN_CHANGES]]
+        more = f" and {len(ids) - SHOWN_CHANGES} more" if len(ids) > SHOWN_CHANGES else ""
+        return "; ".join(shown) + more if ids else "none"
+
+    keys = (("answer_right", "answer right"), ("uncovered_declined", "uncovered declined"),
+            ("covered_declined", "covered declined"))  # fmt: skip
+    moves = [
+        f"{label} {_pct(t.before.get(k))} \u2192 {_pct(t.after.get(k))}"
+        for k, label in keys
+        if t.before.get(k) is not None or t.after.get(k) is not None
+    ]
+    return f"{t.name} ({t.questions} question(s)): {'; '.join(moves)}\n  better: {named(t.better)}\n  worse: {named(t.worse)}"
 
 
 def _fingerprint(folder: Path) -> str | None:
