@@ -32,7 +32,6 @@ from faqrag.text import truncate
 SHOWN_GROUPS = 20
 SHOWN_MEMBERS = 10  # a page of decisions; the rest come up as these are done
 SHOWN_DECISIONS = 30
-SHOWN_CHANGES = 8  # questions named per "better" or "worse" line
 ORDERS = ("Most asked first", "Newest first")
 log = logging.getLogger("faqrag.review_page")
 
@@ -70,6 +69,15 @@ def reasons(q: qlog.Logged) -> str:
     return why + (", marked unhelpful" if q.helpful is False else "") + (", handed off" if q.handed_off else "")
 
 
+def for_page(message: str, p: dict[str, Path]) -> str:
+    """A message with none of the server's paths in it (page.public), for the page."""
+    return public(message, p["index"], p["corpus"], p["reviewed"].parent, p["sets"].parent)
+
+
+def show_error(err: Exception, p: dict[str, Path]) -> None:
+    st.error(md_escape(for_page(str(err), p)))
+
+
 def done(message: str) -> None:
     """Said where the maintainer is looking (a toast) and at the top after the rerun."""
     st.session_state["review_done"] = message
@@ -104,7 +112,7 @@ def render_group(g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
         try:
             resp = engine.ask(lead.question, k=3)
         except FaqragError as err:
-            st.error(md_escape(str(err)))
+            show_error(err, p)
             return
         render_link(g, chosen, resp, engine, p)
         render_new_entry(g, chosen, engine, p)
@@ -112,16 +120,17 @@ def render_group(g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
             decide(
                 lambda: review.not_covered(p["reviewed"], chosen, p["log"]),
                 f"Marked {len(chosen)} question(s) not covered.",
+                p,
             )
 
 
-def decide(action, message: str) -> None:
+def decide(action, message: str, p: dict[str, Path]) -> None:
     """Write a review decision: said on the next drawing, or its one-line error now
     (a torn or linked-away file), and the page goes on drawing."""
     try:
         action()
     except FaqragError as err:
-        st.error(md_escape(str(err)))
+        show_error(err, p)
         return
     done(message)
     st.rerun()
@@ -153,6 +162,7 @@ def render_link(g: review.Group, chosen: list, resp, engine: Engine, p: dict[str
         decide(
             lambda: review.link(p["corpus"], p["reviewed"], chosen, chunk, engine.stored.chunks, title, p["log"]),
             f"Linked {len(chosen)} question(s) to {head}; apply reviews to use them.",
+            p,
         )
 
 
@@ -175,7 +185,7 @@ def render_new_entry(g: review.Group, chosen: list, engine: Engine, p: dict[str,
             try:
                 review.new_entry(p["corpus"], p["reviewed"], chosen, q, a, p["log"])
             except FaqragError as err:
-                st.error(md_escape(str(err)))
+                show_error(err, p)
             else:
                 done(f"Added a new FAQ entry to {review.collection_title(p['corpus'])}. Apply reviews to use it.")
                 st.rerun()
@@ -191,6 +201,13 @@ def render_preview(question: str, answer: str, engine: Engine, p: dict[str, Path
         st.html(as_html(f"Source: {review.collection_title(p['corpus'])}", cls="fq-source"))
     if len(shown) > engine.settings.max_answer_chars:
         st.caption(f"Longer than {engine.settings.max_answer_chars} characters: visitors see its start.")
+
+
+# Every click draws the page again; grouping embeds the whole queue, so it is kept for
+# the queue's content (and the model) and done again only when the queue changes.
+@st.cache_data(max_entries=4, show_spinner="Grouping the questions…")
+def grouped(members: tuple[qlog.Logged, ...], model: dict, _embedder) -> list[review.Group]:
+    return review.group(members, _embedder)
 
 
 def render_queue(engine: Engine, p: dict[str, Path]) -> None:
@@ -212,7 +229,7 @@ def render_queue(engine: Engine, p: dict[str, Path]) -> None:
     ):
         if not members:
             continue
-        groups = review.group(members, engine.embedder)
+        groups = grouped(tuple(members), engine.stored.manifest["model"], engine.embedder)
         if order == ORDERS[1]:
             groups = review.newest_first(groups)
         st.header(title)
@@ -224,42 +241,12 @@ def render_queue(engine: Engine, p: dict[str, Path]) -> None:
 # ------------------------------------------------------------------- apply
 
 
-def pct(x) -> str:
-    return "\u2013" if x is None else f"{x * 100:.1f}%"
-
-
-def trial_text(t: staging.Trial) -> str:
-    """One labelled set, live against staged: each figure either side has, and what changed, by question."""
-
-    def named(ids: tuple[str, ...]) -> str:
-        shown = [f"\u201c{truncate(t.asked.get(i, i), 80)}\u201d" for i in ids[:SHOWN_CHANGES]]
-        more = f" and {len(ids) - SHOWN_CHANGES} more" if len(ids) > SHOWN_CHANGES else ""
-        return "; ".join(shown) + more if ids else "none"
-
-    keys = (("answer_right", "answer right"), ("uncovered_declined", "uncovered declined"),
-            ("covered_declined", "covered declined"))  # fmt: skip
-    moves = [
-        f"{label} {pct(t.before.get(k))} \u2192 {pct(t.after.get(k))}"
-        for k, label in keys
-        if t.before.get(k) is not None or t.after.get(k) is not None
-    ]
-    return f"{t.name} ({t.questions} question(s)): {'; '.join(moves)}\n  better: {named(t.better)}\n  worse: {named(t.worse)}"
-
-
-def staged_text(staged: staging.Staged) -> str:
-    s = staged.summary
-    return (
-        f"Built the next index beside the live one: {s.documents} document(s), {s.chunks} chunks, "
-        f"{s.views} vectors ({s.embedded} embedded) in {s.seconds:.1f} s."
-    )
-
-
 def render_calibration(p: dict[str, Path]) -> None:
     """How far the reviewed questions are from what `faqrag tune` needs."""
     try:
         qs = load_questions(p["reviewed"]) if p["reviewed"].is_file() and p["reviewed"].stat().st_size else []
     except FaqragError as err:
-        st.warning(md_escape(public(str(err), p["reviewed"].parent)))
+        st.warning(md_escape(for_page(str(err), p)))
         return
     covered = sum(q.covered for q in qs)
     uncovered = len(qs) - covered
@@ -283,6 +270,8 @@ def render_apply(engine: Engine, p: dict[str, Path]) -> None:
     if applied := st.session_state.get("applied"):  # the result stays here, where the button was
         st.success(applied[0])
         st.text(applied[1])
+    if failed := st.session_state.pop("apply_failed", None):
+        st.error(md_escape(failed))
     staged = st.session_state.get("staged")
     if staged is None:
         st.caption(
@@ -300,44 +289,48 @@ def render_apply(engine: Engine, p: dict[str, Path]) -> None:
                         sets_path=p["sets"],
                         reviewed_path=p["reviewed"],
                         settings=engine.settings,
-                        log=lambda m: status.text(public(m, p["index"], p["corpus"])),
+                        log=lambda m: status.text(for_page(m, p)),
                     )
                 except FaqragError as err:
                     status.update(label="Apply failed", state="error")
-                    st.error(md_escape(public(str(err), p["index"], p["corpus"])))
+                    show_error(err, p)
                     return
             st.session_state["staged"] = staged
             st.rerun()
         return
-    report = "\n".join([staged_text(staged), *(trial_text(t) for t in staged.trials)])
+    render_staged(staged, p)
+
+
+def render_staged(staged: staging.Staged, p: dict[str, Path]) -> None:
+    """What the staged index changed, and the choice: swap it in or discard it."""
+    report = staging.report(staged)
     st.text(report)
     if not staged.trials:
         st.caption("No labelled set of this corpus to check against: review some questions first.")
     swap, drop = st.columns(2)
     if swap.button("Swap in the new index", key="swap", type="primary"):
-        staging.swap_in(staged.folder, p["index"])
-        del st.session_state["staged"]
-        load_guide.clear()
-        st.session_state["applied"] = ("The new index is live.", report)
-        st.toast("The new index is live.")
+        del st.session_state["staged"]  # done with either way: one refused (replaced, gone) cannot go live from here
+        try:
+            staging.swap_in(staged, p["index"])
+        except FaqragError as err:
+            st.session_state["apply_failed"] = for_page(str(err), p)
+        else:
+            load_guide.clear()
+            st.session_state["applied"] = ("The new index is live.", report)
+            st.toast("The new index is live.")
         st.rerun()
     if drop.button("Discard it", key="discard"):
-        staging.discard(staged.folder)
         del st.session_state["staged"]
-        st.session_state["applied"] = ("The staged index was discarded; the live one is unchanged.", "")
+        try:
+            staging.discard(staged, p["index"])
+        except FaqragError as err:  # a build is running (it removes the staged index when done)
+            st.session_state["apply_failed"] = for_page(str(err), p)
+        else:
+            st.session_state["applied"] = ("The staged index was discarded; the live one is unchanged.", "")
         st.rerun()
 
 
 # ---------------------------------------------------------------- decisions
-
-
-def describe(d: decisions.Decision) -> str:
-    n = len(d.questions)
-    if d.action == review.LINKED:
-        return f"Linked {n} question(s) to \u201c{truncate(d.target, 100)}\u201d"
-    if d.action == review.NEW_ENTRY:
-        return f"New FAQ entry \u201c{truncate(d.target, 100)}\u201d for {n} question(s)"
-    return f"Marked {n} question(s) not covered"
 
 
 def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
@@ -354,16 +347,18 @@ def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
         with st.container(border=True):
             text, button = st.columns([6, 1], vertical_alignment="center")
             state = "live" if live else "not applied yet"
-            text.markdown(md_escape(f"{describe(d)} ({d.decided_at.replace('T', ' ').replace('Z', ' UTC')}, {state})"))
+            text.markdown(
+                md_escape(f"{review.describe(d)} ({d.decided_at.replace('T', ' ').replace('Z', ' UTC')}, {state})")
+            )
             text.caption(md_escape("; ".join(truncate(q, 80) for q in d.questions[:5])))
             if button.button("Undo", key=f"undo-{d.id}"):
                 try:
                     left = review.undo(p["log"], d.id, p["corpus"], p["reviewed"])
                 except FaqragError as err:
-                    st.error(md_escape(public(str(err), p["corpus"], p["reviewed"].parent)))
+                    show_error(err, p)
                 else:
                     done(
-                        f"Undone: {describe(d)}. Apply reviews to rebuild the index without it and check."
+                        f"Undone: {review.describe(d)}. Apply reviews to rebuild the index without it and check."
                         + "".join(f" But {note}." for note in left)
                     )
                     st.rerun()
@@ -391,7 +386,7 @@ def main() -> None:
     try:
         render_queue(guide.engine, p)
     except FaqragError as err:
-        st.error(md_escape(public(str(err), p["index"])))
+        show_error(err, p)
         return
     render_apply(guide.engine, p)
     render_decisions(guide.engine, p)

@@ -170,6 +170,7 @@ def test_the_label_cuts_are_the_ones_the_page_doc_states():
         ("no index at /tmp/pytest-1/idx-3/index; run faqrag build", "no index at index; run faqrag build"),
         ("'/home/u/corpus/faq.csv' is empty", "'faq.csv' is empty"),
         ("see https://example.org/a/b and 24/7 and Mon/Fri", "see https://example.org/a/b and 24/7 and Mon/Fri"),
+        ("see https://help.example/srv/other place/faq", "see https://help.example/srv/other place/faq"),  # a URL
     ],
 )
 def test_messages_never_show_a_server_path(message, shown):
@@ -325,6 +326,18 @@ def test_no_server_path_reaches_the_page(monkeypatch, tmp_path, guide_corpus, us
     said = (page_text(at) + "\n".join(e.value for e in at.sidebar.error)).replace("\\", "")  # undo md_escape
     assert "corpus/acme-help.txt" in said  # the error names the file...
     assert str(tmp_path) not in said and str(ROOT) not in said  # ...but not where it lives
+
+
+def test_the_sidebar_names_a_local_model_by_its_name_only(monkeypatch, tmp_path, guide_corpus, use_fake_model):
+    from conftest import FakeEmbedder
+
+    from faqrag.index.build import build_index
+
+    local = tmp_path / "models" / "my-model"  # the manifest records a local model's absolute path
+    build_index(guide_corpus, tmp_path / "index", FakeEmbedder(model_id=str(local)))
+    at = start(monkeypatch, tmp_path / "index", guide_corpus)
+    facts = "\n".join(t.value for t in at.sidebar.text)
+    assert "Model: my-model\n" in facts and str(tmp_path) not in facts
 
 
 def test_a_set_password_guards_both_rebuild_buttons(monkeypatch, tmp_path, guide_corpus, use_fake_model):

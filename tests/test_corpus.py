@@ -288,3 +288,19 @@ def test_csv_field_over_the_csv_module_limit_says_the_fix(tmp_path):
     write(tmp_path / "long.csv", 'question,answer\nQ?,"' + "a" * 200_000 + '"\n')
     with pytest.raises(CorpusError, match=r"long.csv, line \d+: field larger than .*use JSON lines for long fields"):
         load_corpus(tmp_path)
+
+
+def test_a_sidecar_is_found_when_the_corpus_folder_is_named_through_a_link(tmp_path):
+    from faqrag.ingest.metadata import sidecar_path
+
+    real = tmp_path / "real"
+    real.mkdir()
+    write(real / "g.txt", "Guide\n\nText.\n")
+    side = write(real / "g.txt.meta.json", json.dumps({"title": "The Guide"}))
+    (tmp_path / "corpus").symlink_to(real, target_is_directory=True)
+    linked = tmp_path / "corpus"  # as a caller may pass it, not resolved
+    assert sidecar_path(linked / "g.txt", linked) == linked / side.name
+    (real / "elsewhere").mkdir()
+    write(real / "g2.txt.meta.json", "{}")
+    (real / "elsewhere" / "g2.txt.meta.json").symlink_to(real / "g2.txt.meta.json")
+    assert sidecar_path(real / "elsewhere" / "g2.txt", linked / "elsewhere") is None  # links out of its folder

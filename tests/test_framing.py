@@ -243,6 +243,15 @@ def test_a_sections_handoff_shows_its_heading_once(text, shown):
     assert h.label == "section heading" and h.text == shown
 
 
+def test_a_contact_answer_is_taken_from_min_confidence_up_not_from_where_medium_starts():
+    from faqrag.settings import Settings
+
+    assert Settings().medium_from < handoff.MIN_CONFIDENCE  # what the comment beside it says
+    text = "Write to help@gadget.example."
+    assert handoff.from_answer(_contact_answer("section", text, handoff.MIN_CONFIDENCE)) is not None
+    assert handoff.from_answer(_contact_answer("section", text, Settings().medium_from)) is None
+
+
 def test_one_places_line_is_the_handoff_only_when_the_guide_has_nothing_else(tmp_path, fake_embedder):
     only_lines = DIRECTORY_GUIDE.split("Writing To Us")[0] + "\nE-mail Customer Support\n\nFrance: help@fr.example\n"
     h = _engine(tmp_path, fake_embedder, only_lines).handoff()

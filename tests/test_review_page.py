@@ -200,3 +200,55 @@ def test_a_review_the_live_index_lacks_is_not_applied_yet_though_that_index_is_n
     at = _signed_in(monkeypatch, tmp_path, built_index, guide_corpus)
     [line] = [_clean(m.value) for m in at.markdown if "New FAQ entry" in _clean(m.value)]
     assert "not applied yet" in line
+
+
+def test_a_decision_that_cannot_be_written_says_so_without_a_server_path(
+    monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model
+):
+    from test_review import _log
+
+    db = tmp_path / "logs.db"
+    _log(db, "widget reset factory gadget")
+    (guide_corpus / "alternates.jsonl").write_bytes(b'{"question": "half')  # torn: a link cannot add to it
+    (guide_corpus / review.REVIEWED_FAQ).mkdir()  # a folder where the new entries go
+    at = _signed_in(monkeypatch, tmp_path, built_index, guide_corpus)
+    lead = review.queue(db)[0].id
+    [faq] = [c.id for c in load_index(built_index).chunks if c.question == "How do I reset my widget?"]
+    at.radio(key=f"target-{lead}").set_value(faq).run(timeout=60)
+    at.text_input(key=f"newq-{lead}").input("Can I reset it?").run(timeout=60)
+    at.text_area(key=f"newa-{lead}").input("Yes.").run(timeout=60)
+    at.button(key=f"new-{lead}").click().run(timeout=60)
+    assert not at.exception
+    said = [_clean(e.value) for e in at.error]
+    assert len(said) == 1 and "reviewed-faq.csv" in said[0]
+    at.button(key=f"link-{lead}").click().run(timeout=60)
+    said.append(_clean(at.error[0].value))
+    assert "alternates.jsonl" in said[1]
+    for line in said:
+        assert str(tmp_path) not in line, line
+
+
+def test_a_click_does_not_embed_the_queue_again(monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model):
+    import streamlit as st
+    from test_review import _log
+
+    from faqrag.text import normalize
+
+    st.cache_data.clear()  # the groups of another test's queue are no help here
+    asked = ["widget warranty length", "warranty length widget", "how do I cancel an order"]
+    _log(tmp_path / "logs.db", *asked)
+    batches, encode = [], use_fake_model.encode
+    monkeypatch.setattr(
+        use_fake_model, "encode", lambda texts, **kw: batches.append(list(texts)) or encode(texts, **kw)
+    )
+
+    def grouped() -> int:  # encodes of the whole queue: grouping it by meaning
+        return sum(sorted(b) == sorted(normalize(q) for q in asked) for b in batches)
+
+    at = _signed_in(monkeypatch, tmp_path, built_index, guide_corpus)
+    assert grouped() == 1 and len(at.subheader) == 2
+    at.radio(key="order").set_value("Newest first").run(timeout=60)
+    [box] = [c for c in at.checkbox if c.key.startswith("pick-")][:1]
+    box.uncheck().run(timeout=60)
+    assert not at.exception and len(at.subheader) == 2
+    assert grouped() == 1  # two clicks, two drawings of the page, the queue embedded once

@@ -51,7 +51,7 @@ def test_staged_build_is_judged_then_swapped_in(tmp_path, guide_corpus, built_in
     assert trial.name == "mine" and trial.questions == 2
     assert trial.better == ("p1",) and trial.worse == ()
     assert trial.before["answer_right"] == 0.5 and trial.after["answer_right"] == 1.0
-    staging.swap_in(staged.folder, built_index)
+    staging.swap_in(staged, built_index)
     assert not staged.folder.exists()
     views = [v for c in load_index(built_index).chunks for v in c.views]
     assert (PARAPHRASE, ALTERNATE) in views
@@ -64,10 +64,10 @@ def test_the_reviewed_set_is_judged_too_and_a_discard_leaves_the_live_index(
     reviewed.write_text(json.dumps({"id": "r1", "question": "Who painted the Mona Lisa?", "answers": []}) + "\n")
     staged = staging.stage(guide_corpus, built_index, fake_embedder, reviewed_path=reviewed)
     assert [t.name for t in staged.trials] == ["reviewed"]
-    staging.discard(staged.folder)
+    staging.discard(staged, built_index)
     assert not staged.folder.exists()
     with pytest.raises(FaqragError, match="apply the reviews again"):
-        staging.swap_in(staged.folder, built_index)
+        staging.swap_in(staged, built_index)
     assert load_index(built_index).chunks
 
 
@@ -89,3 +89,16 @@ def test_a_build_removes_a_staged_index_a_killed_apply_left(tmp_path, guide_corp
     build_index(guide_corpus, index, fake_embedder, log=said.append)
     assert not left.exists() and any(".index.staged" in s for s in said)
     assert (index / "manifest.json").exists()
+
+
+def test_only_the_staged_index_given_is_swapped_in_or_discarded(tmp_path, guide_corpus, built_index, fake_embedder):
+    first = staging.stage(guide_corpus, built_index, fake_embedder)
+    alternates.append(guide_corpus, [alternates.Alternate(PARAPHRASE, "acme-help.txt", "How do I reset my widget?")])
+    second = staging.stage(guide_corpus, built_index, fake_embedder)  # another tab's, in the same folder
+    assert first.folder == second.folder and first.fingerprint != second.fingerprint
+    with pytest.raises(FaqragError, match="not the one this page showed"):
+        staging.swap_in(first, built_index)
+    staging.discard(first, built_index)
+    assert second.folder.exists()  # the other tab's is left
+    staging.swap_in(second, built_index)
+    assert (PARAPHRASE, ALTERNATE) in [v for c in load_index(built_index).chunks for v in c.views]

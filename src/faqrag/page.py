@@ -13,7 +13,6 @@ from __future__ import annotations
 import hmac
 import html
 import logging
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -26,14 +25,14 @@ from faqrag.answer.handoff import link_of
 from faqrag.answer.records import Handoff
 from faqrag.engine import Engine, example_questions
 from faqrag.errors import FaqragError
+from faqrag.models.embedder import model_name
 from faqrag.records import Chunk
 from faqrag.search.answer_type import EMAIL
 from faqrag.settings import Settings
+from faqrag.text import without_paths
 
 ROOT = Path(__file__).resolve().parents[2]  # the project: app.py, corpus/, index/, eval/
 log = logging.getLogger("faqrag.page")
-# An absolute path not inside a URL or a word: "/srv/app/corpus/guide.txt".
-ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/[^\s/:;,'\"()\[\]]+)+/?")
 
 
 @dataclass(frozen=True)
@@ -134,15 +133,11 @@ def public(message: str, *folders: Path) -> str:
 
     Paths inside the project become relative to it; ``folders`` outside it
     (an index in /tmp) and any other absolute path shrink to their last part.
+    By text, as the API does (text.without_paths); only our own folders are resolved.
     """
-    known = {f"{ROOT}/": ""}  # "<project>/corpus/x.txt" reads "corpus/x.txt"
-    for folder in (*folders, ROOT):
-        for form in {str(folder), str(folder.resolve())}:
-            if os.path.isabs(form):
-                known[form] = shown_path(Path(form))
-    for form in sorted(known, key=len, reverse=True):  # longest first: a folder inside the project
-        message = message.replace(form, known[form])
-    return ABS_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1] or "/", message)
+    known = {form: shown_path(Path(form)) for f in folders for form in {str(f), str(f.resolve())}}
+    known[str(ROOT)] = ""  # "<project>/corpus/x.txt" reads "corpus/x.txt"
+    return without_paths(message, known)
 
 
 def shown_path(path: Path) -> str:
@@ -193,7 +188,7 @@ def render_index_facts(guide: Guide | None) -> None:
     counts = m["counts"]
     bar.text(
         f"Documents: {counts['documents']}\nChunks: {counts['chunks']}\n"
-        f"Model: {m['model']['id']}\nBuilt: {m['built_at'].replace('T', ' ').replace('Z', ' UTC')}"
+        f"Model: {model_name(m['model']['id'])}\nBuilt: {m['built_at'].replace('T', ' ').replace('Z', ' UTC')}"
     )
 
 

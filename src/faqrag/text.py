@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
@@ -147,18 +148,24 @@ def content_words(text: str) -> list[str]:
 
 # An absolute path not inside a URL or a word: "/srv/app/.venv/share/faqrag/onnx/model.onnx".
 ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/[^\s/:;,'\"()\[\]]+)+/?")
+_PATH_CHAR = r"[^\s/:;,'\"()\[\]]"
 
 
-def without_paths(message: str, is_path=lambda _p: True) -> str:
-    """``message`` with every absolute path (that ``is_path`` takes for one) cut to its
-    last part, the file's name: a server's clients read what went wrong, never where
-    the server keeps its files."""
+def without_paths(message: str, known: Mapping[str, str] | None = None) -> str:
+    """``message`` with no absolute path in it, judged by its text alone.
 
-    def name(m: re.Match) -> str:
-        path = m.group(0)
-        return (path.rstrip("/").rsplit("/", 1)[-1] or "/") if is_path(path) else path
+    Each ``known`` folder (an absolute path -> what is shown instead; "" makes the
+    paths in it read relative) is replaced, longest first; every other absolute path
+    is cut to its last part, the file's name. The disk is never asked: a reply that
+    differed by whether a path exists would tell a visitor which files the server has."""
+    for folder in sorted(known or {}, key=len, reverse=True):
+        short, bare = known[folder], folder.rstrip("/")
+        if not bare.startswith("/"):
+            continue  # "/" itself, or a relative path: nothing to hide, and it would match everywhere
+        found = re.compile(rf"(?<![\w.:/~-]){re.escape(bare)}(?:(/)|(?!{_PATH_CHAR}))")
+        message = found.sub(lambda m, s=short: (s + "/" if s else "") if m.group(1) else (s or "."), message)
 
-    return ABS_PATH.sub(name, message)
+    return ABS_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1] or "/", message)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -24,7 +24,10 @@ CONTACT_QUESTIONS = (
 )
 DEFAULT_LABELS = {"link": "Contact the help team", "email": "E-mail the help team"}
 NEARBY = 0.1  # a unit this close below the answer to a contact question is about contact too
-MIN_CONFIDENCE = 0.65  # a "Medium" answer or better: a guessed contact section would send people astray
+# The guide's own contact section is taken only from an answer at least this confident:
+# a guessed one would send people astray. A cut of its own, above where the "Medium"
+# label starts (settings.medium_from): a Medium answer below it is not taken.
+MIN_CONFIDENCE = 0.65
 
 
 def from_settings(settings: Settings) -> Handoff | None | str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faqrag.errors import CorpusError
+from faqrag.files import inside
 from faqrag.ingest import alternates
 from faqrag.ingest.alternates import Alternate
 from faqrag.ingest.conflicts import warn_conflicting_faqs
@@ -33,7 +34,7 @@ from faqrag.ingest.faq_files import faq_blocks
 from faqrag.ingest.front_matter import read_front_matter
 from faqrag.ingest.metadata import META_SUFFIX, read_sidecar, sidecar_path
 from faqrag.ingest.parse import Block, parse_guide
-from faqrag.ingest.reading import Reader, inside, read_bytes
+from faqrag.ingest.reading import Reader, read_bytes
 from faqrag.ingest.site import HTML_SUFFIXES, MIN_PAGES, SitePage, browser_assets, mirror_url, site_pages, under_title
 from faqrag.limits import (
     CONTROL,

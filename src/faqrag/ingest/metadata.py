@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from faqrag.errors import CorpusError
-from faqrag.ingest.reading import inside, read_bytes
+from faqrag.files import inside
+from faqrag.ingest.reading import read_bytes
 from faqrag.limits import bad_character, loads
 
 META_SUFFIX = ".meta.json"

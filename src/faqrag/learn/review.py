@@ -230,6 +230,16 @@ def undo(db_path: Path, decision_id: int, corpus_dir: Path, reviewed_path: Path)
     return left
 
 
+def describe(d: decisions.Decision) -> str:
+    """A decision in a few words, as "Reviews so far" lists it."""
+    n = len(d.questions)
+    if d.action == LINKED:
+        return f"Linked {n} question(s) to \u201c{truncate(d.target, 100)}\u201d"
+    if d.action == NEW_ENTRY:
+        return f"New FAQ entry \u201c{truncate(d.target, 100)}\u201d for {n} question(s)"
+    return f"Marked {n} question(s) not covered"
+
+
 def in_index(listed: Sequence[decisions.Decision], chunks: Sequence[Chunk]) -> list[bool]:
     """Whether an index's chunks hold what each decision wrote (its links as views, its
     FAQ entry as a unit): what the page calls live. Read from the index itself, not from

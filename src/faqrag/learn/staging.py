@@ -5,11 +5,14 @@ The staged index is a copy of the live one rebuilt in place, so only the views
 the reviews added are embedded. It is judged, with the live index, on each set
 in ``eval/sets.json`` whose corpus is this corpus, and on the reviewed set
 itself; ``swap_in`` then replaces the live folder whole (swap.py), or
-``discard`` drops the staged one.
+``discard`` drops the staged one. There is one staged folder per index, and a
+second tab or a build may replace or remove it: both act only on the staged
+index they were given (its manifest's fingerprint), under the build lock.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +31,9 @@ from faqrag.index.swap import remove_folder, replace_folder
 from faqrag.limits import read_json, shown
 from faqrag.models.embedder import Embedder
 from faqrag.settings import Settings
+from faqrag.text import truncate
+
+SHOWN_CHANGES = 8  # questions named per "better" or "worse" line of the report
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class Staged:
     folder: Path
     summary: BuildSummary
     trials: tuple[Trial, ...]
+    fingerprint: str  # of the staged manifest: the index these trials judged, and the one to swap in
 
 
 def staging_folder(index_dir: Path) -> Path:
@@ -99,8 +106,10 @@ def stage(
         if (index_dir / MANIFEST).exists():
             shutil.copytree(index_dir, folder)  # so the rebuild reuses every vector it can
         summary = build_index(corpus_dir, folder, embedder, log=log)
+        # Read under the lock: once it is let go another apply may stage over this one.
+        fingerprint, stored = _fingerprint(folder), load_index(folder)
     live = Engine(load_index(index_dir), embedder, settings) if (index_dir / MANIFEST).exists() else None
-    staged = Engine(load_index(folder), embedder, settings)
+    staged = Engine(stored, embedder, settings)
     trials = []
     for name, path in labelled_sets(corpus_dir, sets_path, reviewed_path):
         log(f"checking {name}")
@@ -115,22 +124,73 @@ def stage(
         trials.append(
             Trial(name, len(questions), figures(before) if before else {}, figures(after), better, worse, asked)
         )
-    return Staged(folder, summary, tuple(trials))
+    return Staged(folder, summary, tuple(trials), fingerprint)
 
 
-def swap_in(folder: Path, index_dir: Path) -> None:
-    """Replace the live index with the staged one, whole."""
-    if not (folder / MANIFEST).exists():
-        raise FaqragError(f"no staged index at {folder}; apply the reviews again")
-
-    def fill(tmp: Path) -> None:
-        names = sorted(p.name for p in folder.iterdir() if p.is_file())
-        for name in [n for n in names if n != MANIFEST] + [MANIFEST]:  # the manifest last: it marks a whole index
-            shutil.copy2(folder / name, tmp / name)
-
-    replace_folder(index_dir, fill, marker=MANIFEST)
-    discard(folder)
+def report(staged: Staged) -> str:
+    """What the staged build did, and each labelled set live against staged, in words."""
+    s = staged.summary
+    built = (
+        f"Built the next index beside the live one: {s.documents} document(s), {s.chunks} chunks, "
+        f"{s.views} vectors ({s.embedded} embedded) in {s.seconds:.1f} s."
+    )
+    return "\n".join([built, *(_trial_text(t) for t in staged.trials)])
 
 
-def discard(folder: Path) -> None:
-    remove_folder(folder)
+def _pct(x) -> str:
+    return "\u2013" if x is None else f"{x * 100:.1f}%"
+
+
+def _trial_text(t: Trial) -> str:
+    """One labelled set, live against staged: each figure either side has, and what changed, by question."""
+
+    def named(ids: tuple[str, ...]) -> str:
+        shown = [f"\u201c{truncate(t.asked.get(i, i), 80)}\u201d" for i in ids[:SHOWN_CHANGES]]
+        more = f" and {len(ids) - SHOWN_CHANGES} more" if len(ids) > SHOWN_CHANGES else ""
+        return "; ".join(shown) + more if ids else "none"
+
+    keys = (("answer_right", "answer right"), ("uncovered_declined", "uncovered declined"),
+            ("covered_declined", "covered declined"))  # fmt: skip
+    moves = [
+        f"{label} {_pct(t.before.get(k))} \u2192 {_pct(t.after.get(k))}"
+        for k, label in keys
+        if t.before.get(k) is not None or t.after.get(k) is not None
+    ]
+    return f"{t.name} ({t.questions} question(s)): {'; '.join(moves)}\n  better: {named(t.better)}\n  worse: {named(t.worse)}"
+
+
+def _fingerprint(folder: Path) -> str | None:
+    try:
+        return hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def swap_in(staged: Staged, index_dir: Path) -> None:
+    """Replace the live index with ``staged``, whole; a FaqragError if the staged
+    folder now holds another index, or none, or a build is running."""
+    folder = staged.folder
+    with build_lock(index_dir, wait=False):
+        found = _fingerprint(folder)
+        if found is None:
+            raise FaqragError(f"no staged index at {folder} any more (a build removes it); apply the reviews again")
+        if found != staged.fingerprint:
+            raise FaqragError(
+                "the staged index is not the one this page showed (reviews were applied again elsewhere); "
+                "apply the reviews again"
+            )
+
+        def fill(tmp: Path) -> None:
+            names = sorted(p.name for p in folder.iterdir() if p.is_file())
+            for name in [n for n in names if n != MANIFEST] + [MANIFEST]:  # the manifest last: it marks a whole index
+                shutil.copy2(folder / name, tmp / name)
+
+        replace_folder(index_dir, fill, marker=MANIFEST)
+        remove_folder(folder)
+
+
+def discard(staged: Staged, index_dir: Path) -> None:
+    """Drop ``staged``; a staged index put in its place since (another tab's) is left."""
+    with build_lock(index_dir, wait=False):
+        if _fingerprint(staged.folder) == staged.fingerprint:
+            remove_folder(staged.folder)

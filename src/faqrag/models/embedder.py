@@ -49,6 +49,12 @@ def resolve_model(name: str | None) -> tuple[str, str]:
     return name, name
 
 
+def model_name(model_id: str) -> str:
+    """A model as visitors see it: a local one (recorded by its absolute path, see
+    ``resolve_model``) by its folder's name, never where the server keeps it."""
+    return Path(model_id).name if os.path.isabs(model_id) else model_id
+
+
 def weights_fingerprint(folder: Path) -> str | None:
     """A cheap checksum of a local model: names, sizes, and head and tail bytes.
 

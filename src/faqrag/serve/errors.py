@@ -17,8 +17,12 @@ log = logging.getLogger("faqrag.serve")
 
 
 def add_error_handlers(app: FastAPI) -> None:
-    def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-        message = app.state.faqrag.public(message)  # no server paths in what clients read
+    def error(status: int, message: str, headers: dict | None = None, *, echoed: bool = False) -> JSONResponse:
+        # No server paths in what clients read. A message made of our words and what the
+        # client sent (its address, its field names) is sent as it is: rewritten, it would
+        # read differently for a guess at one of the server's folders.
+        if not echoed:
+            message = app.state.faqrag.public(message)
         return JSONResponse({"error": message}, status_code=status, headers=headers)
 
     @app.exception_handler(QuestionError)
@@ -38,14 +42,15 @@ def add_error_handlers(app: FastAPI) -> None:
         headers = dict(err.headers or {})
         if err.status_code == 503:
             headers.setdefault("Retry-After", "1")
-        return error(err.status_code, _http_message(request, err), headers)
+        message = _http_message(request, err)
+        return error(err.status_code, message, headers, echoed=message != str(err.detail))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, err: RequestValidationError):
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if request.method == "POST" and not (kind == "application/json" or kind.endswith("+json")):
             return error(415, "send the body as JSON with the header 'Content-Type: application/json'")
-        return error(422, _validation_message(err.errors(), BODY_FIELDS.get(request.url.path, ())))
+        return error(422, _validation_message(err.errors(), BODY_FIELDS.get(request.url.path, ())), echoed=True)
 
     @app.exception_handler(Exception)
     async def unexpected(_request, err: Exception):

@@ -16,6 +16,7 @@ from typing import Any
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
 from faqrag.learn import log_writer, qlog
+from faqrag.models.embedder import model_name
 from faqrag.serve.batching import MicroBatcher
 from faqrag.serve.settings import ServeSettings
 from faqrag.settings import Settings
@@ -53,17 +54,24 @@ class ServerState:
             return None  # missing, or a build is swapping folders this instant
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
+    def __post_init__(self) -> None:
+        # The server's own folders, resolved once here, so that public() reads no disk.
+        here = [(Path(os.path.expanduser("~")), "~"), (Path.cwd(), ""), (self.index_dir, self.index_dir.name)]
+        if self.corpus_dir is not None:
+            here.append((self.corpus_dir, self.corpus_dir.name))
+        self._folders = {str(form): short for f, short in here for form in (f, f.resolve())}
+
     def public(self, message: str) -> str:
-        """``message`` without the server's absolute paths: folders are named by their last part."""
-        folders = {self.index_dir.resolve(), *([self.corpus_dir.resolve()] if self.corpus_dir else [])}
+        """``message`` without the server's absolute paths, by its text alone: the index,
+        corpus and model folders read as their names, the home folder as "~", paths in
+        the working folder as relative ones, any other absolute path as its last part."""
+        folders = dict(self._folders)
         if self.engine is not None:
-            folders.add(Path(self.engine.stored.manifest["corpus"]["dir"]))
-        for parent in sorted({str(f.parent) for f in folders}, key=len, reverse=True):
-            if parent != "/":
-                message = message.replace(parent.rstrip("/") + "/", "")
-        # Any other path on this machine (the model's ONNX cache, a temp folder): its name only.
-        # "/v1/ask" in a message is the API's own, and stays.
-        return without_paths(message, _on_this_machine)
+            manifest = self.engine.stored.manifest
+            for path in (manifest["corpus"]["dir"], manifest["model"]["id"]):
+                if isinstance(path, str) and os.path.isabs(path):
+                    folders[path] = Path(path).name
+        return without_paths(message, folders)
 
     def load(self) -> None:
         """First load, in the background: index, model, a warm-up encode. Tried again by
@@ -154,19 +162,11 @@ class ServerState:
                 log.exception("index watcher")
 
 
-def _on_this_machine(path: str) -> bool:
-    p = Path(path.rstrip("/"))
-    try:
-        return p.parent != Path("/") and (p.exists() or p.parent.exists())
-    except (OSError, ValueError):
-        return False
-
-
 def public_manifest(manifest: dict) -> dict:
     """The manifest without the server's absolute paths."""
     out = copy.deepcopy(manifest)
     out["corpus"]["dir"] = Path(out["corpus"]["dir"]).name
     model = out.get("model", {})
-    if isinstance(model.get("id"), str) and os.path.isabs(model["id"]):
-        model["id"] = Path(model["id"]).name
+    if isinstance(model.get("id"), str):
+        model["id"] = model_name(model["id"])
     return out
