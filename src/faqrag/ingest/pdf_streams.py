@@ -127,7 +127,8 @@ def _lzw(data: bytes, budget: int) -> bytes:
         bits, nbits = (bits << 8) | byte, nbits + 8
         while nbits >= width:
             nbits -= width
-            code = (bits >> nbits) & ((1 << width) - 1)
+            code = bits >> nbits
+            bits &= (1 << nbits) - 1  # only the bits not yet read: a growing buffer made decoding quadratic
             if code == 256:
                 table, width, prev = table[:258], 9, b""
                 continue
