@@ -10,6 +10,7 @@ from conftest import GUIDE
 
 from faqrag.ingest.corpus import corpus_files, load_corpus, read_corpus
 from faqrag.ingest.parse import parse_guide
+from faqrag.ingest.site import mirror_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import cms_fixtures  # noqa: E402
@@ -237,6 +238,35 @@ def test_wget_mirror_pages_get_their_url_and_browser_asset_folders_are_skipped(t
         "help.example.com/index.html": "https://help.example.com/",
         "saved.html": None,
     }
+
+
+@pytest.mark.parametrize(
+    "rel, url",
+    [
+        ("docs.example.com/faq/index.html", "https://docs.example.com/faq/"),
+        ("example.org/billing.html", "https://example.org/billing.html"),
+        ("Help.Example.COM/index.html", "https://help.example.com/"),
+        ("xn--mller-kva.de/index.html", "https://xn--mller-kva.de/"),  # names in ASCII (punycode) form
+        ("help.xn--p1ai/index.html", "https://help.xn--p1ai/"),
+        ("v2.0/faq.html", None),
+        ("1.2.3/faq.html", None),
+        ("docs.v3/faq.html", None),
+        ("release-2.x/faq.html", None),
+        ("10.0.0.1/faq.html", None),  # an address reads as a version (1.2.3.4) too
+        ("docs.old/faq.html", None),
+        ("vue.js/guide/index.html", None),
+        ("faq.html", None),
+    ],
+)
+def test_only_a_folder_named_like_a_host_gives_its_pages_a_url(rel, url):
+    assert mirror_url(rel) == url
+
+
+def test_pages_in_a_versions_folder_get_no_made_up_url(tmp_path):
+    (tmp_path / "v2.0").mkdir()
+    (tmp_path / "v2.0" / "faq.html").write_text(page("<p>Version two keeps your settings.</p>"), encoding="utf-8")
+    ((doc, _),) = load_corpus(tmp_path)
+    assert doc.doc_id == "v2.0/faq.html" and doc.url is None
 
 
 # ------------------------------------------------- documentation generators' pages

@@ -204,6 +204,24 @@ def test_write_atomically_replaces_whole_file_with_usual_mode(tmp_path):
     assert os.listdir(target.parent) == ["results.jsonl"]
 
 
+def test_write_atomically_follows_the_umask_without_setting_it(tmp_path, monkeypatch):
+    # Reading the umask means setting it: for that moment other threads' new files were world-writable.
+    def refuse(*_a):
+        raise AssertionError("os.umask called: it changes the umask of every thread")
+
+    target = tmp_path / "results.jsonl"
+    old = os.umask(0o027)
+    try:
+        monkeypatch.setattr(os, "umask", refuse)
+        write_atomically(target, "one\n")
+        write_atomically(target, "two\n")
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+    assert target.read_text() == "two\n" and target.stat().st_mode & 0o777 == 0o640
+    assert os.listdir(tmp_path) == ["results.jsonl"]
+
+
 @pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError(28, "No space left on device")])
 def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch, failure):
     target = tmp_path / "report.json"

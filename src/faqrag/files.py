@@ -8,7 +8,9 @@ one. Folders are replaced whole by index/swap.py.
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -74,14 +76,12 @@ def write_atomically(path: Path, text: str, *, within: Path | None = None) -> No
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        fd, tmp = _new_beside(path)
     except OSError as err:
         raise FaqragError(f"cannot write {path} ({err.strerror}); check the folder exists and is writable") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
@@ -118,10 +118,20 @@ def append_lines(path: Path, text: str, *, within: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _new_beside(path: Path) -> tuple[int, str]:
+    """A new empty file beside ``path`` (``.name.`` and a random tail), made with the mode
+    a plain open() gives: 0o666 less the umask, which the kernel applies, as in click's
+    atomic files. mkstemp's file is private (0600), and widening it needs the umask,
+    which Python reads only by setting it: for that moment, every thread's new files
+    were world-writable."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # O_BINARY: as mkstemp, on Windows
+    for _ in range(100):
+        tmp = str(path.with_name(f".{path.name}.{secrets.token_hex(4)}"))
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", str(path.parent))
 
 
 @contextmanager

@@ -8,8 +8,9 @@ says), never past the budget, and a page's content counts once for every page
 that draws it. Images are left out: reading text never decodes them. Streams
 of an encrypted PDF are measured as stored (they cannot be decoded here).
 
-One pass over the bytes: each pattern is bounded in length, and the scan moves
-on past every stream it reads.
+One pass over the bytes: each pattern is bounded in length, the scan moves on
+past every stream it reads, and a stream's dictionary is looked for only back to
+where the scan was (the object's header, or the end of the stream before).
 """
 
 from __future__ import annotations
@@ -40,15 +41,16 @@ def expanded_size(raw: bytes, limit: int) -> int:
     drawn: Counter[int] = Counter()  # content stream -> pages that draw it
     _count_contents(raw, drawn)
     total, pos = 0, 0
-    header, header_end = -1, 0  # the object whose header came last
+    header = -1  # the object whose header came last
     while total <= limit:
         m = _TOKEN.search(raw, pos)
         if m is None:
             break
         if m.group(1) is not None:
-            header, header_end, pos = int(m.group(1)), m.end(), m.end()
+            header, pos = int(m.group(1)), m.end()
             continue
-        info = raw[max(header_end, m.start() - _DICT_WINDOW) : m.start()]
+        # Not back past the last header or stream: many streams close together each read the same window again.
+        info = raw[max(pos, m.start() - _DICT_WINDOW) : m.start()]
         data, pos = _data(raw, info, m.end())
         if _IMAGE.search(info):
             continue
@@ -127,7 +129,8 @@ def _lzw(data: bytes, budget: int) -> bytes:
         bits, nbits = (bits << 8) | byte, nbits + 8
         while nbits >= width:
             nbits -= width
-            code = (bits >> nbits) & ((1 << width) - 1)
+            code = bits >> nbits
+            bits &= (1 << nbits) - 1  # only the bits not yet read: a growing buffer made decoding quadratic
             if code == 256:
                 table, width, prev = table[:258], 9, b""
                 continue

@@ -37,7 +37,10 @@ MIN_PAGES = 3  # an element must repeat on this many pages of its site
 MIN_SHARE = 0.5  # and on this share of them
 MIN_CHARS = 20  # shorter elements (a word, a date) repeat by chance
 _NOT_FINGERPRINTED = frozenset("h1 h2 h3 h4 h5 h6 body html head title".split())
-_HOST = re.compile(r"^(?=.{4,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")
+# Dotted labels ending in a top-level domain's shape: letters (``com``) or an IDN's ``xn--`` form.
+_HOST = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+# Last words of folder names that no top-level domain is (IANA's list, 2026): a copy, a library's name.
+_NOT_TLD = frozenset("old bak orig backup tmp temp copy prev js".split())
 
 
 def site_of(rel: str, has_index: Callable[[str], bool]) -> str:
@@ -154,12 +157,18 @@ def mirror_url(rel: str) -> str | None:
     """A page saved under a folder named for its host (``docs.example.com/faq/index.html``, as
     ``wget -r`` leaves it) was at ``https://docs.example.com/faq/``."""
     parts = PurePosixPath(rel).parts
-    if len(parts) < 2 or not _HOST.match(parts[0].lower()):
+    if len(parts) < 2 or not _is_host(parts[0].lower()):
         return None
     path = "/".join(parts[1:])
     if PurePosixPath(path).name in ("index.html", "index.htm"):
         path = path[: -len(PurePosixPath(path).name)]
     return f"https://{parts[0].lower()}/{path}"
+
+
+def _is_host(name: str) -> bool:
+    """Whether a folder's name reads as a host's; a version (``v2.0``, ``1.2.3``) or a
+    copy (``docs.old``) is dotted too, and would make up a URL such as ``https://v2.0/``."""
+    return bool(_HOST.match(name)) and name.rpartition(".")[2] not in _NOT_TLD
 
 
 def browser_assets(folder: Path, name: str, siblings: set[str]) -> bool:
