@@ -28,7 +28,7 @@ from faqrag.index.build import BuildSummary, build_index, build_lock, staged_pat
 from faqrag.index.manifest import MANIFEST
 from faqrag.index.store import load_index
 from faqrag.index.swap import remove_folder, replace_folder
-from faqrag.limits import read_json, shown
+from faqrag.limits import MAX_MANIFEST_BYTES, read_bytes_capped, read_json, shown
 from faqrag.models.embedder import Embedder
 from faqrag.settings import Settings
 from faqrag.text import truncate
@@ -161,8 +161,8 @@ def _trial_text(t: Trial) -> str:
 
 def _fingerprint(folder: Path) -> str | None:
     try:
-        return hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_bytes_capped(folder / MANIFEST, MAX_MANIFEST_BYTES)).hexdigest()
+    except (OSError, ValueError):  # none, unreadable, over the cap or not a file: not the index shown
         return None
 
 
