@@ -25,7 +25,7 @@ from faqrag import env
 from faqrag.engine import Engine
 from faqrag.errors import FaqragError
 from faqrag.evaluation.questions import load_questions
-from faqrag.learn import calibrate, decisions, qlog, review, staging
+from faqrag.learn import calibrate, collection, decisions, qlog, review, staging
 from faqrag.page import CSS, as_html, load_guide, md_escape, open_guide, password_ok, public, render_index_facts, site
 from faqrag.text import truncate
 
@@ -59,16 +59,6 @@ def signed_in() -> bool:
     return False
 
 
-def reasons(q: qlog.Logged) -> str:
-    if q.abstained:
-        why = "declined"
-    elif q.confidence < qlog.LOW_CONFIDENCE:
-        why = f"low confidence {q.confidence:.2f}"
-    else:
-        why = f"answered {q.confidence:.2f}"
-    return why + (", marked unhelpful" if q.helpful is False else "") + (", handed off" if q.handed_off else "")
-
-
 def for_page(message: str, p: dict[str, Path]) -> str:
     """A message with none of the server's paths in it (page.public), for the page."""
     return public(message, p["index"], p["corpus"], p["reviewed"].parent, p["sets"].parent)
@@ -92,15 +82,22 @@ def render_group(g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
         st.subheader(md_escape(f"{len(g.items)} × {truncate(lead.question, 120)}"))
         # Grouping is a guess: each question can be left out of this group's decision
         # (it comes back in a later group).
-        chosen = [
-            q
-            for q in g.items[:SHOWN_MEMBERS]
-            if st.checkbox(
-                md_escape(f"{truncate(q.question, 200)}  ({reasons(q)})"), value=True, key=f"pick-{lead.id}-{q.id}"
-            )
-        ] + list(g.items[SHOWN_MEMBERS:])
-        if len(g.items) > SHOWN_MEMBERS:
-            st.caption(f"and {len(g.items) - SHOWN_MEMBERS} more, included")
+        asked = g.asked  # one box per question text, however often it was asked
+        chosen = (
+            [
+                q
+                for same in asked[:SHOWN_MEMBERS]
+                if st.checkbox(
+                    md_escape(f"{truncate(same[0].question, 200)}  ({review.why_queued(same)})"),
+                    value=True,
+                    key=f"pick-{lead.id}-{same[0].id}",
+                )  # fmt: skip
+                for q in same
+            ]
+            + [q for same in asked[SHOWN_MEMBERS:] for q in same]
+        )
+        if len(asked) > SHOWN_MEMBERS:
+            st.caption(f"and {len(asked) - SHOWN_MEMBERS} more, included")
         weak = list(dict.fromkeys(w for q in g.items for w in q.weak))
         if weak:
             st.caption(md_escape("Why the answer may be wrong: " + "; ".join(weak[:3])))
@@ -187,7 +184,9 @@ def render_new_entry(g: review.Group, chosen: list, engine: Engine, p: dict[str,
             except FaqragError as err:
                 show_error(err, p)
             else:
-                done(f"Added a new FAQ entry to {review.collection_title(p['corpus'])}. Apply reviews to use it.")
+                done(
+                    f"Added a new FAQ entry to {collection.title(p['corpus'] / review.REVIEWED_FAQ, p['corpus'])}. Apply reviews to use it."
+                )
                 st.rerun()
 
 
@@ -198,7 +197,7 @@ def render_preview(question: str, answer: str, engine: Engine, p: dict[str, Path
     with st.container(border=True):
         st.html(as_html(f"Answers the question \u201c{' '.join(question.split())}\u201d", cls="fq-source"))
         st.html(as_html(truncate(shown, engine.settings.max_answer_chars), cls="fq-answer"))
-        st.html(as_html(f"Source: {review.collection_title(p['corpus'])}", cls="fq-source"))
+        st.html(as_html(f"Source: {collection.title(p['corpus'] / review.REVIEWED_FAQ, p['corpus'])}", cls="fq-source"))
     if len(shown) > engine.settings.max_answer_chars:
         st.caption(f"Longer than {engine.settings.max_answer_chars} characters: visitors see its start.")
 

@@ -11,7 +11,7 @@ from faqrag.evaluation.questions import load_questions
 from faqrag.index.store import load_index
 from faqrag.ingest import alternates
 from faqrag.ingest.corpus import load_corpus
-from faqrag.learn import qlog, review
+from faqrag.learn import collection, qlog, review
 
 ANS = {"abstained": True, "confidence": 0.1, "answer": None}
 
@@ -76,7 +76,7 @@ def test_new_entry_appends_a_faq_row_the_build_reads(tmp_path, guide_corpus):
     docs = {d.doc_id: blocks for d, blocks in load_corpus(guide_corpus)}
     assert [b.question for b in docs[review.REVIEWED_FAQ]] == [q, "How long does the battery last?"]
     titles = {d.doc_id: d.title for d, _ in load_corpus(guide_corpus)}
-    assert titles[review.REVIEWED_FAQ] == review.REVIEWED_TITLE  # read as help content, not "Reviewed faq"
+    assert titles[review.REVIEWED_FAQ] == collection.REVIEWED_TITLE  # read as help content, not "Reviewed faq"
     assert [a.question for a in alternates.read(guide_corpus)] == ["can it get wet", "battery life"]
     lines = [json.loads(x) for x in reviewed.read_text().splitlines()]
     assert [x["answers"] for x in lines] == [["No, keep it dry, please."]] * 2 + [["A week."]]

@@ -252,3 +252,18 @@ def test_a_click_does_not_embed_the_queue_again(monkeypatch, tmp_path, guide_cor
     box.uncheck().run(timeout=60)
     assert not at.exception and len(at.subheader) == 2
     assert grouped() == 1  # two clicks, two drawings of the page, the queue embedded once
+
+
+def test_a_question_asked_twice_in_the_same_words_is_one_box_that_decides_for_both(
+    monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model, fake_embedder
+):
+    db = tmp_path / "logs.db"
+    _log(db, "widget warranty length", "Widget warranty length", "widget warranty length")
+    at = _signed_in(monkeypatch, tmp_path, built_index, guide_corpus)
+    boxes = [c for c in at.checkbox if c.key.startswith("pick-")]
+    assert len(boxes) == 1 and "asked 3 times, declined" in _clean(boxes[0].label)
+    assert at.subheader[0].value.startswith("3 × ")
+    [g] = review.group(review.queue(db), fake_embedder)
+    assert [len(same) for same in g.asked] == [3] and review.why_queued(g.asked[0]).startswith("asked 3 times")
+    at.button(key=f"notcov-{g.lead.id}").click().run(timeout=60)
+    assert not at.exception and review.queue(db) == []  # the one box decided for all three

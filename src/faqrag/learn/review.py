@@ -32,16 +32,12 @@ import numpy as np
 from faqrag.errors import FaqragError
 from faqrag.files import append_lines, confine, folder_lock, write_atomically
 from faqrag.ingest import alternates
-from faqrag.ingest.metadata import META_SUFFIX, read_sidecar
-from faqrag.learn import decisions, qlog
-from faqrag.limits import MAX_QUESTION_FILE_BYTES, dumps, line_at, loads, read_bytes_capped
+from faqrag.learn import collection, decisions, qlog
+from faqrag.limits import MAX_QUESTION_FILE_BYTES, line_at, loads, read_bytes_capped
 from faqrag.records import Chunk
 from faqrag.text import normalize, truncate
 
 REVIEWED_FAQ = "reviewed-faq.csv"
-# What reviewed entries are called where they are shown (their source line, the
-# page's header); the maintainer renames it in reviewed-faq.csv.meta.json.
-REVIEWED_TITLE = "Help team answers"
 # Cosine to a group's first question that joins the group. In groups of two or
 # more, the share of questions whose answer is the group's usual one is 80%
 # (COVID FAQ) and 71% (guide) at 0.8, 55% and 62% at 0.7 (tools/review_grouping.py,
@@ -74,11 +70,33 @@ class Group:
     def ids(self) -> list[int]:
         return [q.id for q in self.items]
 
+    @property
+    def asked(self) -> list[tuple[qlog.Logged, ...]]:
+        """The items by question text (folded), first asked first: a question asked
+        twice is one line for the maintainer to decide on, not two."""
+        by_text: dict[str, list[qlog.Logged]] = {}
+        for q in self.items:
+            by_text.setdefault(normalize(q.question), []).append(q)
+        return [tuple(same) for same in by_text.values()]
+
 
 def queue(db_path: Path, limit: int = 1000) -> list[qlog.Logged]:
     """Questions worth a maintainer's look that nobody reviewed yet, newest first:
     declined, low in confidence, marked unhelpful, or answered with weak support."""
     return qlog.recent(db_path, limit, declined=True, unhelpful=True, low_confidence=True, weak=True, unreviewed=True)
+
+
+def why_queued(same: tuple[qlog.Logged, ...]) -> str:
+    """Why a question (asked once or more, the same words) is on the review page, in a few words."""
+    q = same[0]
+    times = f"asked {len(same)} times, " if len(same) > 1 else ""
+    if q.abstained:
+        why = "declined"
+    elif q.confidence < qlog.LOW_CONFIDENCE:
+        why = f"low confidence {q.confidence:.2f}"
+    else:
+        why = f"answered {q.confidence:.2f}"
+    return times + why + (", marked unhelpful" if q.helpful is False else "") + (", handed off" if q.handed_off else "")
 
 
 def weakly_supported(q: qlog.Logged) -> bool:
@@ -188,7 +206,7 @@ def new_entry(
         writer = csv.writer(buf, lineterminator="\n")
         if not path.exists() or path.stat().st_size == 0:
             writer.writerow(["question", "answer"])
-        _name_the_collection(path)
+        collection.name_new(path)
         writer.writerow([question, answer])
         append_lines(path, buf.getvalue(), within=corpus_dir)
         texts = [q if isinstance(q, str) else q.question for q in questions]
@@ -368,22 +386,3 @@ def _mark(db_path: Path | None, questions: Sequence[qlog.Logged | str], action: 
     ids = [q.id for q in questions if not isinstance(q, str)]
     if db_path is not None and ids:
         qlog.record_review(db_path, ids, action)
-
-
-def collection_title(corpus_dir: Path) -> str:
-    """What reviewed entries are called where visitors see them: the title in the reviewed
-    FAQ file's sidecar (a maintainer may rename the collection there), else REVIEWED_TITLE."""
-    path = corpus_dir / REVIEWED_FAQ
-    try:
-        title = read_sidecar(path, corpus_dir, lambda _m: None).get("title")
-    except FaqragError:
-        title = None
-    return title if isinstance(title, str) and title.strip() else REVIEWED_TITLE
-
-
-def _name_the_collection(path: Path) -> None:
-    """Give a new reviewed FAQ file a title, so its entries read as part of the help
-    content ("Help team answers") rather than as a file name ("Reviewed faq")."""
-    meta = path.with_name(path.name + META_SUFFIX)
-    if not meta.exists() and not meta.is_symlink():
-        write_atomically(meta, dumps({"title": REVIEWED_TITLE}) + "\n", within=path.parent)
