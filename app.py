@@ -161,11 +161,12 @@ def question_buttons(questions: list[str], prefix: str) -> None:
             st.button(md_escape(q), key=f"{prefix}-{i}", on_click=ask, args=(q,))
 
 
-def render_question_form() -> None:
-    # A form, so Enter in the box submits and typing does not rerun the page.
+def render_question_form(max_chars: int) -> None:
+    # A form, so Enter in the box submits and typing does not rerun the page; the box
+    # stops where the engine would refuse the question (the widget stops there too).
     with st.form("ask", border=False):
         box, go = st.columns([6, 1], vertical_alignment="bottom")
-        box.text_input("Your question", key=BOX, placeholder="Type a question and press Enter")
+        box.text_input("Your question", key=BOX, placeholder="Type a question and press Enter", max_chars=max_chars)
         go.form_submit_button("Ask", type="primary", on_click=ask, width="stretch")
 
 
@@ -344,7 +345,7 @@ def main() -> None:
         return
     titles = sorted({d.title for d in guide.engine.stored.documents.values()})
     st.text("Answers come only from: " + "; ".join(titles))
-    render_question_form()
+    render_question_form(guide.engine.settings.max_question_chars)
     asked = st.session_state.get(ASKED) is not None
     if not asked:
         render_examples(guide.examples, asked)

@@ -229,6 +229,8 @@ def test_page_answers_from_a_small_guide_and_escapes_it(monkeypatch, tmp_path, u
     assert "**dry** cloth" in answer_html and "$solvent$" in answer_html
     assert "&lt;b&gt;gadget&lt;/b&gt;" in answer_html and "<b>gadget</b>" not in answer_html
     assert any("How do I clean" in b.label for b in at.button)  # an example taken from the guide
+    # The box stops where the engine would refuse the question, not after it.
+    assert at.text_input(key=app.BOX).max_chars == Settings().max_question_chars
 
 
 # ------------------------------------------------------ page, real model and guide
