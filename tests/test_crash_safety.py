@@ -202,3 +202,15 @@ def test_a_live_build_keeps_its_folder_while_another_build_waits(tmp_path, guide
     assert child.wait(timeout=60) == 0
     assert not live.exists()  # now a dead build's leftover, and removed
     load_index(index)
+
+
+def test_a_build_right_after_one_killed_mid_swap_reuses_the_index_it_left_aside(tmp_path, guide_corpus):
+    """Killed between its two renames, a build leaves the live index moved aside
+    (.index.old-*); the next build puts it back and reuses its vectors, whether or
+    not anything checked for staleness first (the page's rebuild does not)."""
+    index = tmp_path / "index"
+    first = build_index(guide_corpus, index, FakeEmbedder())
+    os.replace(index, tmp_path / ".index.old-dead")
+    again = build_index(guide_corpus, index, FakeEmbedder())
+    assert first.embedded > 0 and again.embedded == 0, again.line()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".index", "index"))) == ["index"]

@@ -23,7 +23,7 @@ from faqrag import __version__
 from faqrag.errors import FaqragError, IndexStateError
 from faqrag.index.manifest import FORMAT_VERSION, MANIFEST, check_files, read_manifest
 from faqrag.index.store import check_target, faiss_module, load_index, write_index
-from faqrag.index.swap import remove_folder
+from faqrag.index.swap import recover, remove_folder
 from faqrag.limits import EMBED_ESTIMATE_TEXTS, EMBED_SAMPLE_TEXTS, EMBED_SECONDS_LIMIT, duration
 from faqrag.models.embedder import Embedder, resolve_model
 from faqrag.records import Chunk, Document
@@ -214,6 +214,7 @@ def _embed(
 
 def _reusable_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
     """Vectors of the current index, by view text, if it was made by this model."""
+    recover(index_dir, MANIFEST)  # a build killed mid-swap left the index moved aside: its vectors still count
     if not (index_dir / MANIFEST).is_file():
         return {}  # a first build: under the build lock no swap is under way to wait out
     try:
