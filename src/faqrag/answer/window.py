@@ -84,16 +84,21 @@ def choose(c: Chunk, parts: Sequence[PartEvidence], ask: Ask, settings: Settings
     budget = limit - 2 * (len(ELLIPSIS) + 1)  # room for the marks at both ends
     best: tuple[tuple[float, int, int], list[int]] | None = None
     for start in _starts(c, scores, budget):
-        chosen = layout.needs(start)
-        if size(chosen) > budget:
+        chosen = set(layout.needs(start))
+        total = size(chosen)
+        if total > budget:
             if size({start}) <= budget:
                 continue  # its context does not fit with it: a window starting earlier has both
-            chosen = {start}  # a part longer than an answer: its beginning, cut (truncate marks the cut)
+            chosen, total = {start}, size({start})  # a part longer than an answer: its beginning, cut
+        # Grown with a running size: summing the whole window at each step cost its
+        # length squared for every start (tiny parts: 120 of them fit in an answer).
         for j in range(max(chosen) + 1, n):
-            more = chosen | layout.needs(j)
-            if size(more) > budget:
+            new = layout.needs(j) - chosen
+            grown = total + size(new)
+            if grown > budget:
                 break
-            chosen = more
+            chosen |= new
+            total = grown
         window = _closed(layout, sorted(chosen), size, budget)
         if not window:
             continue
