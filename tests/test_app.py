@@ -114,6 +114,20 @@ def test_text_that_is_not_an_address_gets_no_link():
         assert "<a " not in page.as_html(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "mark"),
+    [
+        ("Write to support@acme.com now", (9, 23)),  # the mark ends inside the address
+        ("Write to support@acme.com now", (12, 25)),  # ... or starts inside it
+        ("Mail support@acme.examp…", None),  # cut by truncate
+        ("…port@acme.com is the address", None),  # cut by an excerpt
+    ],
+)
+def test_a_cut_address_is_not_linked_to_the_wrong_mailbox(text, mark):
+    out = page.as_html(text, mark=mark)
+    assert "<a " not in out and "acme" in out
+
+
 def test_excerpt_marks_the_span_in_whole_lines():
     text = "first line\n" + "x" * 1000 + "\nthe answer here\n" + "y" * 1000 + "\nlast"
     s = text.index("the answer")

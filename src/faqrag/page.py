@@ -85,7 +85,8 @@ def as_html(text: str, mark: tuple[int, int] | None = None, cls: str = "") -> st
     numbers kept on one line (a browser breaks "0800-048-0888" after a dash)."""
     if mark and 0 <= mark[0] < mark[1] <= len(text):
         s, e = mark
-        body = f"{_escaped(text[:s])}<mark>{_escaped(text[s:e])}</mark>{_escaped(text[e:])}"
+        marked = _escaped(text[s:e], text[s - 1 : s], text[e : e + 1])
+        body = f"{_escaped(text[:s], after=text[s])}<mark>{marked}</mark>{_escaped(text[e:], text[e - 1])}"
     else:
         body = _escaped(text)
     return f'<div class="fq-text {cls}">{body}</div>'
@@ -97,18 +98,27 @@ UNBROKEN = re.compile(r"\+?\d[\d ().\u2011-]{5,}\d")
 
 # An e-mail address is a mailto: link; it is tried first, so digits inside one stay in it.
 _LINKED = re.compile(f"(?P<email>{EMAIL.pattern})|(?P<phone>{UNBROKEN.pattern})")
+_ADDRESS_GOES_ON = re.compile(r"[\w@+-]")
 
 
-def _escaped(text: str) -> str:
+def _escaped(text: str, before: str = "", after: str = "") -> str:
+    """``text`` escaped, its addresses linked and its numbers kept whole; ``before``
+    and ``after``: the characters around it, if it is cut from a longer text."""
     # Escaping leaves word characters, digits, spaces, @, dashes, dots, plus and brackets
     # as they are: the pattern finds the same addresses and numbers in the escaped text.
-    return _LINKED.sub(_linked, html.escape(text, quote=True))
+    escaped = html.escape(text, quote=True)
+    return _LINKED.sub(lambda m: _linked(m, escaped, before, after), escaped)
 
 
-def _linked(m: re.Match[str]) -> str:
+def _linked(m: re.Match[str], text: str, before: str, after: str) -> str:
     if m["phone"]:
         return f'<span class="fq-nowrap">{m["phone"]}</span>'
     address = m["email"].rstrip(".")  # the sentence's full stop is not part of it
+    preceding = text[m.start() - 1 : m.start()] if m.start() else before
+    following = text[m.end() : m.end() + 1] or after
+    cut_after = address == m["email"] and (following == "…" or _ADDRESS_GOES_ON.match(following))
+    if cut_after or preceding == "…" or _ADDRESS_GOES_ON.match(preceding):
+        return m["email"]  # cut (by a mark or an ellipsis): a link would write to another address
     return f'<a href="mailto:{address}">{address}</a>{m["email"][len(address) :]}'
 
 
