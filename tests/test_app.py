@@ -320,8 +320,11 @@ def test_empty_question_gets_a_gentle_prompt(monkeypatch, real_index, question):
 
 @pytest.mark.integration
 def test_bad_question_is_an_error_message(monkeypatch, real_index):
-    at = ask(start(monkeypatch, real_index), "x" * 2001)
-    assert len(at.error) == 1 and "limit" in at.error[0].value
+    at = ask(start(monkeypatch, real_index), "what is the\x07 number")
+    assert len(at.error) == 1 and "control character (U+0007); remove it" in at.error[0].value.replace("\\", "")
+    # A question over the engine's limit cannot be typed: the box stops at it.
+    at.text_input(key=app.BOX).input("x" * 2001)
+    assert at.text_input(key=app.BOX).value == "what is the\x07 number"
 
 
 def test_missing_index_is_an_error_message_with_a_build_button(monkeypatch, tmp_path):

@@ -50,7 +50,8 @@ def test_the_servers_folders_read_as_their_short_names(state, tmp_path):
         f"no index at {index}; run faqrag build": "no index at index; run faqrag build",
         f"{index}/manifest.json is torn": "index/manifest.json is torn",
         f"'{corpus}/faq.csv', line 3": "'corpus/faq.csv', line 3",
-        f"{tmp_path}/home/.cache/faqrag/model.onnx is empty": "~/.cache/faqrag/model.onnx is empty",
+        f"{tmp_path}/home/.cache/faqrag/model.onnx is empty": "model.onnx is empty",
+        "at:/opt/secret/x.txt; file:/opt/y": "at:x.txt; file:y",  # after a colon too
         f"see {os.getcwd()}/eval/sets.json": "see eval/sets.json",
         f"{index}2/x and {index}": "x and index",  # a folder's name is matched whole
         "see https://example.org/a/b and 24/7": "see https://example.org/a/b and 24/7",

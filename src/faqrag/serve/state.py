@@ -56,15 +56,16 @@ class ServerState:
 
     def __post_init__(self) -> None:
         # The server's own folders, resolved once here, so that public() reads no disk.
-        here = [(Path(os.path.expanduser("~")), "~"), (Path.cwd(), ""), (self.index_dir, self.index_dir.name)]
+        # Not the home folder: "~/.cache/hf/models--x/..." would still say how the server is laid out.
+        here = [(Path.cwd(), ""), (self.index_dir, self.index_dir.name)]
         if self.corpus_dir is not None:
             here.append((self.corpus_dir, self.corpus_dir.name))
         self._folders = {str(form): short for f, short in here for form in (f, f.resolve())}
 
     def public(self, message: str) -> str:
         """``message`` without the server's absolute paths, by its text alone: the index,
-        corpus and model folders read as their names, the home folder as "~", paths in
-        the working folder as relative ones, any other absolute path as its last part."""
+        corpus and model folders read as their names, paths in the working folder as
+        relative ones, any other absolute path as its last part."""
         folders = dict(self._folders)
         if self.engine is not None:
             manifest = self.engine.stored.manifest
