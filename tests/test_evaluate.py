@@ -222,6 +222,18 @@ def test_write_atomically_follows_the_umask_without_setting_it(tmp_path, monkeyp
     assert os.listdir(tmp_path) == ["results.jsonl"]
 
 
+def test_write_atomically_syncs_the_new_file_before_it_replaces_the_old(tmp_path, monkeypatch):
+    # Renamed before its data reached the disk, a power cut can leave an empty file (XFS, btrfs).
+    steps = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (steps.append(("fsync", os.fstat(fd).st_size)), real_fsync(fd)))
+    monkeypatch.setattr(
+        os, "replace", lambda a, b: (steps.append(("replace", os.path.basename(b))), real_replace(a, b))
+    )
+    write_atomically(tmp_path / "results.jsonl", "one\n")
+    assert steps == [("fsync", 4), ("replace", "results.jsonl")]
+
+
 @pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError(28, "No space left on device")])
 def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch, failure):
     target = tmp_path / "report.json"

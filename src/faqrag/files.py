@@ -82,6 +82,10 @@ def write_atomically(path: Path, text: str, *, within: Path | None = None) -> No
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(
+                fh.fileno()
+            )  # on disk before the rename: a power cut leaves the old file or the new, not an empty one
         os.replace(tmp, path)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
