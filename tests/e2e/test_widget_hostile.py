@@ -31,6 +31,11 @@ BAD_LINKS = (
 )
 LONG = "x" * 150_000 + "@" + "y" * 200  # no space, no dot after the @: the worst case for a run pattern
 SLOW_S = 6
+# Whole addresses (linked) beside cut and odd ones (kept as text).
+MAIL_TEXT = (
+    "Write to support@help.example. Or (global.team@help.example), "
+    "\u201cx+y@help.example\u201d; cut: sup@help.exa\u2026 " + "z" * 70 + "@help.example a@b?x=<b>@c.example"
+)
 
 
 def _answer(question: str, **answer) -> dict:
@@ -60,6 +65,8 @@ def _reply(question: str) -> tuple[int, bytes, str]:
         return 200, f"<h1>Sign in</h1>{MARKUP}".encode(), "text/html"
     elif word == "other200":
         return 200, json.dumps({"answers": [], "note": MARKUP}).encode(), "application/json"
+    elif word == "mail":
+        body = _answer(question, text=MAIL_TEXT)
     elif word == "long":
         body = _answer(question, text=LONG)
     elif word == "nofeedback":
@@ -231,6 +238,20 @@ def test_markup_and_odd_links_in_an_answer_are_shown_as_text_and_never_linked(pa
     assert Stub.asked[-1]["k"] == 1  # it shows no passages, so it asks for no more than one
     if question.startswith("link"):  # a hand-off with no address it may link is not offered empty
         assert "Need a person?" not in text
+
+
+def test_only_whole_email_addresses_in_an_answer_are_mailto_links(pages, driver):
+    from selenium.webdriver.common.by import By
+
+    root = _open(driver, f"{pages}/page")
+    card = _ask(root, "mail me")
+    links = [(a.get_attribute("href"), a.text) for a in card.find_elements(By.CSS_SELECTOR, ".fq-answer a")]
+    assert links == [
+        (f"mailto:{a}", a) for a in ("support@help.example", "global.team@help.example", "x+y@help.example")
+    ]
+    text = card.find_element(By.CSS_SELECTOR, ".fq-answer").text
+    assert "support@help.example. Or (global.team@help.example)," in text  # stops and brackets stay text
+    assert "sup@help.exa\u2026" in text and "a@b?x=<b>@c.example" in text  # shown, not linked
 
 
 @pytest.mark.parametrize(
