@@ -279,6 +279,7 @@ def render_apply(engine: Engine, p: dict[str, Path]) -> None:
         )
         if st.button("Apply reviews", key="apply"):
             st.session_state.pop("applied", None)
+            failed = None
             with st.status("Rebuilding and checking…", expanded=True) as status:
                 try:
                     staged = staging.stage(
@@ -291,9 +292,10 @@ def render_apply(engine: Engine, p: dict[str, Path]) -> None:
                         log=lambda m: status.text(for_page(m, p)),
                     )
                 except FaqragError as err:
+                    failed = err
                     status.update(label="Apply failed", state="error")
-                    show_error(err, p)
-                    return
+            if failed is not None:
+                return show_error(failed, p)  # in plain sight, not inside the collapsed status
             st.session_state["staged"] = staged
             st.rerun()
         return
@@ -349,7 +351,7 @@ def render_decisions(engine: Engine, p: dict[str, Path]) -> None:
             text.markdown(
                 md_escape(f"{review.describe(d)} ({d.decided_at.replace('T', ' ').replace('Z', ' UTC')}, {state})")
             )
-            text.caption(md_escape("; ".join(truncate(q, 80) for q in d.questions[:5])))
+            text.caption(md_escape("; ".join(truncate(q, 80) for q in review.distinct(d.questions)[:5])))
             if button.button("Undo", key=f"undo-{d.id}"):
                 try:
                     left = review.undo(p["log"], d.id, p["corpus"], p["reviewed"])

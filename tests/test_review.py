@@ -451,3 +451,12 @@ def test_a_review_is_live_when_the_index_holds_it_whenever_that_index_was_built(
         (aside / name).rename(guide_corpus / name)
     build_index(guide_corpus, built_index, fake_embedder)
     assert review.in_index(listed, load_index(built_index).chunks) == [True, True, True]
+
+
+def test_a_review_of_one_question_asked_four_times_lists_it_once():
+    from faqrag.learn.decisions import Decision
+
+    asked = ("What is the capital of X?",) * 4 + ("capital of X",)
+    d = Decision(1, review.NOT_COVERED, "2026-12-07T12:00:00Z", asked, (1, 2, 3, 4, 5), ())
+    assert review.describe(d) == "Marked 2 question(s) not covered"
+    assert review.distinct(d.questions) == ["What is the capital of X?", "capital of X"]

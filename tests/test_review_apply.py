@@ -71,3 +71,19 @@ def test_a_staged_index_gone_is_one_line_without_a_server_path(
     [said] = _errors(at)
     assert "apply the reviews again" in said and "Something went wrong" not in said
     assert str(tmp_path) not in said
+
+
+def test_a_corpus_that_does_not_build_is_said_in_plain_sight_not_inside_the_closed_status(
+    monkeypatch, tmp_path, guide_corpus, built_index, use_fake_model
+):
+    from test_review_page import _in_order
+
+    (guide_corpus / "broken.txt").write_bytes(b"Guide\x00with a NUL\n")
+    at = _signed_in(monkeypatch, tmp_path, built_index, guide_corpus)
+    at.button(key="apply").click().run(timeout=60)
+    [status] = [b for b in _in_order(at.main) if type(b).__name__ == "Status"]
+    assert status.label == "Apply failed"
+    inside = [type(e).__name__ for e in _in_order(status)]
+    errors = _errors(at)
+    assert len(errors) == 1 and "broken.txt" in errors[0] and str(tmp_path) not in errors[0], errors
+    assert not inside  # a maintainer sees why without opening the status

@@ -261,9 +261,9 @@ def test_a_question_asked_twice_in_the_same_words_is_one_box_that_decides_for_bo
     _log(db, "widget warranty length", "Widget warranty length", "widget warranty length")
     at = _signed_in(monkeypatch, tmp_path, built_index, guide_corpus)
     boxes = [c for c in at.checkbox if c.key.startswith("pick-")]
-    assert len(boxes) == 1 and "asked 3 times, declined" in _clean(boxes[0].label)
+    assert len(boxes) == 1 and "queued 3 times, declined" in _clean(boxes[0].label)
     assert at.subheader[0].value.startswith("3 × ")
     [g] = review.group(review.queue(db), fake_embedder)
-    assert [len(same) for same in g.asked] == [3] and review.why_queued(g.asked[0]).startswith("asked 3 times")
+    assert [len(same) for same in g.asked] == [3] and review.why_queued(g.asked[0]).startswith("queued 3 times")
     at.button(key=f"notcov-{g.lead.id}").click().run(timeout=60)
     assert not at.exception and review.queue(db) == []  # the one box decided for all three

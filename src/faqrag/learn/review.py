@@ -89,7 +89,7 @@ def queue(db_path: Path, limit: int = 1000) -> list[qlog.Logged]:
 def why_queued(same: tuple[qlog.Logged, ...]) -> str:
     """Why a question (asked once or more, the same words) is on the review page, in a few words."""
     q = same[0]
-    times = f"asked {len(same)} times, " if len(same) > 1 else ""
+    times = f"queued {len(same)} times, " if len(same) > 1 else ""
     if q.abstained:
         why = "declined"
     elif q.confidence < qlog.LOW_CONFIDENCE:
@@ -250,12 +250,17 @@ def undo(db_path: Path, decision_id: int, corpus_dir: Path, reviewed_path: Path)
 
 def describe(d: decisions.Decision) -> str:
     """A decision in a few words, as "Reviews so far" lists it."""
-    n = len(d.questions)
+    n = len(distinct(d.questions))
     if d.action == LINKED:
         return f"Linked {n} question(s) to \u201c{truncate(d.target, 100)}\u201d"
     if d.action == NEW_ENTRY:
         return f"New FAQ entry \u201c{truncate(d.target, 100)}\u201d for {n} question(s)"
     return f"Marked {n} question(s) not covered"
+
+
+def distinct(questions: Sequence[str]) -> list[str]:
+    """Questions once each, in order: one asked four times is one question decided on."""
+    return list(dict.fromkeys(questions))
 
 
 def in_index(listed: Sequence[decisions.Decision], chunks: Sequence[Chunk]) -> list[bool]:
