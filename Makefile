@@ -9,6 +9,8 @@ PORT   ?= 8501
 # others (make run HOST=0.0.0.0; then set FAQRAG_ADMIN_PASSWORD, see README).
 HOST   ?= 127.0.0.1
 API_PORT ?= 8000
+# A site allowed to embed the widget (make serve CORS_ORIGIN=https://help.example.com).
+CORS_ORIGIN ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -42,7 +44,7 @@ run: serving-index
 
 # The HTTP API on http://127.0.0.1:$(API_PORT) (docs at /docs); see README, "HTTP API".
 serve: serving-index
-	$(BIN)/faqrag serve --host $(HOST) --port $(API_PORT)
+	$(BIN)/faqrag serve --host $(HOST) --port $(API_PORT) $(if $(CORS_ORIGIN),--cors-origin $(CORS_ORIGIN))
 
 test: install
 	$(BIN)/ruff check src tests app.py bench tools app_pages
