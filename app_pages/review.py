@@ -83,19 +83,12 @@ def render_group(g: review.Group, engine: Engine, p: dict[str, Path]) -> None:
         # Grouping is a guess: each question can be left out of this group's decision
         # (it comes back in a later group).
         asked = g.asked  # one box per question text, however often it was asked
-        chosen = (
-            [
-                q
-                for same in asked[:SHOWN_MEMBERS]
-                if st.checkbox(
-                    md_escape(f"{truncate(same[0].question, 200)}  ({review.why_queued(same)})"),
-                    value=True,
-                    key=f"pick-{lead.id}-{same[0].id}",
-                )  # fmt: skip
-                for q in same
-            ]
-            + [q for same in asked[SHOWN_MEMBERS:] for q in same]
-        )
+        chosen = []
+        for same in asked[:SHOWN_MEMBERS]:
+            label = md_escape(f"{truncate(same[0].question, 200)}  ({review.why_queued(same)})")
+            if st.checkbox(label, value=True, key=f"pick-{lead.id}-{same[0].id}"):
+                chosen += same
+        chosen += [q for same in asked[SHOWN_MEMBERS:] for q in same]  # not shown: included
         if len(asked) > SHOWN_MEMBERS:
             st.caption(f"and {len(asked) - SHOWN_MEMBERS} more, included")
         weak = list(dict.fromkeys(w for q in g.items for w in q.weak))
@@ -184,9 +177,7 @@ def render_new_entry(g: review.Group, chosen: list, engine: Engine, p: dict[str,
             except FaqragError as err:
                 show_error(err, p)
             else:
-                done(
-                    f"Added a new FAQ entry to {collection.title(p['corpus'] / review.REVIEWED_FAQ, p['corpus'])}. Apply reviews to use it."
-                )
+                done(f"Added a new FAQ entry to {collection.title(p['corpus'])}. Apply reviews to use it.")
                 st.rerun()
 
 
@@ -197,7 +188,7 @@ def render_preview(question: str, answer: str, engine: Engine, p: dict[str, Path
     with st.container(border=True):
         st.html(as_html(f"Answers the question \u201c{' '.join(question.split())}\u201d", cls="fq-source"))
         st.html(as_html(truncate(shown, engine.settings.max_answer_chars), cls="fq-answer"))
-        st.html(as_html(f"Source: {collection.title(p['corpus'] / review.REVIEWED_FAQ, p['corpus'])}", cls="fq-source"))
+        st.html(as_html(f"Source: {collection.title(p['corpus'])}", cls="fq-source"))
     if len(shown) > engine.settings.max_answer_chars:
         st.caption(f"Longer than {engine.settings.max_answer_chars} characters: visitors see its start.")
 
@@ -295,7 +286,8 @@ def render_apply(engine: Engine, p: dict[str, Path]) -> None:
                     failed = err
                     status.update(label="Apply failed", state="error")
             if failed is not None:
-                return show_error(failed, p)  # in plain sight, not inside the collapsed status
+                show_error(failed, p)  # in plain sight, not inside the collapsed status
+                return
             st.session_state["staged"] = staged
             st.rerun()
         return

@@ -83,9 +83,8 @@ def write_atomically(path: Path, text: str, *, within: Path | None = None) -> No
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
-            os.fsync(
-                fh.fileno()
-            )  # on disk before the rename: a power cut leaves the old file or the new, not an empty one
+            # On disk before the rename: a power cut leaves the old file or the new, not an empty one.
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)

@@ -148,8 +148,9 @@ def content_words(text: str) -> list[str]:
 
 # An absolute path not inside a URL or a word: "/srv/app/.venv/share/faqrag/onnx/model.onnx".
 # (A URL's path follows its host, a word; "https://" itself has no part between slashes.)
-ABS_PATH = re.compile(r"(?<![\w./~-])(?:/[^\s/:;,'\"()\[\]]+)+/?")
+_PATH_START = r"(?<![\w./~-])"
 _PATH_CHAR = r"[^\s/:;,'\"()\[\]]"
+ABS_PATH = re.compile(rf"{_PATH_START}(?:/{_PATH_CHAR}+)+/?")
 
 
 def without_paths(message: str, known: Mapping[str, str] | None = None) -> str:
@@ -163,7 +164,7 @@ def without_paths(message: str, known: Mapping[str, str] | None = None) -> str:
         short, bare = known[folder], folder.rstrip("/")
         if not bare.startswith("/"):
             continue  # "/" itself, or a relative path: nothing to hide, and it would match everywhere
-        found = re.compile(rf"(?<![\w./~-]){re.escape(bare)}(?:(/)|(?!{_PATH_CHAR}))")
+        found = re.compile(rf"{_PATH_START}{re.escape(bare)}(?:(/)|(?!{_PATH_CHAR}))")
         message = found.sub(lambda m, s=short: (s + "/" if s else "") if m.group(1) else (s or "."), message)
 
     return ABS_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1] or "/", message)

@@ -11,13 +11,14 @@ from faqrag.files import write_atomically
 from faqrag.ingest.metadata import META_SUFFIX, read_sidecar
 from faqrag.limits import dumps
 
+REVIEWED_FAQ = "reviewed-faq.csv"  # in the corpus folder: the entries reviews added
 REVIEWED_TITLE = "Help team answers"
 
 
-def title(reviewed_faq: Path, corpus_dir: Path) -> str:
-    """The collection's title from the sidecar of ``reviewed_faq``, else REVIEWED_TITLE."""
+def title(corpus_dir: Path) -> str:
+    """The collection's title from the reviewed FAQ file's sidecar, else REVIEWED_TITLE."""
     try:
-        named = read_sidecar(reviewed_faq, corpus_dir, lambda _m: None).get("title")
+        named = read_sidecar(corpus_dir / REVIEWED_FAQ, corpus_dir, lambda _m: None).get("title")
     except FaqragError:
         named = None
     return named if isinstance(named, str) and named.strip() else REVIEWED_TITLE

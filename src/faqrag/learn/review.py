@@ -33,11 +33,11 @@ from faqrag.errors import FaqragError
 from faqrag.files import append_lines, confine, folder_lock, write_atomically
 from faqrag.ingest import alternates
 from faqrag.learn import collection, decisions, qlog
+from faqrag.learn.collection import REVIEWED_FAQ
 from faqrag.limits import MAX_QUESTION_FILE_BYTES, line_at, loads, read_bytes_capped
 from faqrag.records import Chunk
 from faqrag.text import normalize, truncate
 
-REVIEWED_FAQ = "reviewed-faq.csv"
 # Cosine to a group's first question that joins the group. In groups of two or
 # more, the share of questions whose answer is the group's usual one is 80%
 # (COVID FAQ) and 71% (guide) at 0.8, 55% and 62% at 0.7 (tools/review_grouping.py,
